@@ -1,0 +1,77 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { PipelineConfig } from './config';
+import { BatchWriter } from './constructs/batch-writer';
+import { IngestApi } from './constructs/ingest-api';
+import { ItemQueues } from './constructs/item-queues';
+import { PipelineAlarms } from './constructs/pipeline-alarms';
+import { Storage } from './constructs/storage';
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: PipelineConfig;
+}
+
+/** client -> API Gateway -> ingest -> SQS FIFO -> batch writer -> S3 (SPEC section 1). */
+export class PipelineStack extends Stack {
+  public readonly storage: Storage;
+  public readonly queues: ItemQueues;
+  public readonly ingestApi: IngestApi;
+  public readonly batchWriter: BatchWriter;
+  public readonly alarms: PipelineAlarms;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.storage = new Storage(this, 'Storage', { retentionDays: config.retentionDays });
+    this.queues = new ItemQueues(this, 'Queues', {
+      visibilityTimeout: Duration.seconds(config.visibilityTimeoutSeconds),
+      maxReceiveCount: config.maxReceiveCount,
+      deadLetterRetention: Duration.days(config.deadLetterRetentionDays),
+    });
+    this.ingestApi = new IngestApi(this, 'IngestApi', {
+      queue: this.queues.queue,
+      ordering: config.ordering,
+      maxItemsPerRequest: config.maxItemsPerRequest,
+      maxBodyBytes: config.maxBodyBytes,
+      apiKeyRequired: config.apiKeyRequired,
+      throttleRateLimit: config.throttleRateLimit,
+      throttleBurstLimit: config.throttleBurstLimit,
+      dailyQuota: config.dailyQuota,
+      logRetention: config.logRetentionDays,
+    });
+    this.batchWriter = new BatchWriter(this, 'BatchWriter', {
+      queue: this.queues.queue,
+      bucket: this.storage.bucket,
+      batchSize: config.batchSize,
+      maxConcurrency: config.maxConcurrency,
+      timeout: Duration.seconds(config.batchFunctionTimeoutSeconds),
+      exclusionPairs: config.exclusionPairs,
+      maxReceiveCount: config.maxReceiveCount,
+      faultRate: config.faultRate,
+      faultItems: config.faultItems,
+      logRetention: config.logRetentionDays,
+    });
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
+      queue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      functions: { Ingest: this.ingestApi.ingestFunction, BatchWriter: this.batchWriter.batchFunction },
+      oldestMessageAge: Duration.seconds(config.oldestMessageAlarmSeconds),
+      topic: config.alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
+    });
+
+    // Read by the local tools (.local/outputs.json) and by anyone scripting against a deployment.
+    const outputs: Record<string, string> = {
+      ApiUrl: this.ingestApi.itemsUrl,
+      ApiId: this.ingestApi.api.restApiId,
+      StageName: this.ingestApi.api.deploymentStage.stageName,
+      ApiKeyId: this.ingestApi.apiKey.keyId,
+      BucketName: this.storage.bucket.bucketName,
+      QueueUrl: this.queues.queue.queueUrl,
+      DeadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
+      BatchFunctionName: this.batchWriter.batchFunction.functionName,
+    };
+    for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
+  }
+}

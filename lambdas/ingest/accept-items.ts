@@ -1,0 +1,89 @@
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { deduplicationId, encodeEnvelope, messageGroupId, requestIdFor } from '../domain/envelope';
+import { EnqueueFailedError } from '../domain/errors';
+import type { ItemsRequest } from '../domain/request';
+import type { IngestSettings } from '../domain/settings';
+
+export interface IngestDeps {
+  readonly sqs: SQSClient;
+  readonly clock: () => Date;
+  readonly randomId: () => string;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+export interface Accepted {
+  readonly requestId: string;
+  readonly accepted: number;
+}
+
+/** SQS takes at most 10 entries per SendMessageBatch. */
+const CHUNK_SIZE = 10;
+/** Attempts per chunk on top of the SDK's own retries, for entries SQS reports as failed. */
+export const MAX_ATTEMPTS = 4;
+const BACKOFF_MS = 50;
+
+const chunk = <T>(values: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(values.length / size) }, (_, i) => values.slice(i * size, i * size + size));
+
+/** Sends one chunk until every entry is in; returns how many went in before giving up. */
+async function sendChunk(
+  entries: readonly SendMessageBatchRequestEntry[],
+  settings: IngestSettings,
+  deps: IngestDeps,
+): Promise<{ sent: number; lastError?: unknown }> {
+  let pending = [...entries];
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS && pending.length > 0; attempt += 1) {
+    if (attempt > 1) await deps.sleep(BACKOFF_MS * 2 ** (attempt - 2));
+    try {
+      const result = await deps.sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: settings.queueUrl, Entries: pending }),
+      );
+      const failedIds = new Set((result.Failed ?? []).map((failure) => failure.Id));
+      if (failedIds.size > 0)
+        lastError = new Error(`SQS rejected ${failedIds.size} entries: ${result.Failed?.[0]?.Code}`);
+      pending = pending.filter((entry) => failedIds.has(entry.Id));
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  return { sent: entries.length - pending.length, lastError: pending.length > 0 ? lastError : undefined };
+}
+
+/**
+ * Puts every item of an accepted request on the queue, one message each. Chunks go one after
+ * another because order within a message group is the order of sending. Deduplication ids are
+ * derived from the request id and index, so resending (our retries, or a client repeating an
+ * Idempotency-Key) never enqueues an item twice within SQS's 5-minute window.
+ */
+export async function acceptItems(
+  request: ItemsRequest,
+  callerScope: string,
+  settings: IngestSettings,
+  deps: IngestDeps,
+): Promise<Accepted> {
+  const requestId = requestIdFor(request.idempotencyKey, callerScope, deps.randomId);
+  const acceptedAt = deps.clock().toISOString();
+  const groupId = messageGroupId(settings.ordering, requestId);
+  const entries = request.items.map(
+    (item, index): SendMessageBatchRequestEntry => ({
+      Id: String(index),
+      MessageBody: encodeEnvelope({ v: 1, item, requestId, index, acceptedAt }),
+      MessageGroupId: groupId,
+      MessageDeduplicationId: deduplicationId(requestId, index),
+    }),
+  );
+  let enqueued = 0;
+  for (const entriesOfChunk of chunk(entries, CHUNK_SIZE)) {
+    const { sent, lastError } = await sendChunk(entriesOfChunk, settings, deps);
+    enqueued += sent;
+    if (sent < entriesOfChunk.length) {
+      throw new EnqueueFailedError(requestId, enqueued, entries.length, { cause: lastError });
+    }
+  }
+  return { requestId, accepted: enqueued };
+}

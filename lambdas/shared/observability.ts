@@ -1,0 +1,6 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+/** Service name and metrics namespace come from POWERTOOLS_* variables set by the stack. */
+export const logger = new Logger();
+export const metrics = new Metrics();
