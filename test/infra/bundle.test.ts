@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { synthPipeline } from './synth';
+
+/** The bundle directory of each function, found through the asset metadata CDK writes. */
+let bundles: Record<'ingest' | 'batch', string>;
+
+beforeAll(() => {
+  const { app, stack, template } = synthPipeline({}, { bundle: true });
+  const outdir = app.synth().directory;
+  // A function's code is the asset whose hash names the uploaded zip: asset.<hash> in the assembly.
+  const assetDir = (fn: typeof stack.ingestApi.ingestFunction): string => {
+    const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
+    const s3Key: string = template.toJSON().Resources[logicalId].Properties.Code.S3Key;
+    return path.join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+  };
+  bundles = {
+    ingest: assetDir(stack.ingestApi.ingestFunction),
+    batch: assetDir(stack.batchWriter.batchFunction),
+  };
+});
+
+const markers = {
+  ingest: { sdkCommand: 'SendMessageBatch', ownFunction: 'acceptItems' },
+  batch: { sdkCommand: 'PutObject', ownFunction: 'segmentByExclusion' },
+} as const;
+
+describe.each(['ingest', 'batch'] as const)('%s bundle', (name) => {
+  const code = () => readFileSync(path.join(bundles[name], 'index.js'), 'utf8');
+
+  it('is minified with an external source map', () => {
+    const bundle = code();
+
+    // Minification renames our own functions; the source map gives the names back in stack traces.
+    expect(bundle.includes(markers[name].ownFunction)).toBe(false);
+    expect(bundle.trimEnd().endsWith('//# sourceMappingURL=index.js.map')).toBe(true);
+    expect(readFileSync(path.join(bundles[name], 'index.js.map'), 'utf8')).toContain(
+      markers[name].ownFunction,
+    );
+  });
+
+  it('includes the AWS SDK client and Powertools instead of loading them from the runtime', () => {
+    const bundle = code();
+
+    // Optional signers (@aws-sdk/signature-v4-crt, -v4a) stay guarded requires, as in the SDK itself.
+    const runtimeRequires = bundle.match(
+      /require\(["'](@aws-sdk\/client-|@aws-lambda-powertools\/|@smithy\/)[^"']*/g,
+    );
+    expect(runtimeRequires ?? []).toEqual([]);
+    expect(bundle.includes(markers[name].sdkCommand)).toBe(true);
+  });
+});
+
+describe('bundles in a fresh Node.js process', () => {
+  const load = (dir: string, env: Record<string, string>) =>
+    spawnSync(
+      process.execPath,
+      ['-e', `console.log(typeof require(${JSON.stringify(`${dir}/index.js`)}).handler)`],
+      {
+        env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', ...env },
+        encoding: 'utf8',
+      },
+    );
+
+  it('load and export a handler when configured', () => {
+    const ingest = load(bundles.ingest, {
+      QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo',
+    });
+    const batch = load(bundles.batch, { BUCKET_NAME: 'results-bucket' });
+
+    expect(ingest.stdout.trim()).toBe('function');
+    expect(batch.stdout.trim()).toBe('function');
+  });
+
+  it('fail at load with the name of a missing setting', () => {
+    const ingest = load(bundles.ingest, {});
+    const batch = load(bundles.batch, { BUCKET_NAME: 'b', FAULT_RATE: '2' });
+
+    expect(ingest.status).not.toBe(0);
+    expect(ingest.stderr).toContain('QUEUE_URL must be set');
+    expect(batch.status).not.toBe(0);
+    expect(batch.stderr).toContain('FAULT_RATE must be a number from 0 to 1');
+  });
+});

@@ -1,0 +1,318 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { synthPipeline } from './synth';
+
+const { template, stack } = synthPipeline();
+const ref = (construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+
+function roleOf(fn: IFunction): string {
+  if (!fn.role) throw new Error(`${fn.node.path} has no role`);
+  return ref(fn.role);
+}
+
+const queueId = ref(stack.queues.queue);
+const deadLetterQueueId = ref(stack.queues.deadLetterQueue);
+const bucketId = ref(stack.storage.bucket);
+
+/** The statements of the default policy attached to a function's role. */
+function statementsOf(roleLogicalId: string): Array<{ Action: string | string[]; Resource: unknown }> {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: roleLogicalId }] },
+  });
+  return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+const actionsOf = (roleLogicalId: string): string[] =>
+  statementsOf(roleLogicalId)
+    .flatMap((statement) => statement.Action)
+    .sort();
+
+describe('queues', () => {
+  it('declares both queues FIFO, with explicit .fifo names and no content-based deduplication', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    for (const name of ['FifoBatchPipeline-items.fifo', 'FifoBatchPipeline-items-dlq.fifo']) {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: name,
+        FifoQueue: true,
+        ContentBasedDeduplication: false,
+        SqsManagedSseEnabled: true,
+      });
+    }
+  });
+
+  it('redrives to the dead-letter queue after 3 receives, which keeps messages 14 days', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'FifoBatchPipeline-items.fifo',
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] },
+        maxReceiveCount: 3,
+      },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'FifoBatchPipeline-items-dlq.fifo',
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+  });
+
+  it('sets the visibility timeout to 6 times the batch function timeout', () => {
+    const fn = template.toJSON().Resources[ref(stack.batchWriter.batchFunction)];
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'FifoBatchPipeline-items.fifo',
+      VisibilityTimeout: 6 * fn.Properties.Timeout,
+    });
+  });
+
+  it.each([
+    ['item queue', queueId],
+    ['dead-letter queue', deadLetterQueueId],
+  ])('denies non-TLS access to the %s', (_name, logicalId) => {
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: logicalId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('batch writer', () => {
+  it('consumes batches of 5 with ReportBatchItemFailures and a bounded concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
+  it('may only put objects under results/ and failed/, and consume its queue', () => {
+    const roleId = roleOf(stack.batchWriter.batchFunction);
+    expect(actionsOf(roleId)).toEqual(
+      [
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:PutObject',
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
+    const s3Statement = statementsOf(roleId).find((statement) => statement.Action === 's3:PutObject');
+    expect(s3Statement?.Resource).toEqual(
+      ['results/*', 'failed/*'].map((prefix) => ({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${prefix}`]],
+      })),
+    );
+  });
+
+  it('passes the storage rule to the function through its environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          BUCKET_NAME: { Ref: bucketId },
+          BATCH_SIZE: '5',
+          EXCLUSION_PAIRS: '1:2',
+          MAX_RECEIVE_COUNT: '3',
+          FAULT_RATE: '0',
+        }),
+      },
+    });
+  });
+});
+
+describe('ingest', () => {
+  it('may only send to the item queue (and write its own logs and traces)', () => {
+    const roleId = roleOf(stack.ingestApi.ingestFunction);
+    expect(actionsOf(roleId)).toEqual(
+      [
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
+    const sqsStatement = statementsOf(roleId).find((statement) =>
+      statement.Action.includes('sqs:SendMessage'),
+    );
+    expect(sqsStatement?.Resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+  });
+
+  it('requires an API key on POST /items and validates that the body is JSON', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      ApiKeyRequired: true,
+      RequestValidatorId: Match.anyValue(),
+      RequestModels: { 'application/json': Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true });
+  });
+
+  it('throttles and caps the API key with a usage plan on the deployed stage', () => {
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: 100, BurstLimit: 200 },
+      Quota: { Limit: 1_000_000, Period: 'DAY' },
+      ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
+    });
+    template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+  });
+
+  it('gives gateway-made errors the same JSON error shape as the function', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'BAD_REQUEST_BODY',
+      StatusCode: '400',
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"MALFORMED_JSON"') },
+    });
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseTemplates: { 'application/json': Match.stringLikeRegexp('^\\{"error":\\{"code":') },
+      });
+    }
+  });
+
+  it('traces, throttles and access-logs the stage', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      TracingEnabled: true,
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })],
+    });
+  });
+});
+
+describe('functions', () => {
+  it('run Node.js 22 on arm64 with tracing, source maps and a log group with retention', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(2);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+        LoggingConfig: { LogGroup: expect.anything() },
+      });
+    }
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('uses no AWS managed policies', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('storage', () => {
+  it('blocks public access, encrypts, and denies non-TLS requests', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('keeps the bucket when the stack is deleted', () => {
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('alarms', () => {
+  it('watches the dead-letter queue, the age of the oldest message and both functions', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetterQueueId, 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 300,
+    });
+    expect(
+      Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } })),
+    ).toHaveLength(2);
+  });
+
+  it('notifies a topic only when one is configured', () => {
+    const topicArn = 'arn:aws:sns:us-east-1:123456789012:pipeline-alarms';
+    const withTopic = synthPipeline({ alarmTopicArn: topicArn }).template;
+    withTopic.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [topicArn],
+      OKActions: [topicArn],
+    });
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
+  });
+});
+
+describe('configuration', () => {
+  it('carries settings from the pipeline context into the resources', () => {
+    const { template: custom } = synthPipeline({
+      batchSize: 3,
+      maxReceiveCount: 5,
+      maxConcurrency: 7,
+      batchFunctionTimeoutSeconds: 5,
+      exclusionPairs: [
+        [1, 2],
+        [3, 4],
+      ],
+      ordering: 'global',
+      retentionDays: 30,
+    });
+    custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 3,
+      ScalingConfig: { MaximumConcurrency: 7 },
+    });
+    custom.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 30,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),
+    });
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ EXCLUSION_PAIRS: '1:2,3:4', BATCH_SIZE: '3' }) },
+    });
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ORDERING: 'global' }) },
+    });
+    custom.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({ Prefix: 'results/', ExpirationInDays: 30 }),
+          Match.objectLike({ Prefix: 'failed/', ExpirationInDays: 30 }),
+        ],
+      },
+    });
+  });
+
+  it.each([
+    [{ batchSize: 11 }, 'pipeline.batchSize'],
+    [{ maxReceiveCount: 0 }, 'pipeline.maxReceiveCount'],
+    [{ batchFunctionTimeoutSeconds: 60, visibilityTimeoutSeconds: 100 }, 'pipeline.visibilityTimeoutSeconds'],
+  ])('fails synthesis on %o, naming %s', (pipeline, settingName) => {
+    expect(() => synthPipeline(pipeline)).toThrow(settingName);
+  });
+});

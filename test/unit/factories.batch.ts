@@ -1,0 +1,204 @@
+import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
+import type { BatchDeps, QueueRecord } from '../../lambdas/batch/process-batch';
+import type { BatchSettings } from '../../lambdas/domain/settings';
+
+/** The fixed "now" of every batch test: 10:42 UTC, so keys land under results/2026/11/23/10/42/. */
+export const FIXED_NOW = '2026-11-23T10:42:07.123Z';
+export const FIXED_MINUTE_PATH = '2026/11/23/10/42';
+export const ACCEPTED_AT = '2026-11-23T10:41:59.000Z';
+
+export const requestIdOf = (group: string): string => `req-${group}`;
+export const messageIdOf = (group: string, index: number): string => `msg-${group}-${index}`;
+
+export interface QueueRecordSpec {
+  readonly group?: string;
+  readonly item: number;
+  /** Position of the item in its request (and, by default, in its message group). */
+  readonly index?: number;
+  readonly receiveCount?: number;
+}
+
+/** A record with a valid v1 envelope; ids are derived from group and index so they are stable. */
+export function queueRecord({ group = 'A', item, index = 0, receiveCount = 1 }: QueueRecordSpec): QueueRecord {
+  const requestId = requestIdOf(group);
+  return {
+    messageId: messageIdOf(group, index),
+    body: JSON.stringify({ v: 1, item, requestId, index, acceptedAt: ACCEPTED_AT }),
+    groupId: group,
+    deduplicationId: `${requestId}:${index}`,
+    receiveCount,
+  };
+}
+
+/**
+ * Records in delivery order, e.g. `[['A', 1], ['A', 2], ['B', 3]]`; each record's index counts up
+ * within its group, as the ingest Lambda numbers the items of one request.
+ */
+export function queueRecords(
+  specs: readonly (readonly [group: string, item: number])[],
+  receiveCount = 1,
+): QueueRecord[] {
+  const nextIndex = new Map<string, number>();
+  return specs.map(([group, item]) => {
+    const index = nextIndex.get(group) ?? 0;
+    nextIndex.set(group, index + 1);
+    return queueRecord({ group, item, index, receiveCount });
+  });
+}
+
+/** A record whose body is not a valid envelope (the body is taken verbatim). */
+export function malformedRecord(body: string, messageId = 'msg-bad', receiveCount = 1): QueueRecord {
+  return { messageId, body, groupId: 'A', deduplicationId: `${messageId}-dedup`, receiveCount };
+}
+
+export function batchSettings(overrides: Partial<BatchSettings> = {}): BatchSettings {
+  return {
+    bucketName: 'results-bucket',
+    batchSize: 5,
+    exclusionPairs: [[1, 2]],
+    maxReceiveCount: 3,
+    faultRate: 0,
+    faultItems: [],
+    ...overrides,
+  };
+}
+
+export interface ScriptedRandom {
+  (): number;
+  /** How many values were drawn so far. */
+  readonly calls: () => number;
+}
+
+/** Returns the given values in turn; drawing more than scripted is a test error, never a silent value. */
+export function scriptedRandom(values: readonly number[]): ScriptedRandom {
+  let next = 0;
+  const random = (): number => {
+    const value = values[next];
+    if (value === undefined) throw new Error(`scripted random exhausted after ${values.length} values`);
+    next += 1;
+    return value;
+  };
+  return Object.assign(random, { calls: () => next });
+}
+
+export interface DepsOptions {
+  readonly now?: string;
+  readonly random?: () => number;
+}
+
+export function batchDeps(s3: S3Client, { now = FIXED_NOW, random = scriptedRandom([]) }: DepsOptions = {}): BatchDeps {
+  // A fresh Date per call, so code under test cannot mutate the clock for later calls.
+  return { s3, clock: () => new Date(now), random };
+}
+
+export function sqsRecord(record: QueueRecord): SQSRecord {
+  return {
+    messageId: record.messageId,
+    receiptHandle: `receipt-${record.messageId}`,
+    body: record.body,
+    attributes: {
+      ApproximateReceiveCount: String(record.receiveCount),
+      SentTimestamp: '1795430527123',
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: '1795430527200',
+      SequenceNumber: '18890000000000000000',
+      MessageGroupId: record.groupId,
+      MessageDeduplicationId: record.deduplicationId,
+    },
+    messageAttributes: {},
+    md5OfBody: 'd41d8cd98f00b204e9800998ecf8427e',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:items.fifo',
+    awsRegion: 'eu-west-1',
+  };
+}
+
+export const sqsEvent = (records: readonly QueueRecord[]): SQSEvent => ({ Records: records.map(sqsRecord) });
+
+/** The shape of a results object body, as the tests read it back. */
+export interface ResultsBody {
+  readonly v: number;
+  readonly minute: string;
+  readonly writtenAt: string;
+  readonly groupId: string;
+  readonly items: readonly {
+    readonly item: number;
+    readonly requestId: string;
+    readonly index: number;
+    readonly messageId: string;
+    readonly acceptedAt: string;
+  }[];
+}
+
+/** The shape of a failure record body. */
+export interface FailureBody {
+  readonly v: number;
+  readonly minute: string;
+  readonly reason: string;
+  readonly error: string;
+  readonly messageId: string;
+  readonly groupId: string;
+  readonly receiveCount: number;
+  readonly item?: number;
+  readonly requestId?: string;
+  readonly index?: number;
+  readonly acceptedAt?: string;
+  readonly body?: string;
+}
+
+export interface WrittenObject {
+  readonly key: string;
+  readonly body: unknown;
+}
+
+/** What the mocked S3 holds: the objects it accepted, and the keys it rejected, in call order. */
+export interface FakeBucket {
+  readonly stored: WrittenObject[];
+  readonly rejectedKeys: string[];
+}
+
+/**
+ * Routes PutObject on the mock into a fake bucket; `fails` picks the writes S3 rejects (an outage),
+ * so tests can tell attempted writes from stored ones.
+ */
+export function fakeBucket(
+  s3Mock: AwsClientStub<S3Client>,
+  fails: (input: PutObjectCommandInput) => boolean = () => false,
+): FakeBucket {
+  const bucket: FakeBucket = { stored: [], rejectedKeys: [] };
+  s3Mock.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
+    const key = String(input.Key);
+    if (fails(input)) {
+      bucket.rejectedKeys.push(key);
+      throw new Error(`S3 rejected ${key}`);
+    }
+    bucket.stored.push({ key, body: JSON.parse(String(input.Body)) });
+    return {};
+  });
+  return bucket;
+}
+
+export const resultObjects = (bucket: FakeBucket): { key: string; body: ResultsBody }[] =>
+  bucket.stored
+    .filter((written) => written.key.startsWith('results/'))
+    .map(({ key, body }) => ({ key, body: body as ResultsBody }));
+
+export const failureObjects = (bucket: FakeBucket): { key: string; body: FailureBody }[] =>
+  bucket.stored
+    .filter((written) => written.key.startsWith('failed/'))
+    .map(({ key, body }) => ({ key, body: body as FailureBody }));
+
+/** Item numbers of each stored results object, in write order: the easiest shape to compare. */
+export const storedSegments = (bucket: FakeBucket): number[][] =>
+  resultObjects(bucket).map(({ body }) => body.items.map((entry) => entry.item));
+
+/** Matches the write of a results object that holds the given message. */
+export const resultHolding =
+  (messageId: string) =>
+  (input: PutObjectCommandInput): boolean =>
+    String(input.Key).startsWith('results/') && String(input.Body).includes(`"messageId":"${messageId}"`);
+
+/** Matches the write of any failure record. */
+export const anyFailureRecord = (input: PutObjectCommandInput): boolean => String(input.Key).startsWith('failed/');

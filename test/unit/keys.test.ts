@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { failureKey, minuteLabel, minutePath, resultKey } from '../../lambdas/domain/keys';
+
+const at = (iso: string): Date => new Date(iso);
+const DEDUP_IDS = ['req-A:0', 'req-A:1', 'req-A:2'];
+
+describe('minutePath and minuteLabel', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it.each([
+    { iso: '2026-01-02T03:04:59.999Z', path: '2026/01/02/03/04', label: '2026-01-02T03:04Z' },
+    { iso: '2026-11-23T10:42:07.123Z', path: '2026/11/23/10/42', label: '2026-11-23T10:42Z' },
+    { iso: '2026-12-31T23:59:59.999Z', path: '2026/12/31/23/59', label: '2026-12-31T23:59Z' },
+    { iso: '2027-01-01T00:00:00.000Z', path: '2027/01/01/00/00', label: '2027-01-01T00:00Z' },
+  ])('gives the zero-padded UTC minute of $iso', ({ iso, path, label }) => {
+    // Act / Assert
+    expect(minutePath(at(iso))).toBe(path);
+    expect(minuteLabel(at(iso))).toBe(label);
+  });
+
+  it('ignores the local time zone, even where the local date is already the next day', () => {
+    // Prepare: UTC+14, so 23:59 UTC on Dec 31 is Jan 1 locally.
+    vi.stubEnv('TZ', 'Pacific/Kiritimati');
+    const lateEvening = at('2026-12-31T23:59:30.000Z');
+    expect(lateEvening.getDate()).toBe(1); // the stub took effect: local time really differs
+
+    // Act
+    const path = minutePath(lateEvening);
+    const label = minuteLabel(lateEvening);
+
+    // Assert
+    expect(path).toBe('2026/12/31/23/59');
+    expect(label).toBe('2026-12-31T23:59Z');
+  });
+});
+
+describe('resultKey', () => {
+  it('is results/YYYY/MM/DD/HH/mm/<32 hex>.json under the UTC minute of the write', () => {
+    // Act
+    const key = resultKey(at('2026-11-23T10:42:07.123Z'), DEDUP_IDS);
+
+    // Assert
+    expect(key).toMatch(/^results\/2026\/11\/23\/10\/42\/[0-9a-f]{32}\.json$/);
+  });
+
+  it('is the same for the same deduplication ids within the same minute, so a rewrite overwrites', () => {
+    // Act
+    const first = resultKey(at('2026-11-23T10:42:00.000Z'), DEDUP_IDS);
+    const again = resultKey(at('2026-11-23T10:42:59.999Z'), [...DEDUP_IDS]);
+
+    // Assert
+    expect(again).toBe(first);
+  });
+
+  it.each([
+    { name: 'a different id', ids: ['req-A:0', 'req-A:1', 'req-B:2'] },
+    { name: 'the same ids in another order', ids: ['req-A:1', 'req-A:0', 'req-A:2'] },
+    { name: 'one id fewer', ids: ['req-A:0', 'req-A:1'] },
+  ])('differs for $name', ({ ids }) => {
+    // Prepare
+    const minute = at('2026-11-23T10:42:07.123Z');
+
+    // Act / Assert
+    expect(resultKey(minute, ids)).not.toBe(resultKey(minute, DEDUP_IDS));
+  });
+
+  it('moves to the next minute prefix when written a minute later, keeping the id', () => {
+    // Act
+    const now = resultKey(at('2026-11-23T10:42:59.999Z'), DEDUP_IDS);
+    const later = resultKey(at('2026-11-23T10:43:00.000Z'), DEDUP_IDS);
+
+    // Assert
+    expect(later.startsWith('results/2026/11/23/10/43/')).toBe(true);
+    expect(later).not.toBe(now);
+    expect(later.split('/').at(-1)).toBe(now.split('/').at(-1));
+  });
+});
+
+describe('failureKey', () => {
+  it('is failed/YYYY/MM/DD/HH/mm/<messageId>.json, so a redelivered message keeps one record per minute', () => {
+    // Act
+    const key = failureKey(at('2026-01-02T03:04:59.999Z'), '059f36b4-87a3-44ab-83d2-661975830a7d');
+
+    // Assert
+    expect(key).toBe('failed/2026/01/02/03/04/059f36b4-87a3-44ab-83d2-661975830a7d.json');
+  });
+});
