@@ -150,7 +150,7 @@ function parseJsonContext(text: string): unknown {
  */
 export function resolveConfig(raw: unknown): PipelineConfig {
   const overrides = parseContext(raw);
-  const unknown = Object.keys(overrides).filter((key) => !(key in checks));
+  const unknown = Object.keys(overrides).filter((key) => !Object.hasOwn(checks, key));
   if (unknown.length > 0) {
     throw new ConfigError(
       `Unknown setting ${unknown.join(', ')}; known settings: ${Object.keys(checks).join(', ')}`,

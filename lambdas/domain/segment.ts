@@ -44,8 +44,9 @@ export function segmentByExclusion<T>(
   for (const entry of entries) {
     const item = itemOf(entry);
     const clashes = [...(excluded.get(item) ?? [])].some((other) => itemsInCurrent.has(other));
-    if (clashes || current.length >= rules.maxSize) {
-      if (clashes) exclusionSplits += 1;
+    const full = current.length >= rules.maxSize;
+    if (clashes || full) {
+      if (clashes && !full) exclusionSplits += 1;
       segments.push(current);
       current = [];
       itemsInCurrent = new Set();

@@ -94,7 +94,8 @@ const optional = (env: Env, name: string): string | undefined => {
   return value === undefined || value === '' ? undefined : value;
 };
 
-const toNumber = (text: string): number => (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN);
+/** A number, or the text itself when it is not one, so that the error quotes what was set. */
+const toNumber = (text: string): number | string => (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text);
 
 function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
   const text = optional(env, name);

@@ -21,7 +21,12 @@ export interface QueueRecordSpec {
 }
 
 /** A record with a valid v1 envelope; ids are derived from group and index so they are stable. */
-export function queueRecord({ group = 'A', item, index = 0, receiveCount = 1 }: QueueRecordSpec): QueueRecord {
+export function queueRecord({
+  group = 'A',
+  item,
+  index = 0,
+  receiveCount = 1,
+}: QueueRecordSpec): QueueRecord {
   const requestId = requestIdOf(group);
   return {
     messageId: messageIdOf(group, index),
@@ -88,7 +93,10 @@ export interface DepsOptions {
   readonly random?: () => number;
 }
 
-export function batchDeps(s3: S3Client, { now = FIXED_NOW, random = scriptedRandom([]) }: DepsOptions = {}): BatchDeps {
+export function batchDeps(
+  s3: S3Client,
+  { now = FIXED_NOW, random = scriptedRandom([]) }: DepsOptions = {},
+): BatchDeps {
   // A fresh Date per call, so code under test cannot mutate the clock for later calls.
   return { s3, clock: () => new Date(now), random };
 }
@@ -201,4 +209,5 @@ export const resultHolding =
     String(input.Key).startsWith('results/') && String(input.Body).includes(`"messageId":"${messageId}"`);
 
 /** Matches the write of any failure record. */
-export const anyFailureRecord = (input: PutObjectCommandInput): boolean => String(input.Key).startsWith('failed/');
+export const anyFailureRecord = (input: PutObjectCommandInput): boolean =>
+  String(input.Key).startsWith('failed/');

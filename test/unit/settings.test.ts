@@ -37,7 +37,12 @@ describe('readBatchSettings', () => {
 
   it('treats blank optional values as unset', () => {
     // Act
-    const settings = readBatchSettings({ ...BASE_ENV, BATCH_SIZE: ' ', EXCLUSION_PAIRS: '', FAULT_RATE: '  ' });
+    const settings = readBatchSettings({
+      ...BASE_ENV,
+      BATCH_SIZE: ' ',
+      EXCLUSION_PAIRS: '',
+      FAULT_RATE: '  ',
+    });
 
     // Assert
     expect(settings.batchSize).toBe(5);

@@ -1,0 +1,268 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { resultKey } from '../../lambdas/domain/keys';
+import {
+  anyFailureRecord,
+  FIXED_MINUTE_PATH,
+  FIXED_NOW,
+  failureObjects,
+  fakeBucket,
+  malformedRecord,
+  queueRecords,
+  resultHolding,
+  sqsEvent,
+  sqsRecord,
+  storedSegments,
+} from './factories.batch';
+
+const s3Mock = mockClient(S3Client);
+
+const context: Context = {
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: 'batch-writer',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:batch-writer',
+  memoryLimitInMB: '256',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+  logGroupName: '/aws/lambda/batch-writer',
+  logStreamName: '2026/11/23/[$LATEST]abcdef',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+};
+
+type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** The handler reads its settings at import, so each test imports a fresh copy after setting env. */
+async function loadHandler(): Promise<BatchHandler> {
+  const module = await import('../../lambdas/batch/handler');
+  return module.handler;
+}
+
+const failedIds = (response: SQSBatchResponse): string[] =>
+  response.batchItemFailures.map(({ itemIdentifier }) => itemIdentifier);
+
+beforeEach(() => {
+  vi.resetModules();
+  s3Mock.reset();
+  vi.stubEnv('BUCKET_NAME', 'results-bucket');
+  vi.stubEnv('AWS_REGION', 'eu-west-1');
+  // Keep Powertools quiet: no log lines, no EMF metric blobs on stdout.
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'FifoBatchPipelineTest');
+  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'batch-writer');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  // Settings from the developer's shell must not leak into the tests.
+  for (const name of ['BATCH_SIZE', 'EXCLUSION_PAIRS', 'MAX_RECEIVE_COUNT', 'FAULT_RATE', 'FAULT_ITEMS']) {
+    vi.stubEnv(name, undefined);
+  }
+  // Only Date is faked, so keys are predictable; timers and promises run normally.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(FIXED_NOW));
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+  vi.unstubAllEnvs();
+});
+
+describe('batch handler', () => {
+  it('returns no batch item failures when every write succeeds', async () => {
+    // Prepare
+    const handler = await loadHandler();
+    const bucket = fakeBucket(s3Mock);
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 2],
+      ['B', 3],
+    ]);
+
+    // Act
+    const response = await handler(sqsEvent(records), context);
+
+    // Assert
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(storedSegments(bucket)).toHaveLength(3);
+    for (const call of s3Mock.commandCalls(PutObjectCommand)) {
+      expect(call.args[0].input.Bucket).toBe('results-bucket');
+    }
+  });
+
+  it("reports exactly the rejected group's records as batch item failures", async () => {
+    // Prepare
+    const handler = await loadHandler();
+    const records = queueRecords([
+      ['A', 3],
+      ['B', 4],
+      ['A', 5],
+      ['B', 6],
+    ]);
+    const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
+
+    // Act
+    const response = await handler(sqsEvent(records), context);
+
+    // Assert
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'msg-A-0' }, { itemIdentifier: 'msg-A-1' }],
+    });
+    expect(storedSegments(bucket)).toEqual([[4, 6]]);
+  });
+
+  it('takes group, deduplication id and receive count from the SQS attributes', async () => {
+    // Prepare: on receive 3 of the default 3 a failed item also gets a failure record.
+    const handler = await loadHandler();
+    const [a, b] = queueRecords(
+      [
+        ['A', 1],
+        ['B', 2],
+      ],
+      3,
+    );
+    if (a === undefined || b === undefined) throw new Error('factory returned too few records');
+    const bucket = fakeBucket(s3Mock, resultHolding(a.messageId));
+
+    // Act
+    const response = await handler(sqsEvent([a, b]), context);
+
+    // Assert: 1 and 2 sit in different groups, so they were not split; the key hashes the dedup id.
+    expect(failedIds(response)).toEqual([a.messageId]);
+    expect(bucket.stored[0]?.key).toBe(resultKey(new Date(FIXED_NOW), [b.deduplicationId]));
+    expect(failureObjects(bucket)).toEqual([
+      {
+        key: `failed/${FIXED_MINUTE_PATH}/${a.messageId}.json`,
+        body: expect.objectContaining({ reason: 'write_failed', item: 1, receiveCount: 3, groupId: 'A' }),
+      },
+    ]);
+  });
+
+  it('applies the settings from the environment', async () => {
+    // Prepare
+    vi.stubEnv('FAULT_ITEMS', '7');
+    vi.stubEnv('BATCH_SIZE', '1');
+    const handler = await loadHandler();
+    const bucket = fakeBucket(s3Mock);
+    const records = queueRecords([
+      ['A', 3],
+      ['A', 4],
+      ['B', 7],
+    ]);
+
+    // Act
+    const response = await handler(sqsEvent(records), context);
+
+    // Assert
+    expect(failedIds(response)).toEqual(['msg-B-0']);
+    expect(storedSegments(bucket)).toEqual([[3], [4]]);
+  });
+
+  it('never returns an empty failure list when writes failed, even if failure records fail too', async () => {
+    // Prepare: S3 is down for everything, on the final receive.
+    const handler = await loadHandler();
+    const records = queueRecords(
+      [
+        ['A', 1],
+        ['A', 2],
+        ['B', 3],
+      ],
+      3,
+    );
+    const bucket = fakeBucket(s3Mock, () => true);
+
+    // Act
+    const response = await handler(sqsEvent(records), context);
+
+    // Assert
+    expect(failedIds(response)).toEqual(['msg-A-0', 'msg-A-1', 'msg-B-0']);
+    expect(bucket.stored).toEqual([]);
+  });
+
+  it('acknowledges a malformed record once its failure record is written, and retries it otherwise', async () => {
+    // Prepare
+    const handler = await loadHandler();
+    const event = sqsEvent([malformedRecord('not json')]);
+    fakeBucket(s3Mock);
+    const written = await handler(event, context);
+    s3Mock.reset();
+    fakeBucket(s3Mock, anyFailureRecord);
+
+    // Act
+    const notWritten = await handler(event, context);
+
+    // Assert
+    expect(failedIds(written)).toEqual([]);
+    expect(failedIds(notWritten)).toEqual(['msg-bad']);
+  });
+
+  it('rejects (so SQS retries the whole batch) instead of swallowing an unexpected error', async () => {
+    // Prepare: an event without Records cannot be processed at all. Dev mode routes the metrics
+    // "nothing to publish" warning through the global console, where it is silenced.
+    vi.stubEnv('POWERTOOLS_DEV', 'true');
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const handler = await loadHandler();
+    const broken = {} as unknown as SQSEvent;
+
+    // Act / Assert
+    await expect(handler(broken, context)).rejects.toThrow(TypeError);
+  });
+
+  it.each([
+    { name: 'BUCKET_NAME', value: undefined },
+    { name: 'BATCH_SIZE', value: '0' },
+    { name: 'EXCLUSION_PAIRS', value: '1-2' },
+  ])('fails to load when $name is $value, naming the variable', async ({ name, value }) => {
+    // Prepare
+    vi.stubEnv(name, value);
+
+    // Act / Assert
+    await expect(loadHandler()).rejects.toThrow(name);
+  });
+});
+
+describe('toQueueRecord', () => {
+  it('falls back to one shared group, the message id and receive 1 when attributes are missing', async () => {
+    // Prepare
+    const { toQueueRecord } = await import('../../lambdas/batch/handler');
+    const [record] = queueRecords([['A', 3]]);
+    if (record === undefined) throw new Error('factory returned no record');
+    const sqs = sqsRecord(record);
+    const bare = {
+      ...sqs,
+      attributes: {
+        ...sqs.attributes,
+        MessageGroupId: undefined,
+        MessageDeduplicationId: undefined,
+        ApproximateReceiveCount: '',
+      },
+    };
+
+    // Act
+    const queueRecord = toQueueRecord(bare);
+
+    // Assert
+    expect(queueRecord).toEqual({
+      messageId: record.messageId,
+      body: record.body,
+      groupId: '',
+      deduplicationId: record.messageId,
+      receiveCount: 1,
+    });
+  });
+
+  it('copies group, deduplication id and receive count from the attributes', async () => {
+    // Prepare
+    const { toQueueRecord } = await import('../../lambdas/batch/handler');
+    const [record] = queueRecords([['B', 4]], 2);
+    if (record === undefined) throw new Error('factory returned no record');
+
+    // Act
+    const queueRecord = toQueueRecord(sqsRecord(record));
+
+    // Assert
+    expect(queueRecord).toEqual(record);
+  });
+});

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, resolveConfig } from '../../cdk/lib/config';
+import { ConfigError } from '../../lambdas/domain/errors';
+import { readIngestSettings } from '../../lambdas/domain/settings';
+import { QUEUE_URL, thrownBy } from './factories.ingest';
+
+/** Runs `fn`, which must fail with a ConfigError, and returns the error's message. */
+function configErrorMessage(fn: () => unknown): string {
+  const error = thrownBy(fn);
+  expect(error).toBeInstanceOf(ConfigError);
+  return (error as ConfigError).message;
+}
+
+describe('resolveConfig', () => {
+  it.each([
+    { name: 'no context', raw: undefined },
+    { name: 'an empty object', raw: {} },
+    { name: 'an empty JSON string', raw: '{}' },
+  ])('returns the SPEC defaults for $name', ({ raw }) => {
+    // Act
+    const config = resolveConfig(raw);
+
+    // Assert
+    expect(config).toMatchObject({
+      batchSize: 5,
+      exclusionPairs: [[1, 2]],
+      maxReceiveCount: 3,
+      ordering: 'perRequest',
+      maxItemsPerRequest: 500,
+      maxBodyBytes: 64 * 1024,
+      apiKeyRequired: true,
+      faultRate: 0,
+    });
+    expect(config.visibilityTimeoutSeconds).toBe(6 * config.batchFunctionTimeoutSeconds);
+    expect(config).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('reads a JSON string context, as given by `cdk synth -c pipeline=...`', () => {
+    // Act
+    const config = resolveConfig('{"batchSize":3,"ordering":"global","exclusionPairs":[[1,2],[3,4]]}');
+
+    // Assert
+    expect(config).toMatchObject({
+      batchSize: 3,
+      ordering: 'global',
+      exclusionPairs: [
+        [1, 2],
+        [3, 4],
+      ],
+    });
+    expect(config.maxReceiveCount).toBe(3);
+  });
+
+  it('makes the visibility timeout follow a changed batch timeout (6x)', () => {
+    // Act
+    const config = resolveConfig({ batchFunctionTimeoutSeconds: 60 });
+
+    // Assert
+    expect(config.visibilityTimeoutSeconds).toBe(360);
+  });
+
+  it('keeps an explicit visibility timeout of at least 6x the batch timeout', () => {
+    // Act
+    const config = resolveConfig({ batchFunctionTimeoutSeconds: 60, visibilityTimeoutSeconds: 900 });
+
+    // Assert
+    expect(config.visibilityTimeoutSeconds).toBe(900);
+  });
+
+  it.each<{ name: string; raw: unknown; mentions: string[] }>([
+    { name: 'batchSize 0', raw: { batchSize: 0 }, mentions: ['pipeline.batchSize', 'got 0'] },
+    { name: 'batchSize 11', raw: { batchSize: 11 }, mentions: ['pipeline.batchSize', 'got 11'] },
+    { name: 'batchSize 2.5', raw: { batchSize: 2.5 }, mentions: ['pipeline.batchSize', 'got 2.5'] },
+    {
+      name: 'batchSize "5" (a string)',
+      raw: { batchSize: '5' },
+      mentions: ['pipeline.batchSize', 'got "5"'],
+    },
+    { name: 'maxConcurrency 1', raw: { maxConcurrency: 1 }, mentions: ['pipeline.maxConcurrency', 'got 1)'] },
+    {
+      name: 'exclusionPairs [[1,1]]',
+      raw: { exclusionPairs: [[1, 1]] },
+      mentions: ['pipeline.exclusionPairs', 'got [[1,1]]'],
+    },
+    {
+      name: 'exclusionPairs [[1]]',
+      raw: { exclusionPairs: [[1]] },
+      mentions: ['pipeline.exclusionPairs', 'got [[1]]'],
+    },
+    {
+      name: 'ordering "random"',
+      raw: { ordering: 'random' },
+      mentions: ['pipeline.ordering', 'got "random"'],
+    },
+    { name: 'faultRate 1.5', raw: { faultRate: 1.5 }, mentions: ['pipeline.faultRate', 'got 1.5'] },
+    {
+      name: 'logRetentionDays 2',
+      raw: { logRetentionDays: 2 },
+      mentions: ['pipeline.logRetentionDays', 'got 2)'],
+    },
+    {
+      name: 'maxReceiveCount 0',
+      raw: { maxReceiveCount: 0 },
+      mentions: ['pipeline.maxReceiveCount', 'got 0'],
+    },
+    {
+      name: 'apiKeyRequired "yes"',
+      raw: { apiKeyRequired: 'yes' },
+      mentions: ['pipeline.apiKeyRequired', 'got "yes"'],
+    },
+    {
+      name: 'a visibility timeout below 6x the batch timeout',
+      raw: { batchFunctionTimeoutSeconds: 30, visibilityTimeoutSeconds: 179 },
+      mentions: ['pipeline.visibilityTimeoutSeconds', '(180)', 'got 179'],
+    },
+    {
+      name: 'a throttle burst below the rate',
+      raw: { throttleRateLimit: 100, throttleBurstLimit: 50 },
+      mentions: ['pipeline.throttleBurstLimit', 'got 50'],
+    },
+    {
+      name: 'an unknown setting name (a typo of batchSize)',
+      raw: { batchsize: 5 },
+      mentions: ['batchsize', 'batchSize'],
+    },
+    // Names inherited from Object.prototype are not settings either.
+    { name: 'the unknown setting "constructor"', raw: { constructor: 5 }, mentions: ['constructor'] },
+    { name: 'the unknown setting "toString"', raw: JSON.parse('{"toString":5}'), mentions: ['toString'] },
+    { name: 'a non-JSON string', raw: '{batchSize:5}', mentions: ['pipeline', 'got {batchSize:5}'] },
+    { name: 'a JSON array', raw: '[5]', mentions: ['pipeline', 'got [5]'] },
+  ])('rejects $name with a ConfigError naming the setting and the value', ({ raw, mentions }) => {
+    // Act
+    const message = configErrorMessage(() => resolveConfig(raw));
+
+    // Assert
+    for (const text of mentions) expect(message).toContain(text);
+  });
+});
+
+describe('readIngestSettings', () => {
+  it('applies the defaults when only QUEUE_URL is set', () => {
+    // Act
+    const settings = readIngestSettings({ QUEUE_URL });
+
+    // Assert
+    expect(settings).toEqual({
+      queueUrl: QUEUE_URL,
+      ordering: 'perRequest',
+      maxItemsPerRequest: 500,
+      maxBodyBytes: 64 * 1024,
+    });
+  });
+
+  it('reads every setting from the environment', () => {
+    // Act
+    const settings = readIngestSettings({
+      QUEUE_URL: ` ${QUEUE_URL} `,
+      ORDERING: 'global',
+      MAX_ITEMS_PER_REQUEST: '20',
+      MAX_BODY_BYTES: '1024',
+    });
+
+    // Assert
+    expect(settings).toEqual({
+      queueUrl: QUEUE_URL,
+      ordering: 'global',
+      maxItemsPerRequest: 20,
+      maxBodyBytes: 1024,
+    });
+  });
+
+  it.each<{ name: string; env: Record<string, string>; mentions: string[] }>([
+    { name: 'a missing QUEUE_URL', env: {}, mentions: ['QUEUE_URL'] },
+    { name: 'a blank QUEUE_URL', env: { QUEUE_URL: '  ' }, mentions: ['QUEUE_URL'] },
+    {
+      name: 'MAX_ITEMS_PER_REQUEST "abc"',
+      env: { QUEUE_URL, MAX_ITEMS_PER_REQUEST: 'abc' },
+      mentions: ['MAX_ITEMS_PER_REQUEST', 'abc'],
+    },
+    {
+      name: 'MAX_ITEMS_PER_REQUEST "501"',
+      env: { QUEUE_URL, MAX_ITEMS_PER_REQUEST: '501' },
+      mentions: ['MAX_ITEMS_PER_REQUEST', 'got 501'],
+    },
+    {
+      name: 'MAX_BODY_BYTES "64KiB"',
+      env: { QUEUE_URL, MAX_BODY_BYTES: '64KiB' },
+      mentions: ['MAX_BODY_BYTES', '64KiB'],
+    },
+    { name: 'ORDERING "random"', env: { QUEUE_URL, ORDERING: 'random' }, mentions: ['ORDERING', 'random'] },
+  ])('rejects $name with a ConfigError naming the variable and the value', ({ env, mentions }) => {
+    // Act
+    const message = configErrorMessage(() => readIngestSettings(env));
+
+    // Assert
+    for (const text of mentions) expect(message).toContain(text);
+  });
+});

@@ -1,0 +1,246 @@
+import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import type { ApiEvent } from '../../lambdas/ingest/http';
+import { ingestEnv, itemsUpTo, lambdaContext, QUEUE_URL, v1Event, v2Event } from './factories.ingest';
+
+// The handler backs off with node:timers/promises; answering at once keeps the 503 tests instant.
+const { backoff } = vi.hoisted(() => ({ backoff: vi.fn(async (_ms: number): Promise<void> => undefined) }));
+vi.mock('node:timers/promises', () => ({ setTimeout: backoff }));
+
+const sqsMock = mockClient(SQSClient);
+
+type Handler = (event: ApiEvent) => Promise<APIGatewayProxyResult>;
+let handler: Handler;
+let consoleLog: MockInstance<typeof console.log>;
+
+const acceptAll = (input: SendMessageBatchCommandInput) => ({
+  Successful: (input.Entries ?? []).map((entry) => ({
+    Id: entry.Id,
+    MessageId: `msg-${entry.Id}`,
+    MD5OfMessageBody: 'md5',
+  })),
+  Failed: [],
+});
+
+interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly [field: string]: unknown };
+}
+
+const bodyOf = (response: APIGatewayProxyResult): unknown => JSON.parse(response.body);
+const sendCalls = () => sqsMock.commandCalls(SendMessageBatchCommand);
+const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+
+beforeEach(async () => {
+  sqsMock.reset();
+  sqsMock.on(SendMessageBatchCommand).callsFake(acceptAll);
+  backoff.mockClear();
+  // The handler reads its settings and builds Powertools at import, so the env comes first.
+  const env = ingestEnv({
+    // Dev mode sends the metrics (EMF) to the global console, where the spy below catches them.
+    POWERTOOLS_DEV: 'true',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+  });
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  consoleLog = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  vi.resetModules();
+  const module = await import('../../lambdas/ingest/handler');
+  handler = (event) => module.handler(event, lambdaContext());
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+describe('ingest handler', () => {
+  it.each([
+    { name: 'a payload v1 event (REST API)', event: v1Event() },
+    { name: 'a payload v2 event (HTTP API)', event: v2Event() },
+    {
+      name: 'a base64-encoded v1 body',
+      event: v1Event({ body: base64('[1,2,3,4]'), isBase64Encoded: true }),
+    },
+    {
+      name: 'a base64-encoded v2 body',
+      event: v2Event({ body: base64('[1,2,3,4]'), isBase64Encoded: true }),
+    },
+  ])('answers 202 {requestId, accepted: 4} to $name after enqueueing every item', async ({ event }) => {
+    // Act
+    const response = await handler(event);
+
+    // Assert
+    expect(response.statusCode).toBe(202);
+    expect(response.headers).toEqual({ 'content-type': 'application/json' });
+    expect(bodyOf(response)).toStrictEqual({ requestId: expect.any(String), accepted: 4 });
+    expect(sendCalls()).toHaveLength(1);
+    const input = sendCalls()[0]?.args[0].input;
+    expect(input?.QueueUrl).toBe(QUEUE_URL);
+    expect(input?.Entries?.map((entry) => JSON.parse(entry.MessageBody ?? '').item)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('publishes the ItemsAccepted metric once per invocation', async () => {
+    // Act
+    await handler(v2Event());
+
+    // Assert
+    const emf = consoleLog.mock.calls.map(([line]) => JSON.parse(String(line)));
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({
+      ItemsAccepted: 4,
+      _aws: { CloudWatchMetrics: [{ Namespace: 'PipelineTest' }] },
+    });
+  });
+
+  it.each<{
+    name: string;
+    body?: string;
+    headers?: Record<string, string>;
+    status: number;
+    code: string;
+    index?: number;
+  }>([
+    { name: 'malformed JSON', body: '[1,2', status: 400, code: 'MALFORMED_JSON' },
+    { name: 'an object', body: '{"items":[1]}', status: 400, code: 'NOT_AN_ARRAY' },
+    { name: 'an empty array', body: '[]', status: 400, code: 'EMPTY_ARRAY' },
+    { name: 'a string element', body: '[1,2,"3"]', status: 400, code: 'INVALID_ITEM', index: 2 },
+    { name: 'a float element', body: '[0.5]', status: 400, code: 'INVALID_ITEM', index: 0 },
+    { name: '501 items', body: JSON.stringify(itemsUpTo(501)), status: 413, code: 'TOO_MANY_ITEMS' },
+    {
+      name: 'a body over 64 KiB',
+      body: `[1${' '.repeat(64 * 1024)}]`,
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+    },
+    {
+      name: 'text/plain',
+      headers: { 'Content-Type': 'text/plain' },
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    },
+    { name: 'no Content-Type', headers: {}, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+    {
+      name: 'a bad Idempotency-Key',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'has space' },
+      status: 400,
+      code: 'INVALID_IDEMPOTENCY_KEY',
+    },
+  ])(
+    'rejects $name with $status $code and enqueues nothing',
+    async ({ body, headers, status, code, index }) => {
+      // Act
+      const response = await handler(
+        v1Event({ ...(body === undefined ? {} : { body }), ...(headers && { headers }) }),
+      );
+
+      // Assert
+      expect(response.statusCode).toBe(status);
+      expect(response.headers).toEqual({ 'content-type': 'application/json' });
+      expect(bodyOf(response)).toStrictEqual({
+        error: { code, message: expect.any(String), ...(index === undefined ? {} : { index }) },
+      });
+      expect(sendCalls()).toHaveLength(0);
+    },
+  );
+
+  it('answers 503 ENQUEUE_FAILED with requestId and enqueued when SQS fails every time', async () => {
+    // Prepare
+    sqsMock.on(SendMessageBatchCommand).rejects(new Error('ServiceUnavailable'));
+
+    // Act
+    const response = await handler(v2Event());
+
+    // Assert
+    expect(response.statusCode).toBe(503);
+    expect(bodyOf(response)).toStrictEqual({
+      error: {
+        code: 'ENQUEUE_FAILED',
+        message: expect.any(String),
+        requestId: expect.any(String),
+        enqueued: 0,
+      },
+    });
+    expect(backoff).toHaveBeenCalled();
+  });
+
+  it('lets a client finish a 503 by repeating it with the same Idempotency-Key, without duplicates', async () => {
+    // Prepare: the first 10 of 23 items go in, then SQS keeps failing.
+    sqsMock.on(SendMessageBatchCommand).callsFakeOnce(acceptAll).rejects(new Error('ServiceUnavailable'));
+    const event = v1Event({
+      body: JSON.stringify(itemsUpTo(23)),
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'order-42' },
+    });
+    const failed = bodyOf(await handler(event)) as ErrorBody;
+    const firstSent = sendCalls().flatMap((call) => call.args[0].input.Entries ?? []);
+    sqsMock.reset();
+    sqsMock.on(SendMessageBatchCommand).callsFake(acceptAll);
+
+    // Act
+    const retried = await handler(event);
+
+    // Assert
+    expect(failed.error).toMatchObject({ code: 'ENQUEUE_FAILED', enqueued: 10 });
+    expect(retried.statusCode).toBe(202);
+    expect(bodyOf(retried)).toEqual({ requestId: failed.error.requestId, accepted: 23 });
+    // SQS drops a resend whose deduplication id it saw in the last 5 minutes.
+    const resent = sendCalls().flatMap((call) => call.args[0].input.Entries ?? []);
+    expect(resent.slice(0, 10).map((entry) => entry.MessageDeduplicationId)).toEqual(
+      firstSent.slice(0, 10).map((entry) => entry.MessageDeduplicationId),
+    );
+  });
+
+  it.each<{ name: string; headers: Record<string, string> }>([
+    { name: 'Title-Case', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'order-42' } },
+    { name: 'lower-case', headers: { 'content-type': 'application/json', 'idempotency-key': 'order-42' } },
+    { name: 'UPPER-CASE', headers: { 'CONTENT-TYPE': 'application/json', 'IDEMPOTENCY-KEY': 'order-42' } },
+  ])('reads $name header names', async ({ headers }) => {
+    // Prepare: the reference answer uses the canonical spelling.
+    const reference = bodyOf(
+      await handler(
+        v1Event({ headers: { 'content-type': 'application/json', 'idempotency-key': 'order-42' } }),
+      ),
+    );
+
+    // Act
+    const response = await handler(v1Event({ headers }));
+
+    // Assert: same requestId means the Idempotency-Key was read, 202 means the Content-Type was.
+    expect(response.statusCode).toBe(202);
+    expect(bodyOf(response)).toEqual(reference);
+  });
+
+  it('answers the same requestId to a repeat with the same Idempotency-Key and API key', async () => {
+    // Prepare
+    const event = v1Event({ headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'order-42' } });
+
+    // Act
+    const first = bodyOf(await handler(event));
+    const repeat = bodyOf(await handler(event));
+
+    // Assert
+    expect(repeat).toEqual(first);
+    const [firstIds, repeatIds] = sendCalls().map((call) =>
+      call.args[0].input.Entries?.map((entry) => entry.MessageDeduplicationId),
+    );
+    expect(repeatIds).toEqual(firstIds);
+  });
+
+  it.each([
+    { name: 'another API key sends the same Idempotency-Key', apiKeyId: 'key-id-2', key: 'order-42' },
+    { name: 'the same API key sends no Idempotency-Key', apiKeyId: 'key-id-1', key: undefined },
+  ])('answers a different requestId when $name', async ({ apiKeyId, key }) => {
+    // Prepare
+    const headers = (idempotencyKey: string | undefined): Record<string, string> => ({
+      'Content-Type': 'application/json',
+      ...(idempotencyKey === undefined ? {} : { 'Idempotency-Key': idempotencyKey }),
+    });
+    const first = bodyOf(await handler(v1Event({ headers: headers(key), apiKeyId: 'key-id-1' })));
+
+    // Act
+    const second = bodyOf(await handler(v1Event({ headers: headers(key), apiKeyId })));
+
+    // Assert
+    expect(second).not.toEqual(first);
+  });
+});

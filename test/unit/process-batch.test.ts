@@ -1,0 +1,617 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { processBatch } from '../../lambdas/batch/process-batch';
+import {
+  ACCEPTED_AT,
+  anyFailureRecord,
+  batchDeps,
+  batchSettings,
+  FIXED_MINUTE_PATH,
+  FIXED_NOW,
+  failureObjects,
+  fakeBucket,
+  malformedRecord,
+  queueRecord,
+  queueRecords,
+  resultHolding,
+  resultObjects,
+  scriptedRandom,
+  storedSegments,
+} from './factories.batch';
+
+const s3Mock = mockClient(S3Client);
+const s3 = new S3Client({ region: 'eu-west-1' });
+
+const RESULT_KEY = new RegExp(`^results/${FIXED_MINUTE_PATH}/[0-9a-f]{32}\\.json$`);
+
+/** Items of the stored results object of one group (groups are written in parallel, in any order). */
+const segmentsOfGroup = (bucket: ReturnType<typeof fakeBucket>, group: string): number[][] =>
+  resultObjects(bucket)
+    .filter(({ body }) => body.groupId === group)
+    .map(({ body }) => body.items.map((entry) => entry.item));
+
+beforeEach(() => {
+  s3Mock.reset();
+});
+
+describe('processBatch: storing segments', () => {
+  it('stores the original example [1,2,3,4,5] as [1] then [2,3,4,5] under the minute of the write', async () => {
+    // Prepare
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 2],
+      ['A', 3],
+      ['A', 4],
+      ['A', 5],
+    ]);
+    const bucket = fakeBucket(s3Mock);
+    const random = scriptedRandom([]);
+
+    // Act
+    const outcome = await processBatch(records, batchSettings(), batchDeps(s3, { random }));
+
+    // Assert
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(2);
+    expect(storedSegments(bucket)).toEqual([[1], [2, 3, 4, 5]]);
+    for (const { key } of resultObjects(bucket)) expect(key).toMatch(RESULT_KEY);
+    expect(resultObjects(bucket)[1]?.body).toEqual({
+      v: 1,
+      minute: '2026-11-23T10:42Z',
+      writtenAt: FIXED_NOW,
+      groupId: 'A',
+      items: [2, 3, 4, 5].map((item, position) => ({
+        item,
+        requestId: 'req-A',
+        index: position + 1,
+        messageId: `msg-A-${position + 1}`,
+        acceptedAt: ACCEPTED_AT,
+      })),
+    });
+    expect(outcome.failedMessageIds).toEqual([]);
+    expect(outcome.failures).toEqual([]);
+    // FAULT_RATE 0 must not even draw a random number.
+    expect(random.calls()).toBe(0);
+  });
+
+  it('writes JSON objects to the configured bucket', async () => {
+    // Prepare
+    fakeBucket(s3Mock);
+
+    // Act
+    await processBatch(
+      [queueRecord({ item: 3 })],
+      batchSettings({ bucketName: 'other-bucket' }),
+      batchDeps(s3),
+    );
+
+    // Assert
+    const input = s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(input?.Bucket).toBe('other-bucket');
+    expect(input?.ContentType).toBe('application/json');
+  });
+
+  it('never makes an object larger than the batch size: 5 items with batch size 2 give 3 objects', async () => {
+    // Prepare
+    const records = queueRecords([
+      ['A', 3],
+      ['A', 4],
+      ['A', 5],
+      ['A', 6],
+      ['A', 7],
+    ]);
+    const bucket = fakeBucket(s3Mock);
+
+    // Act
+    const outcome = await processBatch(records, batchSettings({ batchSize: 2 }), batchDeps(s3));
+
+    // Assert
+    expect(storedSegments(bucket)).toEqual([[3, 4], [5, 6], [7]]);
+    expect(outcome.segmentsWritten).toBe(3);
+    expect(outcome.exclusionSplits).toBe(0);
+  });
+
+  it('keeps message groups apart: each group is segmented on its own', async () => {
+    // Prepare: 1 and 2 in different groups never share an object, so no exclusion split is needed.
+    const records = queueRecords([
+      ['A', 1],
+      ['B', 2],
+      ['A', 3],
+      ['B', 4],
+    ]);
+    const bucket = fakeBucket(s3Mock);
+
+    // Act
+    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+
+    // Assert
+    expect(segmentsOfGroup(bucket, 'A')).toEqual([[1, 3]]);
+    expect(segmentsOfGroup(bucket, 'B')).toEqual([[2, 4]]);
+    expect(outcome.exclusionSplits).toBe(0);
+  });
+
+  it("does not start a group's next segment before the previous write has finished", async () => {
+    // Prepare: each write yields before completing, so parallel writes would overlap.
+    let inFlight = 0;
+    let maxInFlight = 0;
+    s3Mock.on(PutObjectCommand).callsFake(async () => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await Promise.resolve();
+      inFlight -= 1;
+      return {};
+    });
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 2],
+      ['A', 1],
+      ['A', 2],
+    ]);
+
+    // Act
+    await processBatch(records, batchSettings(), batchDeps(s3));
+
+    // Assert
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(4);
+    expect(maxInFlight).toBe(1);
+  });
+
+  it('writes the same keys when the same records are redelivered in the same minute', async () => {
+    // Prepare
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 2],
+      ['A', 3],
+      ['B', 4],
+    ]);
+    const first = fakeBucket(s3Mock);
+    await processBatch(records, batchSettings(), batchDeps(s3, { now: '2026-11-23T10:42:01.000Z' }));
+    const firstKeys = first.stored.map(({ key }) => key);
+    s3Mock.reset();
+    const second = fakeBucket(s3Mock);
+
+    // Act
+    await processBatch(records, batchSettings(), batchDeps(s3, { now: '2026-11-23T10:42:58.000Z' }));
+
+    // Assert
+    expect(firstKeys).toHaveLength(3);
+    expect(second.stored.map(({ key }) => key).sort()).toEqual([...firstKeys].sort());
+  });
+});
+
+describe('processBatch: failed writes', () => {
+  it('reports only A2 and A4 when the object holding A2 fails, while group B is stored in order', async () => {
+    // Prepare: A's items [1,2,4] are cut into [1] and [2,4]; B's [3,5] stay together.
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 2],
+      ['B', 3],
+      ['A', 4],
+      ['B', 5],
+    ]);
+    const [a1, a2, , a4] = records;
+    const bucket = fakeBucket(s3Mock, resultHolding(a2?.messageId ?? ''));
+
+    // Act
+    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+
+    // Assert
+    expect(outcome.failedMessageIds).toEqual([a2?.messageId, a4?.messageId]);
+    expect(outcome.failures.map(({ reason }) => reason)).toEqual(['write_failed', 'write_failed']);
+    expect(segmentsOfGroup(bucket, 'A')).toEqual([[1]]);
+    expect(segmentsOfGroup(bucket, 'B')).toEqual([[3, 5]]);
+    expect(resultObjects(bucket).flatMap(({ body }) => body.items.map((entry) => entry.messageId))).toContain(
+      a1?.messageId,
+    );
+    expect(outcome.itemsStored).toBe(3);
+    expect(outcome.segmentsWritten).toBe(2);
+  });
+
+  it('fails every later record of the group without writing it when the first segment fails', async () => {
+    // Prepare: A is cut into [1], [2,3], [1]; the first write fails, so nothing of A may overtake it.
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 2],
+      ['B', 7],
+      ['A', 3],
+      ['A', 1],
+    ]);
+    const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
+
+    // Act
+    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+
+    // Assert
+    expect(
+      outcome.failures.map(({ messageId, reason, retried }) => ({ messageId, reason, retried })),
+    ).toEqual([
+      { messageId: 'msg-A-0', reason: 'write_failed', retried: true },
+      { messageId: 'msg-A-1', reason: 'earlier_item_failed', retried: true },
+      { messageId: 'msg-A-2', reason: 'earlier_item_failed', retried: true },
+      { messageId: 'msg-A-3', reason: 'earlier_item_failed', retried: true },
+    ]);
+    expect(outcome.failedMessageIds).toEqual(['msg-A-0', 'msg-A-1', 'msg-A-2', 'msg-A-3']);
+    // Only the failed attempt of A and B's object reached S3.
+    expect(bucket.rejectedKeys).toHaveLength(1);
+    expect(storedSegments(bucket)).toEqual([[7]]);
+  });
+
+  it('keeps the segments before a failed one and blocks the ones after it', async () => {
+    // Prepare: [1,2,1,2] gives four singletons; the second one fails.
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 2],
+      ['A', 1],
+      ['A', 2],
+    ]);
+    const bucket = fakeBucket(s3Mock, resultHolding('msg-A-1'));
+
+    // Act
+    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+
+    // Assert
+    expect(storedSegments(bucket)).toEqual([[1]]);
+    expect(outcome.failures.map(({ reason }) => reason)).toEqual([
+      'write_failed',
+      'earlier_item_failed',
+      'earlier_item_failed',
+    ]);
+    expect(outcome.failedMessageIds).toEqual(['msg-A-1', 'msg-A-2', 'msg-A-3']);
+    expect(outcome.itemsStored).toBe(1);
+    expect(outcome.segmentsWritten).toBe(1);
+    expect(outcome.exclusionSplits).toBe(3);
+  });
+
+  it('names the S3 error in the failure and the blocking error in the blocked records', async () => {
+    // Prepare
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 2],
+    ]);
+    fakeBucket(s3Mock, resultHolding('msg-A-0'));
+
+    // Act
+    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+
+    // Assert
+    expect(outcome.failures[0]?.error).toContain('S3 rejected results/');
+    expect(outcome.failures[1]?.error).toMatch(/^Blocked by .*S3 rejected results\//);
+  });
+});
+
+describe('processBatch: malformed records', () => {
+  it.each([
+    { name: 'a body that is not JSON', body: 'not json' },
+    {
+      name: 'an unknown envelope version',
+      body: '{"v":2,"item":3,"requestId":"r","index":0,"acceptedAt":"2026-11-23T10:41:59Z"}',
+    },
+    { name: 'a JSON array', body: '[1,2]' },
+    {
+      name: 'an item that is not an integer',
+      body: '{"v":1,"item":"3","requestId":"r","index":0,"acceptedAt":"2026-11-23T10:41:59Z"}',
+    },
+  ])('records $name as malformed under failed/ and acknowledges it', async ({ body }) => {
+    // Prepare
+    const bucket = fakeBucket(s3Mock);
+
+    // Act
+    const outcome = await processBatch([malformedRecord(body, 'msg-bad', 2)], batchSettings(), batchDeps(s3));
+
+    // Assert
+    expect(outcome.failedMessageIds).toEqual([]);
+    expect(outcome.failures).toEqual([
+      expect.objectContaining({ messageId: 'msg-bad', reason: 'malformed', retried: false }),
+    ]);
+    expect(outcome.failureRecordsWritten).toBe(1);
+    expect(failureObjects(bucket)).toEqual([
+      {
+        key: `failed/${FIXED_MINUTE_PATH}/msg-bad.json`,
+        body: expect.objectContaining({
+          v: 1,
+          reason: 'malformed',
+          messageId: 'msg-bad',
+          receiveCount: 2,
+          body,
+        }),
+      },
+    ]);
+    expect(resultObjects(bucket)).toEqual([]);
+  });
+
+  it('does not let a malformed record hold back the valid records around it', async () => {
+    // Prepare
+    const records = [
+      queueRecord({ item: 3, index: 0 }),
+      malformedRecord('garbage'),
+      queueRecord({ item: 4, index: 1 }),
+    ];
+    const bucket = fakeBucket(s3Mock);
+
+    // Act
+    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+
+    // Assert
+    expect(storedSegments(bucket)).toEqual([[3, 4]]);
+    expect(failureObjects(bucket).map(({ body }) => body.reason)).toEqual(['malformed']);
+    expect(outcome.failedMessageIds).toEqual([]);
+  });
+
+  it('retries a malformed record when its failure record cannot be written, so nothing is dropped', async () => {
+    // Prepare
+    const bucket = fakeBucket(s3Mock, anyFailureRecord);
+
+    // Act
+    const outcome = await processBatch([malformedRecord('not json')], batchSettings(), batchDeps(s3));
+
+    // Assert
+    expect(outcome.failedMessageIds).toEqual(['msg-bad']);
+    expect(outcome.failures).toEqual([
+      expect.objectContaining({ messageId: 'msg-bad', reason: 'malformed', retried: true }),
+    ]);
+    expect(outcome.failureRecordsWritten).toBe(0);
+    expect(bucket.rejectedKeys).toEqual([`failed/${FIXED_MINUTE_PATH}/msg-bad.json`]);
+  });
+});
+
+describe('processBatch: final attempt before the dead-letter queue', () => {
+  it.each([
+    { receiveCount: 3, records: 1 },
+    { receiveCount: 4, records: 1 },
+    { receiveCount: 2, records: 0 },
+    { receiveCount: 1, records: 0 },
+  ])(
+    'writes $records failure records for a failed item on receive $receiveCount of 3',
+    async ({ receiveCount, records }) => {
+      // Prepare
+      const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
+
+      // Act
+      const outcome = await processBatch(
+        [queueRecord({ item: 3, receiveCount })],
+        batchSettings({ maxReceiveCount: 3 }),
+        batchDeps(s3),
+      );
+
+      // Assert: the message is retried either way, so SQS can move it to the dead-letter queue.
+      expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
+      expect(failureObjects(bucket)).toHaveLength(records);
+      expect(outcome.failureRecordsWritten).toBe(records);
+    },
+  );
+
+  it('records the item, the reason and the receive count of each failed record', async () => {
+    // Prepare: the first segment fails, so the second record is blocked on its final attempt too.
+    const records = queueRecords(
+      [
+        ['A', 1],
+        ['A', 2],
+      ],
+      3,
+    );
+    const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
+
+    // Act
+    await processBatch(records, batchSettings(), batchDeps(s3));
+
+    // Assert
+    const byKey = [...failureObjects(bucket)].sort((a, b) => a.key.localeCompare(b.key));
+    expect(byKey).toEqual([
+      {
+        key: `failed/${FIXED_MINUTE_PATH}/msg-A-0.json`,
+        body: expect.objectContaining({
+          reason: 'write_failed',
+          item: 1,
+          receiveCount: 3,
+          messageId: 'msg-A-0',
+          requestId: 'req-A',
+          index: 0,
+          acceptedAt: ACCEPTED_AT,
+          minute: '2026-11-23T10:42Z',
+        }),
+      },
+      {
+        key: `failed/${FIXED_MINUTE_PATH}/msg-A-1.json`,
+        body: expect.objectContaining({ reason: 'earlier_item_failed', item: 2, receiveCount: 3 }),
+      },
+    ]);
+  });
+
+  it('still reports the message when its final failure record cannot be written', async () => {
+    // Prepare
+    const bucket = fakeBucket(s3Mock, (input) => anyFailureRecord(input) || resultHolding('msg-A-0')(input));
+
+    // Act
+    const outcome = await processBatch(
+      [queueRecord({ item: 3, receiveCount: 3 })],
+      batchSettings(),
+      batchDeps(s3),
+    );
+
+    // Assert
+    expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
+    expect(outcome.failureRecordsWritten).toBe(0);
+    expect(outcome.failureRecordErrors).toEqual([expect.stringContaining('msg-A-0')]);
+    expect(bucket.stored).toEqual([]);
+  });
+});
+
+describe('processBatch: injected faults', () => {
+  it('fails exactly the segments that contain a FAULT_ITEMS item, without calling S3 for them', async () => {
+    // Prepare: A is cut into [1] and [2,7]; B [3,4] and C [7] are one segment each.
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 2],
+      ['A', 7],
+      ['B', 3],
+      ['B', 4],
+      ['C', 7],
+    ]);
+    const bucket = fakeBucket(s3Mock);
+
+    // Act
+    const outcome = await processBatch(records, batchSettings({ faultItems: [7] }), batchDeps(s3));
+
+    // Assert
+    expect(outcome.failedMessageIds).toEqual(['msg-A-1', 'msg-A-2', 'msg-C-0']);
+    expect(outcome.failures.every(({ error }) => error.includes('FAULT_ITEMS'))).toBe(true);
+    expect(segmentsOfGroup(bucket, 'A')).toEqual([[1]]);
+    expect(segmentsOfGroup(bucket, 'B')).toEqual([[3, 4]]);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(2);
+  });
+
+  it('fails every segment with FAULT_RATE 1', async () => {
+    // Prepare
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 2],
+      ['B', 3],
+    ]);
+    fakeBucket(s3Mock);
+    const random = scriptedRandom([0.999, 0.999]);
+
+    // Act
+    const outcome = await processBatch(records, batchSettings({ faultRate: 1 }), batchDeps(s3, { random }));
+
+    // Assert: A's second segment is blocked by the first, so only two draws happen.
+    expect(outcome.failedMessageIds).toEqual(['msg-A-0', 'msg-A-1', 'msg-B-0']);
+    expect(outcome.failures.map(({ reason }) => reason)).toEqual([
+      'write_failed',
+      'earlier_item_failed',
+      'write_failed',
+    ]);
+    expect(outcome.failures[0]?.error).toContain('FAULT_RATE');
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(random.calls()).toBe(2);
+  });
+
+  it('with FAULT_RATE 0.5 and draws [0.2, 0.9] fails the first group and stores the second', async () => {
+    // Prepare: groups start in delivery order and each draws once for its first segment.
+    const records = queueRecords([
+      ['A', 3],
+      ['B', 4],
+    ]);
+    const bucket = fakeBucket(s3Mock);
+    const random = scriptedRandom([0.2, 0.9]);
+
+    // Act
+    const outcome = await processBatch(records, batchSettings({ faultRate: 0.5 }), batchDeps(s3, { random }));
+
+    // Assert
+    expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
+    expect(storedSegments(bucket)).toEqual([[4]]);
+    expect(random.calls()).toBe(2);
+  });
+
+  it('with FAULT_RATE 0.5 and draws [0.9, 0.2] stores the first segment of a group and fails the second', async () => {
+    // Prepare: batch size 1 makes two segments of one group, drawn strictly one after the other.
+    const records = queueRecords([
+      ['A', 3],
+      ['A', 4],
+    ]);
+    const bucket = fakeBucket(s3Mock);
+    const random = scriptedRandom([0.9, 0.2]);
+
+    // Act
+    const outcome = await processBatch(
+      records,
+      batchSettings({ faultRate: 0.5, batchSize: 1 }),
+      batchDeps(s3, { random }),
+    );
+
+    // Assert
+    expect(storedSegments(bucket)).toEqual([[3]]);
+    expect(outcome.failedMessageIds).toEqual(['msg-A-1']);
+  });
+
+  it.each([
+    { draw: 0.4999, fails: true },
+    { draw: 0.5, fails: false },
+  ])('with FAULT_RATE 0.5 a draw of $draw fails: $fails', async ({ draw, fails }) => {
+    // Prepare
+    fakeBucket(s3Mock);
+
+    // Act
+    const outcome = await processBatch(
+      [queueRecord({ item: 3 })],
+      batchSettings({ faultRate: 0.5 }),
+      batchDeps(s3, { random: scriptedRandom([draw]) }),
+    );
+
+    // Assert
+    expect(outcome.failedMessageIds).toEqual(fails ? ['msg-A-0'] : []);
+  });
+});
+
+describe('processBatch: outcome counters', () => {
+  it.each([
+    { name: 'an empty batch', items: [], stored: 0, segments: 0, splits: 0 },
+    { name: 'the original example', items: [1, 2, 3, 4, 5], stored: 5, segments: 2, splits: 1 },
+    { name: 'alternating 1 and 2', items: [1, 2, 1, 2], stored: 4, segments: 4, splits: 3 },
+    {
+      name: 'seven plain items cut by size',
+      items: [3, 4, 5, 6, 7, 8, 9],
+      stored: 7,
+      segments: 2,
+      splits: 0,
+    },
+  ])(
+    'counts the stored items, segments and exclusion splits of $name',
+    async ({ items, stored, segments, splits }) => {
+      // Prepare
+      fakeBucket(s3Mock);
+      const records = queueRecords(items.map((item) => ['A', item] as const));
+
+      // Act
+      const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+
+      // Assert
+      expect(outcome.itemsStored).toBe(stored);
+      expect(outcome.segmentsWritten).toBe(segments);
+      expect(outcome.exclusionSplits).toBe(splits);
+      expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(segments);
+    },
+  );
+
+  it('accounts for every record exactly once and keeps the invariants, whatever fails', async () => {
+    // Random batches of up to 10 records in up to 3 groups; random objects fail.
+    const recordSpec = fc.tuple(fc.constantFrom('A', 'B', 'C'), fc.integer({ min: 0, max: 4 }));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(recordSpec, { maxLength: 10 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+        async (specs, batchSize, failPlan) => {
+          s3Mock.reset();
+          let call = 0;
+          const bucket = fakeBucket(s3Mock, () => failPlan[call++] ?? false);
+          const records = queueRecords(specs);
+
+          const outcome = await processBatch(records, batchSettings({ batchSize }), batchDeps(s3));
+
+          const objects = resultObjects(bucket);
+          const storedIds = objects.flatMap(({ body }) => body.items.map((entry) => entry.messageId));
+          // No loss, no duplicates: stored and failed records partition the batch.
+          expect([...storedIds, ...outcome.failedMessageIds].sort()).toEqual(
+            records.map(({ messageId }) => messageId).sort(),
+          );
+          expect(outcome.itemsStored).toBe(storedIds.length);
+          expect(outcome.segmentsWritten).toBe(objects.length);
+          for (const { body } of objects) {
+            const items = body.items.map((entry) => entry.item);
+            expect(items.includes(1) && items.includes(2)).toBe(false);
+            expect(items.length).toBeLessThanOrEqual(batchSize);
+          }
+          // Order: the stored records of a group are a prefix of it, in index order; only the rest failed.
+          for (const group of ['A', 'B', 'C']) {
+            const stored = objects
+              .filter(({ body }) => body.groupId === group)
+              .flatMap(({ body }) => body.items.map((entry) => entry.index));
+            expect(stored).toEqual(stored.map((_, position) => position));
+          }
+        },
+      ),
+    );
+  });
+});
