@@ -70,6 +70,7 @@ export class PipelineStack extends Stack {
       BucketName: this.storage.bucket.bucketName,
       QueueUrl: this.queues.queue.queueUrl,
       DeadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
+      IngestFunctionName: this.ingestApi.ingestFunction.functionName,
       BatchFunctionName: this.batchWriter.batchFunction.functionName,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });

@@ -1,0 +1,124 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DEFAULT_STACK_NAME } from '../lib/pipeline-app';
+import { LOCAL_DIR } from './local-cloud';
+
+/** What a tool needs to find a running deployment (SPEC section 7: `.local/outputs.json`). */
+export interface Deployment {
+  readonly stackName: string;
+  /** The emulator endpoint; absent for a real AWS deployment. */
+  readonly endpoint?: string;
+  readonly region: string;
+  readonly apiUrl: string;
+  readonly apiKey: string;
+  readonly apiKeyId: string;
+  readonly apiId: string;
+  readonly bucketName: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly ingestFunctionName: string;
+  readonly batchFunctionName: string;
+}
+
+export const OUTPUTS_FILE = path.join(LOCAL_DIR, 'outputs.json');
+
+/** Static credentials the emulators accept; never used against AWS. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+export const LOCAL_REGION = 'us-east-1';
+
+export interface ClientConfig {
+  region: string;
+  endpoint?: string;
+  credentials?: typeof LOCAL_CREDENTIALS;
+  forcePathStyle?: boolean;
+}
+
+export const clientConfig = (target: { endpoint?: string; region: string }): ClientConfig =>
+  target.endpoint
+    ? {
+        region: target.region,
+        endpoint: target.endpoint,
+        credentials: LOCAL_CREDENTIALS,
+        forcePathStyle: true,
+      }
+    : { region: target.region };
+
+export interface Clients {
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+}
+
+export const clientsFor = (deployment: Deployment): Clients => {
+  const config = clientConfig(deployment);
+  // Emulators answer with queue URLs on `localhost`; keep talking to the endpoint we were given.
+  return {
+    s3: new S3Client(config),
+    sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: !config.endpoint }),
+  };
+};
+
+export function writeDeployment(deployment: Deployment, file = OUTPUTS_FILE): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(deployment, null, 2)}\n`);
+}
+
+/** Stack outputs plus the API key's value, as a Deployment. */
+export async function describeDeployment(
+  stackName: string,
+  target: { endpoint?: string; region: string },
+): Promise<Deployment> {
+  const config = clientConfig(target);
+  const { Stacks } = await new CloudFormationClient(config).send(
+    new DescribeStacksCommand({ StackName: stackName }),
+  );
+  const outputs = Object.fromEntries(
+    (Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue ?? '']),
+  );
+  const output = (name: string): string => {
+    const value = outputs[name];
+    if (!value)
+      throw new Error(`Stack ${stackName} has no output ${name}: is it deployed from this version?`);
+    return value;
+  };
+  const apiKeyId = output('ApiKeyId');
+  const { value: apiKey } = await new APIGatewayClient(config).send(
+    new GetApiKeyCommand({ apiKey: apiKeyId, includeValue: true }),
+  );
+  const apiId = output('ApiId');
+  return {
+    stackName,
+    ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+    region: target.region,
+    // An emulator serves the stage under its own path; on AWS the stack output is the real URL.
+    apiUrl: target.endpoint
+      ? `${target.endpoint}/_aws/execute-api/${apiId}/${output('StageName')}/items`
+      : output('ApiUrl'),
+    apiKey: apiKey ?? '',
+    apiKeyId,
+    apiId,
+    bucketName: output('BucketName'),
+    queueUrl: output('QueueUrl'),
+    deadLetterQueueUrl: output('DeadLetterQueueUrl'),
+    ingestFunctionName: output('IngestFunctionName'),
+    batchFunctionName: output('BatchFunctionName'),
+  };
+}
+
+/**
+ * The deployment the tools act on: `.local/outputs.json` (written by `npm start`), or, with
+ * `--stack NAME` or no local file, the CloudFormation stack in your AWS account.
+ */
+export async function loadDeployment(args: { stack?: string } = {}): Promise<Deployment> {
+  if (!args.stack && existsSync(OUTPUTS_FILE))
+    return JSON.parse(readFileSync(OUTPUTS_FILE, 'utf8')) as Deployment;
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region)
+    throw new Error(
+      `No ${path.relative(process.cwd(), OUTPUTS_FILE)} and no AWS_REGION: run npm start, or set AWS_REGION`,
+    );
+  return describeDeployment(args.stack ?? DEFAULT_STACK_NAME, { region });
+}

@@ -1,0 +1,189 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { PROJECT_ROOT } from '../lib/constructs/pipeline-function';
+
+/** The emulator we standardize on (SPEC section 8), pinned: upgrades are deliberate. */
+export const MINISTACK_VERSION = '1.5.33';
+export const LOCAL_DIR = path.join(PROJECT_ROOT, '.local');
+const VENV_DIR = path.join(LOCAL_DIR, 'venv');
+const MINISTACK_BIN = path.join(VENV_DIR, 'bin', 'ministack');
+
+export class LocalCloudError extends Error {
+  readonly code = 'LOCAL_CLOUD';
+  constructor(message: string) {
+    super(message);
+    this.name = 'LocalCloudError';
+  }
+}
+
+export type Log = (message: string) => void;
+
+function run(command: string, args: string[], log: Log): void {
+  log(`$ ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  if (result.status !== 0) {
+    throw new LocalCloudError(
+      `${path.basename(command)} ${args[0]} failed (exit ${result.status ?? result.signal})`,
+    );
+  }
+}
+
+function findPython(): string {
+  for (const candidate of [process.env.PYTHON, 'python3', 'python'].filter(Boolean) as string[]) {
+    const probe = spawnSync(
+      candidate,
+      ['-c', 'import sys, venv, ensurepip; print("%d.%d" % sys.version_info[:2])'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const [major, minor] = (probe.stdout ?? '').trim().split('.').map(Number);
+    if (probe.status === 0 && major === 3 && (minor ?? 0) >= 10) return candidate;
+  }
+  throw new LocalCloudError(
+    'The local cloud needs Python 3.10 or newer with the venv module (Debian/Ubuntu: apt-get install python3 python3-venv). ' +
+      'Set PYTHON to its path if it is not python3.',
+  );
+}
+
+/** Installs MiniStack into the project's own virtualenv (.local/venv) unless the pinned version is there. */
+export function ensureMiniStack(log: Log): void {
+  const installed = spawnSync(
+    path.join(VENV_DIR, 'bin', 'python'),
+    ['-c', 'import importlib.metadata as m; print(m.version("ministack"))'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (installed.status === 0 && installed.stdout.trim() === MINISTACK_VERSION) return;
+  log(`Installing MiniStack ${MINISTACK_VERSION} into ${path.relative(PROJECT_ROOT, VENV_DIR)} (once)...`);
+  if (!existsSync(path.join(VENV_DIR, 'bin', 'pip'))) run(findPython(), ['-m', 'venv', VENV_DIR], log);
+  run(
+    path.join(VENV_DIR, 'bin', 'pip'),
+    ['install', '--disable-pip-version-check', '--progress-bar', 'on', `ministack==${MINISTACK_VERSION}`],
+    log,
+  );
+}
+
+export interface LocalCloud {
+  readonly endpoint: string;
+  readonly pid: number;
+  readonly logFile: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly port: number;
+  /** Folder for this instance's state, temp files and log; emptied at start. */
+  readonly dir: string;
+  readonly log: Log;
+  readonly healthTimeoutMs?: number;
+}
+
+async function isHealthy(endpoint: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${endpoint}/_ministack/health`, { signal: AbortSignal.timeout(1000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new LocalCloudError(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Variables of ours that must not leak into the emulator: it passes its environment to every Lambda. */
+const withoutAwsSettings = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  Object.fromEntries(
+    Object.entries(env).filter(([name]) => !name.startsWith('AWS_') && !name.startsWith('CDK_')),
+  );
+
+/**
+ * Starts MiniStack on 127.0.0.1:<port> with Node.js Lambdas run as local processes, in its own
+ * process group so that `stop()` ends it and every function process it started.
+ */
+export async function startMiniStack(options: StartOptions): Promise<LocalCloud> {
+  const endpoint = `http://127.0.0.1:${options.port}`;
+  if (await isHealthy(endpoint)) {
+    throw new LocalCloudError(
+      `Something already answers on ${endpoint}: stop it, or set AWS_ENDPOINT_URL=${endpoint} to use it`,
+    );
+  }
+  rmSync(options.dir, { recursive: true, force: true });
+  for (const sub of ['state', 's3', 'tmp']) mkdirSync(path.join(options.dir, sub), { recursive: true });
+  // Functions are unpacked under tmp/, inside this project, whose package.json says "type": "module".
+  // This marker keeps Node from loading the CommonJS bundles (and MiniStack's worker) as ES modules.
+  writeFileSync(path.join(options.dir, 'tmp', 'package.json'), '{ "type": "commonjs" }\n');
+  const logFile = path.join(options.dir, 'ministack.log');
+  const output = openSync(logFile, 'a');
+  const child: ChildProcess = spawn(MINISTACK_BIN, [], {
+    detached: true,
+    stdio: ['ignore', output, output],
+    env: {
+      ...withoutAwsSettings(process.env),
+      GATEWAY_PORT: String(options.port),
+      BIND_HOST: '127.0.0.1',
+      MINISTACK_HOST: 'localhost',
+      LAMBDA_EXECUTOR: 'local',
+      LOG_LEVEL: 'INFO',
+      STATE_DIR: path.join(options.dir, 'state'),
+      S3_DATA_DIR: path.join(options.dir, 's3'),
+      TMPDIR: path.join(options.dir, 'tmp'),
+      PERSIST_STATE: '0',
+      S3_PERSIST: '0',
+      IOT_MTLS_ENABLED: '0',
+      SFTP_ENABLED: '0',
+    },
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new LocalCloudError(`Could not start ${MINISTACK_BIN}`);
+  let exited = false;
+  child.on('exit', () => {
+    exited = true;
+  });
+
+  const stop = async () => {
+    if (exited) return;
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        // The group is already gone.
+      }
+    };
+    signalGroup('SIGTERM');
+    try {
+      await waitUntil('MiniStack to stop', async () => exited, 5000);
+    } catch {
+      signalGroup('SIGKILL');
+    }
+  };
+
+  try {
+    await waitUntil(
+      `MiniStack health at ${endpoint} (log: ${logFile})`,
+      async () => {
+        if (exited) throw new LocalCloudError(`MiniStack exited during start; see ${logFile}`);
+        return isHealthy(endpoint);
+      },
+      options.healthTimeoutMs ?? 30_000,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  options.log(`MiniStack ${MINISTACK_VERSION} is up at ${endpoint} (pid ${pid})`);
+  return { endpoint, pid, logFile, stop };
+}
