@@ -1,0 +1,25 @@
+import { runTool, toolArgs } from './cli';
+import { clientsFor, loadDeployment } from './deployment';
+import { redrive } from './pipeline-client';
+
+const USAGE = `usage: npm run redrive -- [--stack NAME]
+
+Moves every message of the dead-letter queue back to the item queue, keeping message groups and
+their order (.local/outputs.json, or --stack NAME in your AWS account).`;
+
+runTool(async () => {
+  const { values } = toolArgs(USAGE, { stack: { type: 'string' } });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const deployment = await loadDeployment({ stack: values.stack });
+  const { moved } = await redrive(
+    clientsFor(deployment).sqs,
+    deployment.deadLetterQueueUrl,
+    deployment.queueUrl,
+    (count) => process.stdout.write(`\rmoved ${count}`),
+  );
+  console.log(`\rmoved ${moved} messages from the dead-letter queue back to ${deployment.queueUrl}`);
+  return 0;
+});

@@ -1,0 +1,42 @@
+import { createInterface } from 'node:readline/promises';
+import { runTool, toolArgs } from './cli';
+import { loadDeployment } from './deployment';
+import { bodyOf, postItems } from './pipeline-client';
+
+const USAGE = `usage: npm run send -- [items...] [--idempotency-key KEY] [--stack NAME]
+
+  npm run send -- 1 2 3 4        POST [1,2,3,4] to the deployment in .local/outputs.json
+  npm run send -- '[1,2]'        POST a JSON body as it is
+  npm run send                   prompt: one request per line ("1 2 3" or "[1,2,3]"); an empty line or Ctrl-D ends
+  --stack NAME                   a deployment in your AWS account (AWS_REGION) instead of the local one`;
+
+runTool(async () => {
+  const { values, positionals } = toolArgs(USAGE, {
+    'idempotency-key': { type: 'string' },
+    stack: { type: 'string' },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const deployment = await loadDeployment({ stack: values.stack });
+  const key = values['idempotency-key'];
+  const send = async (body: string) => {
+    const { status, text } = await postItems(deployment, body, key ? { 'idempotency-key': key } : {});
+    console.log(`${status} ${text}`);
+    return status;
+  };
+  if (positionals.length > 0) return (await send(bodyOf(positionals))) === 202 ? 0 : 1;
+
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  console.log(`Sending to ${deployment.apiUrl}. One request per line; an empty line or Ctrl-D ends.`);
+  prompt.setPrompt('items> ');
+  prompt.prompt();
+  for await (const line of prompt) {
+    if (line.trim() === '') break;
+    await send(bodyOf([line]));
+    prompt.prompt();
+  }
+  prompt.close();
+  return 0;
+});
