@@ -1,0 +1,143 @@
+import { minuteLabel, minutePath } from '../../lambdas/domain/keys';
+import type { ExclusionPair } from '../../lambdas/domain/settings';
+
+/** The invariants of SPEC section 5, checked from what a client was told and what S3 holds. */
+
+export interface AcceptedRequest {
+  readonly requestId: string;
+  readonly items: readonly number[];
+}
+
+export interface StoredItem {
+  readonly item: number;
+  readonly requestId: string;
+  readonly index: number;
+  readonly messageId: string;
+  readonly acceptedAt: string;
+}
+
+export interface ResultObject {
+  readonly key: string;
+  readonly lastModified?: Date;
+  readonly body: {
+    readonly minute: string;
+    readonly writtenAt: string;
+    readonly items: readonly StoredItem[];
+  };
+}
+
+export interface FailureObject {
+  readonly key: string;
+  readonly body: {
+    readonly reason: string;
+    readonly messageId?: string;
+    readonly requestId?: string;
+    readonly index?: number;
+  };
+}
+
+export interface Audit {
+  /** Accepted items in no results object and no failure record (invariant 1). */
+  readonly lost: string[];
+  /** Accepted items stored more than once (invariant 6). */
+  readonly duplicates: string[];
+  readonly exclusionViolations: string[];
+  readonly oversize: string[];
+  readonly misplaced: string[];
+  readonly outOfOrder: string[];
+  /** Stored items of these requests whose value differs from what was accepted. */
+  readonly altered: string[];
+}
+
+export interface AuditInput {
+  readonly accepted: readonly AcceptedRequest[];
+  readonly results: readonly ResultObject[];
+  readonly failures: readonly FailureObject[];
+  readonly batchSize: number;
+  readonly exclusionPairs: readonly ExclusionPair[];
+}
+
+const itemId = (requestId: string, index: number): string => `${requestId}#${index}`;
+
+/** S3 stamps LastModified when a PUT completes, which may be a moment after the minute turned. */
+const LAST_MODIFIED_SLACK_MS = 5_000;
+
+export function auditInvariants(input: AuditInput): Audit {
+  const audit: Audit = {
+    lost: [],
+    duplicates: [],
+    exclusionViolations: [],
+    oversize: [],
+    misplaced: [],
+    outOfOrder: [],
+    altered: [],
+  };
+  const expected = new Map<string, number>();
+  for (const request of input.accepted) {
+    for (const [index, item] of request.items.entries()) expected.set(itemId(request.requestId, index), item);
+  }
+  const storedCount = new Map<string, number>();
+  // Storage order of each request's indexes, objects taken in write order.
+  const storedOrder = new Map<string, number[]>();
+  const firstIndex = (object: ResultObject) => Math.min(...object.body.items.map((entry) => entry.index));
+  const byWriteTime = [...input.results].sort(
+    (a, b) => a.body.writtenAt.localeCompare(b.body.writtenAt) || firstIndex(a) - firstIndex(b),
+  );
+
+  for (const { key, lastModified, body } of byWriteTime) {
+    const values = new Set(body.items.map((entry) => entry.item));
+    for (const [a, b] of input.exclusionPairs) {
+      if (values.has(a) && values.has(b)) audit.exclusionViolations.push(`${key} holds both ${a} and ${b}`);
+    }
+    if (body.items.length > input.batchSize) {
+      audit.oversize.push(`${key} holds ${body.items.length} items (batch size ${input.batchSize})`);
+    }
+    const writtenAt = new Date(body.writtenAt);
+    const minuteStart = Date.parse(body.minute);
+    const lateBy = (lastModified?.getTime() ?? minuteStart) - (minuteStart + 60_000);
+    if (
+      !key.startsWith(`results/${minutePath(writtenAt)}/`) ||
+      minuteLabel(writtenAt) !== body.minute ||
+      lateBy > LAST_MODIFIED_SLACK_MS ||
+      (lastModified?.getTime() ?? minuteStart) < minuteStart
+    ) {
+      audit.misplaced.push(`${key}: written ${body.writtenAt}, stored ${lastModified?.toISOString() ?? '?'}`);
+    }
+    for (const entry of body.items) {
+      const id = itemId(entry.requestId, entry.index);
+      if (!expected.has(id)) continue;
+      if (expected.get(id) !== entry.item)
+        audit.altered.push(`${id} stored as ${entry.item}, accepted as ${expected.get(id)}`);
+      storedCount.set(id, (storedCount.get(id) ?? 0) + 1);
+      storedOrder.set(entry.requestId, [...(storedOrder.get(entry.requestId) ?? []), entry.index]);
+    }
+  }
+
+  const failed = new Set(
+    input.failures
+      .filter(({ body }) => body.requestId !== undefined && body.index !== undefined)
+      .map(({ body }) => itemId(body.requestId ?? '', body.index ?? -1)),
+  );
+  for (const id of expected.keys()) {
+    const count = storedCount.get(id) ?? 0;
+    if (count === 0 && !failed.has(id)) audit.lost.push(id);
+    if (count > 1) audit.duplicates.push(`${id} stored ${count} times`);
+  }
+  for (const [requestId, indexes] of storedOrder) {
+    const firstSeen = indexes.filter((index, position) => indexes.indexOf(index) === position);
+    if (firstSeen.some((index, position) => position > 0 && index < (firstSeen[position - 1] ?? -1))) {
+      audit.outOfOrder.push(`${requestId} stored in order ${firstSeen.join(',')}`);
+    }
+  }
+  return audit;
+}
+
+export const violationsOf = (audit: Audit): string[] =>
+  [
+    audit.lost,
+    audit.exclusionViolations,
+    audit.oversize,
+    audit.misplaced,
+    audit.outOfOrder,
+    audit.altered,
+  ].flat();
