@@ -44,6 +44,8 @@ export interface PipelineConfig {
   readonly faultRate: number;
   /** Items whose segment writes always fail: for dead-letter tests only. */
   readonly faultItems: readonly number[];
+  /** Share of batch invocations that fail after their writes, before returning: chaos tests only. */
+  readonly crashRate: number;
 }
 
 export const DEFAULT_CONFIG: PipelineConfig = {
@@ -67,6 +69,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   alarmTopicArn: '',
   faultRate: 0,
   faultItems: [],
+  crashRate: 0,
 };
 
 /** The retention periods CloudWatch Logs accepts. */
@@ -125,6 +128,7 @@ const checks: Checks = {
   alarmTopicArn: checkTopicArn,
   faultRate: (name, value) => checkNumber(name, value, 0, 1),
   faultItems: checkSafeIntegers,
+  crashRate: (name, value) => checkNumber(name, value, 0, 1),
 };
 
 function parseContext(raw: unknown): Record<string, unknown> {

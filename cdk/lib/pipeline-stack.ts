@@ -51,6 +51,7 @@ export class PipelineStack extends Stack {
       maxReceiveCount: config.maxReceiveCount,
       faultRate: config.faultRate,
       faultItems: config.faultItems,
+      crashRate: config.crashRate,
       logRetention: config.logRetentionDays,
     });
     this.alarms = new PipelineAlarms(this, 'Alarms', {

@@ -1,6 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { decodeEnvelope, type Envelope } from '../domain/envelope';
-import { InjectedFaultError, MalformedEnvelopeError } from '../domain/errors';
+import { InjectedCrashError, InjectedFaultError, MalformedEnvelopeError } from '../domain/errors';
 import { failureKey, minuteLabel, resultKey } from '../domain/keys';
 import { segmentByExclusion } from '../domain/segment';
 import type { BatchSettings } from '../domain/settings';
@@ -251,6 +251,11 @@ export async function processBatch(
       }
     }),
   );
+
+  // Chaos runs: fail the invocation after its writes, as a crash would; SQS redelivers every record.
+  if (settings.crashRate > 0 && deps.random() < settings.crashRate) {
+    throw new InjectedCrashError(`CRASH_RATE ${settings.crashRate}: simulated crash after ${records.length} records`);
+  }
 
   const order = new Map(records.map((record, position) => [record.messageId, position]));
   failures.sort((a, b) => (order.get(a.messageId) ?? 0) - (order.get(b.messageId) ?? 0));

@@ -67,6 +67,11 @@ export class MalformedEnvelopeError extends PipelineError {
   readonly code = 'MALFORMED_ENVELOPE';
 }
 
+/** A crash raised on purpose by CRASH_RATE after a batch's writes: SQS redelivers the whole batch. */
+export class InjectedCrashError extends PipelineError {
+  readonly code = 'INJECTED_CRASH';
+}
+
 /** A storage fault raised on purpose by FAULT_RATE or FAULT_ITEMS (demos and chaos runs). */
 export class InjectedFaultError extends PipelineError {
   readonly code = 'INJECTED_FAULT';

@@ -19,6 +19,7 @@ export const ENV = {
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   faultRate: 'FAULT_RATE',
   faultItems: 'FAULT_ITEMS',
+  crashRate: 'CRASH_RATE',
 } as const;
 
 export const LIMITS = {
@@ -147,11 +148,13 @@ export interface BatchSettings {
   readonly maxReceiveCount: number;
   readonly faultRate: number;
   readonly faultItems: readonly number[];
+  readonly crashRate: number;
 }
 
 export function readBatchSettings(env: Env): BatchSettings {
   const { batchSize, maxReceiveCount } = LIMITS;
   const faultRate = optional(env, ENV.faultRate);
+  const crashRate = optional(env, ENV.crashRate);
   return {
     bucketName: required(env, ENV.bucketName),
     batchSize: readInteger(env, ENV.batchSize, 5, batchSize.min, batchSize.max),
@@ -159,5 +162,6 @@ export function readBatchSettings(env: Env): BatchSettings {
     maxReceiveCount: readInteger(env, ENV.maxReceiveCount, 3, maxReceiveCount.min, maxReceiveCount.max),
     faultRate: faultRate === undefined ? 0 : checkNumber(ENV.faultRate, toNumber(faultRate), 0, 1),
     faultItems: readIntegerList(env, ENV.faultItems),
+    crashRate: crashRate === undefined ? 0 : checkNumber(ENV.crashRate, toNumber(crashRate), 0, 1),
   };
 }

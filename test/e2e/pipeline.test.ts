@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { violationsOf } from '../../cdk/tools/invariants';
 import { accept, waitAndAudit } from './support';
 
 describe('the deployed pipeline, through HTTP and S3', () => {
@@ -12,15 +13,8 @@ describe('the deployed pipeline, through HTTP and S3', () => {
     const { audit, results } = await waitAndAudit(accepted);
 
     // Assert
-    expect(audit).toEqual({
-      lost: [],
-      duplicates: [],
-      exclusionViolations: [],
-      oversize: [],
-      misplaced: [],
-      outOfOrder: [],
-      altered: [],
-    });
+    expect(violationsOf(audit)).toEqual([]);
+    expect(audit.duplicates).toEqual([]);
     // [1,2,3,4,5] can never come back as one object: 1 and 2 are stored apart.
     const last = accepted[4]?.requestId;
     const objectsOfLast = results.filter((object) =>

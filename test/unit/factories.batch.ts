@@ -66,6 +66,7 @@ export function batchSettings(overrides: Partial<BatchSettings> = {}): BatchSett
     maxReceiveCount: 3,
     faultRate: 0,
     faultItems: [],
+    crashRate: 0,
     ...overrides,
   };
 }

@@ -615,3 +615,38 @@ describe('processBatch: outcome counters', () => {
     );
   });
 });
+
+describe('processBatch: CRASH_RATE', () => {
+  it('fails the whole invocation after its writes when the crash is drawn, so SQS redelivers every record', async () => {
+    // Prepare
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 3],
+    ]);
+    const bucket = fakeBucket(s3Mock);
+
+    // Act
+    const run = processBatch(
+      records,
+      batchSettings({ crashRate: 0.5 }),
+      batchDeps(s3, { random: scriptedRandom([0.4]) }),
+    );
+
+    // Assert: the write happened, and the invocation still fails.
+    await expect(run).rejects.toThrow(/CRASH_RATE 0.5/);
+    expect(storedSegments(bucket)).toEqual([[1, 3]]);
+  });
+
+  it('returns normally when the crash is not drawn', async () => {
+    const records = queueRecords([['A', 1]]);
+    fakeBucket(s3Mock);
+
+    const outcome = await processBatch(
+      records,
+      batchSettings({ crashRate: 0.5 }),
+      batchDeps(s3, { random: scriptedRandom([0.6]) }),
+    );
+
+    expect(outcome.failedMessageIds).toEqual([]);
+  });
+});

@@ -32,6 +32,7 @@ describe('readBatchSettings', () => {
       maxReceiveCount: 3,
       faultRate: 0,
       faultItems: [],
+      crashRate: 0,
     });
   });
 
@@ -59,6 +60,7 @@ describe('readBatchSettings', () => {
       MAX_RECEIVE_COUNT: '5',
       FAULT_RATE: '0.25',
       FAULT_ITEMS: '7,-3',
+      CRASH_RATE: '0.1',
     });
 
     // Assert
@@ -72,6 +74,7 @@ describe('readBatchSettings', () => {
       maxReceiveCount: 5,
       faultRate: 0.25,
       faultItems: [7, -3],
+      crashRate: 0.1,
     });
   });
 

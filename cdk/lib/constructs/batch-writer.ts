@@ -26,6 +26,7 @@ export interface BatchWriterProps {
   readonly maxReceiveCount: number;
   readonly faultRate: number;
   readonly faultItems: readonly number[];
+  readonly crashRate: number;
   readonly logRetention: RetentionDays;
 }
 
@@ -58,6 +59,7 @@ export class BatchWriter extends Construct {
         [ENV.maxReceiveCount]: String(props.maxReceiveCount),
         [ENV.faultRate]: String(props.faultRate),
         [ENV.faultItems]: formatIntegers(props.faultItems),
+        [ENV.crashRate]: String(props.crashRate),
       },
     }).function;
 
