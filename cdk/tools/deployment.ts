@@ -24,7 +24,8 @@ export interface Deployment {
   readonly batchFunctionName: string;
 }
 
-export const OUTPUTS_FILE = path.join(LOCAL_DIR, 'outputs.json');
+/** `PIPELINE_OUTPUTS` points the tools at another local deployment (e.g. a second cloud on another port). */
+export const OUTPUTS_FILE = process.env.PIPELINE_OUTPUTS ?? path.join(LOCAL_DIR, 'outputs.json');
 
 /** Static credentials the emulators accept; never used against AWS. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -110,7 +111,8 @@ export async function describeDeployment(
 
 /**
  * The deployment the tools act on: `.local/outputs.json` (written by `npm start`), or, with
- * `--stack NAME` or no local file, the CloudFormation stack in your AWS account.
+ * `--stack NAME` or no local file, the CloudFormation stack in your AWS account (or at
+ * AWS_ENDPOINT_URL when set).
  */
 export async function loadDeployment(args: { stack?: string } = {}): Promise<Deployment> {
   if (!args.stack && existsSync(OUTPUTS_FILE))
@@ -120,5 +122,6 @@ export async function loadDeployment(args: { stack?: string } = {}): Promise<Dep
     throw new Error(
       `No ${path.relative(process.cwd(), OUTPUTS_FILE)} and no AWS_REGION: run npm start, or set AWS_REGION`,
     );
-  return describeDeployment(args.stack ?? DEFAULT_STACK_NAME, { region });
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  return describeDeployment(args.stack ?? DEFAULT_STACK_NAME, endpoint ? { endpoint, region } : { region });
 }

@@ -75,15 +75,24 @@ export async function readJson<T>(clients: Clients, bucket: string, key: string)
   return JSON.parse((await object.Body?.transformToString()) ?? 'null') as T;
 }
 
+export interface ReadOptions {
+  /** Parallel GETs. */
+  readonly concurrency?: number;
+  /** Only objects stored at or after this time (S3 LastModified). */
+  readonly modifiedSince?: Date;
+}
+
 /** Objects under a prefix with their JSON bodies, read a few at a time, in key order. */
 export async function readObjects<T>(
   clients: Clients,
   bucket: string,
   prefix: string,
-  concurrency = 8,
+  { concurrency = 8, modifiedSince }: ReadOptions = {},
 ): Promise<StoredObject<T>[]> {
   const keys: { key: string; lastModified?: Date }[] = [];
-  for await (const entry of listKeys(clients, bucket, prefix)) keys.push(entry);
+  for await (const entry of listKeys(clients, bucket, prefix)) {
+    if (!modifiedSince || (entry.lastModified && entry.lastModified >= modifiedSince)) keys.push(entry);
+  }
   keys.sort((a, b) => a.key.localeCompare(b.key));
   const objects: StoredObject<T>[] = new Array(keys.length);
   let next = 0;

@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { DEFAULT_STACK_NAME } from '../lib/pipeline-app';
+import { toolArgs } from './cli';
+import { parseConfigOption } from './config-option';
 import { deployToEmulator } from './deploy';
 import { OUTPUTS_FILE, writeDeployment } from './deployment';
 import { followFunctionLogs } from './function-logs';
@@ -9,6 +11,23 @@ import { ensureMiniStack, LOCAL_DIR, type LocalCloud, startMiniStack } from './l
  * `npm start`: the local cloud (MiniStack, or AWS_ENDPOINT_URL when set), the real stack deployed
  * to it, `.local/outputs.json`, then the functions' logs until Ctrl-C stops everything it started.
  */
+const USAGE = `usage: npm start [-- --config JSON] [--port PORT]
+
+Starts the local cloud (or uses AWS_ENDPOINT_URL), deploys the stack with cdk.json's localPipeline
+settings (and --config over them, e.g. '{"faultRate":0.3}'), writes .local/outputs.json and follows
+the functions' logs until Ctrl-C. --port runs a second local cloud (state in .local/ministack-PORT);
+point the tools at it with PIPELINE_OUTPUTS=.local/outputs-PORT.json.`;
+const { values } = toolArgs(USAGE, { config: { type: 'string' }, port: { type: 'string' } });
+const port = Number(values.port ?? 4566);
+if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+  console.error(`--port must be a port number from 1024 to 65535 (got ${values.port})`);
+  process.exit(2);
+}
+const outputsFile = port === 4566 ? OUTPUTS_FILE : path.join(LOCAL_DIR, `outputs-${port}.json`);
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const started = performance.now();
 const log = (message: string) => console.error(`[start] ${message}`);
 let cloud: LocalCloud | undefined;
@@ -32,14 +51,20 @@ try {
     log(`AWS_ENDPOINT_URL is set: deploying to ${endpoint} (no MiniStack started)`);
   } else {
     ensureMiniStack(log);
-    cloud = await startMiniStack({ port: 4566, dir: path.join(LOCAL_DIR, 'ministack'), log });
+    const dir = path.join(LOCAL_DIR, port === 4566 ? 'ministack' : `ministack-${port}`);
+    cloud = await startMiniStack({ port, dir, log });
     endpoint = cloud.endpoint;
   }
-  const deployment = await deployToEmulator({ endpoint, stackName: DEFAULT_STACK_NAME, log });
-  writeDeployment(deployment);
+  const deployment = await deployToEmulator({
+    endpoint,
+    stackName: DEFAULT_STACK_NAME,
+    pipeline: parseConfigOption(values.config),
+    log,
+  });
+  writeDeployment(deployment, outputsFile);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`
-Ready in ${seconds} s. Outputs: ${path.relative(process.cwd(), OUTPUTS_FILE)}
+Ready in ${seconds} s. Outputs: ${path.relative(process.cwd(), outputsFile)}
 
   API URL  ${deployment.apiUrl}
   API key  ${deployment.apiKey}

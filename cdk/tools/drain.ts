@@ -1,0 +1,27 @@
+import { runTool, toolArgs } from './cli';
+import { clientsFor, loadDeployment } from './deployment';
+import { queueDepth, waitForDrain } from './queues';
+
+const USAGE = `usage: npm run drain -- [--timeout SECONDS] [--stack NAME]
+
+Waits until the item queue holds nothing (visible or in flight) and prints how long that took and
+what the dead-letter queue holds: the drain time of a chaos run once its faults stop.`;
+
+runTool(async () => {
+  const { values } = toolArgs(USAGE, { timeout: { type: 'string' }, stack: { type: 'string' } });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const timeoutSeconds = Number(values.timeout ?? 900);
+  if (!(timeoutSeconds > 0))
+    throw new Error(`--timeout must be a positive number of seconds (got ${values.timeout})`);
+  const deployment = await loadDeployment({ stack: values.stack });
+  const clients = clientsFor(deployment);
+  const before = await queueDepth(clients, deployment.queueUrl);
+  console.error(`Item queue: ${before.visible} visible, ${before.inFlight} in flight. Waiting...`);
+  const seconds = await waitForDrain(clients, deployment.queueUrl, timeoutSeconds * 1000);
+  const deadLetters = await queueDepth(clients, deployment.deadLetterQueueUrl);
+  console.log(`drained in ${seconds.toFixed(1)} s; dead-letter queue: ${deadLetters.visible} messages`);
+  return 0;
+});
