@@ -254,7 +254,9 @@ export async function processBatch(
 
   // Chaos runs: fail the invocation after its writes, as a crash would; SQS redelivers every record.
   if (settings.crashRate > 0 && deps.random() < settings.crashRate) {
-    throw new InjectedCrashError(`CRASH_RATE ${settings.crashRate}: simulated crash after ${records.length} records`);
+    throw new InjectedCrashError(
+      `CRASH_RATE ${settings.crashRate}: simulated crash after ${records.length} records`,
+    );
   }
 
   const order = new Map(records.map((record, position) => [record.messageId, position]));
