@@ -1,5 +1,5 @@
 import { runTool, toolArgs } from './cli';
-import { parseConfigOption } from './config-option';
+import { parseConfigOption } from './cli-options';
 import { deployToEmulator } from './deploy';
 import { loadDeployment, writeDeployment } from './deployment';
 

@@ -156,7 +156,7 @@ export async function redrive(
         `SQS refused ${sent.Failed?.length} redriven messages (${sent.Failed?.[0]?.Code}); nothing was deleted from the dead-letter queue for them`,
       );
     }
-    await sqs.send(
+    const deleted = await sqs.send(
       new DeleteMessageBatchCommand({
         QueueUrl: from,
         Entries: messages.map((message, index) => ({
@@ -165,6 +165,13 @@ export async function redrive(
         })),
       }),
     );
+    if ((deleted.Failed ?? []).length > 0) {
+      // Already sent: a rerun within 5 minutes resends them with the same deduplication ids, which SQS drops.
+      throw new Error(
+        `${deleted.Failed?.length} redriven messages could not be deleted from the dead-letter queue ` +
+          `(${deleted.Failed?.[0]?.Code}); run redrive again within 5 minutes`,
+      );
+    }
     moved += messages.length;
     onProgress(moved);
   }

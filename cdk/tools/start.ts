@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { DEFAULT_STACK_NAME } from '../lib/pipeline-app';
 import { toolArgs } from './cli';
-import { parseConfigOption } from './config-option';
+import { parseConfigOption } from './cli-options';
 import { deployToEmulator } from './deploy';
 import { OUTPUTS_FILE, writeDeployment } from './deployment';
 import { followFunctionLogs } from './function-logs';

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { readBatchSettings } from '../../lambdas/domain/settings';
+import { clientConfig, clientsFor, type Deployment } from './deployment';
+import {
+  type AcceptedRequest,
+  type Audit,
+  auditInvariants,
+  type FailureObject,
+  type ResultObject,
+} from './invariants';
+import { readObjects } from './pipeline-client';
+import { queueDepth } from './queues';
+
+export interface DeploymentAudit {
+  readonly audit: Audit;
+  readonly resultObjects: number;
+  readonly itemsStored: number;
+  readonly failureRecords: number;
+  readonly deadLetterMessages: number;
+  readonly acceptedItems: number;
+}
+
+export function readAcceptedFile(file: string): AcceptedRequest[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, number) => {
+      const parsed = JSON.parse(line) as Partial<AcceptedRequest>;
+      if (typeof parsed.requestId !== 'string' || !Array.isArray(parsed.items)) {
+        throw new Error(`${file}:${number + 1} is not a {requestId, items} record`);
+      }
+      return { requestId: parsed.requestId, items: parsed.items };
+    });
+}
+
+/**
+ * Reads every results/ and failed/ object of a deployment and audits SPEC section 5 against the
+ * rules the deployment itself enforces (its batch function's settings).
+ */
+export async function auditDeployment(
+  deployment: Deployment,
+  accepted: readonly AcceptedRequest[],
+): Promise<DeploymentAudit> {
+  const clients = clientsFor(deployment);
+  const fn = await new LambdaClient(clientConfig(deployment)).send(
+    new GetFunctionConfigurationCommand({ FunctionName: deployment.batchFunctionName }),
+  );
+  const settings = readBatchSettings(fn.Environment?.Variables ?? {});
+  const read = { concurrency: 32 };
+  const [results, failures, deadLetters] = await Promise.all([
+    readObjects<ResultObject['body']>(clients, deployment.bucketName, 'results/', read),
+    readObjects<FailureObject['body']>(clients, deployment.bucketName, 'failed/', read),
+    queueDepth(clients, deployment.deadLetterQueueUrl),
+  ]);
+  return {
+    audit: auditInvariants({
+      accepted,
+      results,
+      failures,
+      batchSize: settings.batchSize,
+      exclusionPairs: settings.exclusionPairs,
+    }),
+    resultObjects: results.length,
+    itemsStored: results.reduce((sum, object) => sum + object.body.items.length, 0),
+    failureRecords: failures.length,
+    deadLetterMessages: deadLetters.visible + deadLetters.inFlight,
+    acceptedItems: accepted.reduce((sum, request) => sum + request.items.length, 0),
+  };
+}

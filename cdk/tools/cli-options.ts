@@ -1,0 +1,42 @@
+/** A numeric option within a range, or its default; the error names the option. */
+export function numberOption(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
+    throw new Error(`--${name} must be a number from ${min} to ${max} (got ${value})`);
+  }
+  return parsed;
+}
+
+/** `--config '{"faultRate":0.3}'`: settings over the local ones, validated later by resolveConfig. */
+export function parseConfigOption(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(
+      `--config must be a JSON object of pipeline settings, e.g. '{"faultRate":0.3}' (got ${text})`,
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`--config must be a JSON object of pipeline settings (got ${text})`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export const ITEM_MIXES = ['uniform', 'exclusion', 'pairs'] as const;
+
+export function mixOption(value: string | undefined): (typeof ITEM_MIXES)[number] {
+  const mix = value ?? 'exclusion';
+  if (!(ITEM_MIXES as readonly string[]).includes(mix)) {
+    throw new Error(`--mix must be one of ${ITEM_MIXES.join(', ')} (got ${mix})`);
+  }
+  return mix as (typeof ITEM_MIXES)[number];
+}

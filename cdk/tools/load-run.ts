@@ -1,0 +1,137 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Clients, Deployment } from './deployment';
+import type { AcceptedRequest, ResultObject } from './invariants';
+import { postItems, readObjects } from './pipeline-client';
+import { percentile, progress } from './stats';
+
+export type ItemMix = 'uniform' | 'exclusion' | 'pairs';
+
+export interface LoadOptions {
+  readonly items: number;
+  readonly requests: number;
+  /** Target requests per second. */
+  readonly rate: number;
+  readonly concurrency: number;
+  readonly mix: ItemMix;
+  readonly seed: number;
+  /** Accepted requests as JSON lines; none written when absent. */
+  readonly out?: string;
+  readonly showProgress?: boolean;
+}
+
+export interface SentRequest extends AcceptedRequest {
+  readonly sentAt: number;
+  readonly latencyMs: number;
+}
+
+export interface LoadResult {
+  readonly accepted: SentRequest[];
+  /** `<status> <code>` (or `network <message>`) -> count. */
+  readonly errors: Map<string, number>;
+  readonly started: number;
+  readonly sendSeconds: number;
+}
+
+/** A small seeded generator (mulberry32), so a run's items can be reproduced. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `items` spread as evenly as possible over `requests`; `exclusion` makes half of them 1s and 2s. */
+export function makeRequests(options: Pick<LoadOptions, 'items' | 'requests' | 'mix' | 'seed'>): number[][] {
+  const random = seededRandom(options.seed);
+  const item = (): number => {
+    const r = random();
+    if (options.mix === 'pairs') return r < 0.5 ? 1 : 2;
+    if (options.mix === 'exclusion' && r < 0.5) return r < 0.25 ? 1 : 2;
+    return Math.floor(random() * 10);
+  };
+  const base = Math.floor(options.items / options.requests);
+  const extra = options.items % options.requests;
+  return Array.from({ length: options.requests }, (_, i) =>
+    Array.from({ length: base + (i < extra ? 1 : 0) }, item),
+  );
+}
+
+const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+
+/** Sends the requests at the target rate with bounded concurrency, recording every 202. */
+export async function sendLoad(deployment: Deployment, options: LoadOptions): Promise<LoadResult> {
+  const requests = makeRequests(options);
+  if (options.out) {
+    mkdirSync(path.dirname(options.out), { recursive: true });
+    writeFileSync(options.out, '');
+  }
+  const accepted: SentRequest[] = [];
+  const errors = new Map<string, number>();
+  const show = options.showProgress ? progress('load', requests.length) : () => {};
+  const started = Date.now();
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < requests.length) {
+      const index = next++;
+      const items = requests[index] ?? [];
+      // Paced by schedule, not by completions, so slow answers do not lower the offered rate.
+      const due = started + (index * 1000) / options.rate;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      const sentAt = Date.now();
+      try {
+        const response = await postItems(deployment, JSON.stringify(items));
+        if (response.status === 202) {
+          const { requestId } = response.json as { requestId: string };
+          const record: SentRequest = { requestId, items, sentAt, latencyMs: Date.now() - sentAt };
+          accepted.push(record);
+          if (options.out) appendFileSync(options.out, `${JSON.stringify(record)}\n`);
+        } else {
+          const code = (response.json as { error?: { code?: string } } | undefined)?.error?.code ?? 'no-json';
+          count(errors, `${response.status} ${code}`);
+        }
+      } catch (error) {
+        count(errors, `network ${error instanceof Error ? error.message : String(error)}`);
+      }
+      done += 1;
+      show(done, `${accepted.length} accepted`);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  return { accepted, errors, started, sendSeconds: (Date.now() - started) / 1000 };
+}
+
+export interface Percentiles {
+  readonly p50?: number;
+  readonly p95?: number;
+  readonly p99?: number;
+}
+
+export const percentiles = (values: readonly number[]): Percentiles => ({
+  p50: percentile(values, 50),
+  p95: percentile(values, 95),
+  p99: percentile(values, 99),
+});
+
+/** Milliseconds from each request's send to the write of the object holding each of its items. */
+export async function endToEndLatencies(
+  clients: Clients,
+  deployment: Deployment,
+  load: LoadResult,
+): Promise<number[]> {
+  const sentAt = new Map(load.accepted.map((request) => [request.requestId, request.sentAt]));
+  const results = await readObjects<ResultObject['body']>(clients, deployment.bucketName, 'results/', {
+    concurrency: 16,
+    modifiedSince: new Date(load.started - 60_000),
+  });
+  return results.flatMap((object) =>
+    object.body.items
+      .filter((entry) => sentAt.has(entry.requestId))
+      .map((entry) => Date.parse(object.body.writtenAt) - (sentAt.get(entry.requestId) ?? 0)),
+  );
+}
