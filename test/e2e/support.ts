@@ -1,4 +1,3 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
 import { clientsFor } from '../../cdk/tools/deployment';
 import {
@@ -8,6 +7,7 @@ import {
   type ResultObject,
 } from '../../cdk/tools/invariants';
 import { postItems, readObjects } from '../../cdk/tools/pipeline-client';
+import { queueDepth as queueDepthOf } from '../../cdk/tools/queues';
 
 export const deployment = inject('deployment');
 export const config = inject('config');
@@ -73,15 +73,4 @@ export async function waitAndAudit(accepted: readonly AcceptedRequest[]) {
   };
 }
 
-export async function queueDepth(queueUrl: string): Promise<{ visible: number; inFlight: number }> {
-  const { Attributes: attributes = {} } = await clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-  };
-}
+export const queueDepth = (queueUrl: string) => queueDepthOf(clients, queueUrl);
