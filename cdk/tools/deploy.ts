@@ -1,14 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import {
-  APIGatewayClient,
-  CreateRequestValidatorCommand,
-  GetMethodCommand,
-  GetRequestValidatorsCommand,
-  GetResourcesCommand,
-  UpdateMethodCommand,
-} from '@aws-sdk/client-api-gateway';
 import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { resolveConfig } from '../lib/config';
@@ -60,40 +52,6 @@ function cdk(args: string[], env: NodeJS.ProcessEnv, logFile: string | undefined
           ),
     );
   });
-}
-
-/**
- * MiniStack 1.5.33 creates AWS::ApiGateway::RequestValidator as a stub and drops the method's
- * RequestValidatorId, so the gateway would skip body validation. This is the one place we apply it
- * by hand, through the API Gateway API, exactly as the template declares it.
- */
-async function applyRequestValidator(apigw: APIGatewayClient, restApiId: string): Promise<void> {
-  const resources = (await apigw.send(new GetResourcesCommand({ restApiId }))).items ?? [];
-  const items = resources.find((resource) => resource.path === '/items');
-  if (!items?.id) throw new LocalCloudError('The deployed API has no /items resource');
-  const method = await apigw.send(
-    new GetMethodCommand({ restApiId, resourceId: items.id, httpMethod: 'POST' }),
-  );
-  const validators = (await apigw.send(new GetRequestValidatorsCommand({ restApiId }))).items ?? [];
-  if (method.requestValidatorId && validators.some((v) => v.id === method.requestValidatorId)) return;
-  const validator =
-    validators.find((v) => v.name === 'BodyIsJson') ??
-    (await apigw.send(
-      new CreateRequestValidatorCommand({
-        restApiId,
-        name: 'BodyIsJson',
-        validateRequestBody: true,
-        validateRequestParameters: true,
-      }),
-    ));
-  await apigw.send(
-    new UpdateMethodCommand({
-      restApiId,
-      resourceId: items.id,
-      httpMethod: 'POST',
-      patchOperations: [{ op: 'replace', path: '/requestValidatorId', value: validator.id }],
-    }),
-  );
 }
 
 /** Reads back what the emulator applied and fails loudly where it differs from the template. */
@@ -153,7 +111,9 @@ export async function deployToEmulator(options: DeployOptions): Promise<Deployme
     AWS_DEFAULT_REGION: LOCAL_REGION,
   };
   const context = ['-c', `pipeline=${JSON.stringify(settings)}`, '-c', `stackName=${options.stackName}`];
-  const output = ['--output', path.join(LOCAL_DIR, `cdk.out.${options.stackName}`)];
+  // One assembly folder per stack and endpoint: two local clouds may deploy at the same time.
+  const port = new URL(options.endpoint).port || 'default';
+  const output = ['--output', path.join(LOCAL_DIR, `cdk.out.${options.stackName}.${port}`)];
   options.log('cdk bootstrap...');
   await cdk(['bootstrap', ...context, ...output], env, options.cliLogFile);
   options.log(`cdk deploy ${options.stackName}...`);
@@ -175,7 +135,6 @@ export async function deployToEmulator(options: DeployOptions): Promise<Deployme
     endpoint: options.endpoint,
     region: LOCAL_REGION,
   });
-  await applyRequestValidator(new APIGatewayClient(clientConfig(deployment)), deployment.apiId);
   await checkDeployed(deployment, settings, options.endpoint);
   return deployment;
 }

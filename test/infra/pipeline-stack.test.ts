@@ -149,14 +149,13 @@ describe('ingest', () => {
     expect(sqsStatement?.Resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
   });
 
-  it('requires an API key on POST /items and validates that the body is JSON', () => {
+  it('requires an API key on POST /items and leaves body validation to the function', () => {
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'POST',
       ApiKeyRequired: true,
-      RequestValidatorId: Match.anyValue(),
-      RequestModels: { 'application/json': Match.anyValue() },
+      RequestValidatorId: Match.absent(),
     });
-    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true });
+    template.resourceCountIs('AWS::ApiGateway::RequestValidator', 0);
   });
 
   it('throttles and caps the API key with a usage plan on the deployed stage', () => {
@@ -170,9 +169,9 @@ describe('ingest', () => {
 
   it('gives gateway-made errors the same JSON error shape as the function', () => {
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: 'BAD_REQUEST_BODY',
-      StatusCode: '400',
-      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"MALFORMED_JSON"') },
+      ResponseType: 'REQUEST_TOO_LARGE',
+      StatusCode: '413',
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"PAYLOAD_TOO_LARGE"') },
     });
     for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
       template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
