@@ -1,0 +1,218 @@
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+} from '@aws-sdk/client-sqs';
+import type { FunctionCounts } from './cost-model';
+import { clientConfig, clientsFor, type Deployment } from './deployment';
+import type { ResultObject } from './invariants';
+import { type ItemMix, type Percentiles, percentiles, sendLoad } from './load-run';
+import { waitUntil } from './local-cloud';
+import { readObjects } from './pipeline-client';
+import { waitForDrain } from './queues';
+
+/** Benchmarks against a deployed stack: throughput, latency, what each item costs in requests. */
+
+export interface PipelineRunOptions {
+  readonly items: number;
+  readonly itemsPerRequest: number;
+  /** Requests in flight at once; each request is its own message group. */
+  readonly streams: number;
+  readonly mix: ItemMix;
+  readonly seed: number;
+}
+
+export interface PipelineRun extends PipelineRunOptions {
+  readonly acceptedItems: number;
+  readonly storedItems: number;
+  readonly errors: Record<string, number>;
+  /** From the first POST to the last object write. */
+  readonly seconds: number;
+  readonly itemsPerSecond: number;
+  readonly requestMs: Percentiles;
+  readonly postToS3Ms: Percentiles;
+  readonly requestSizes: number[];
+  readonly objectsWritten: number;
+  readonly ingest: FunctionCounts;
+  readonly batch: FunctionCounts;
+}
+
+/**
+ * Sends `items` unpaced with `streams` requests in flight, waits until the queue is empty, then
+ * counts what the run cost: the objects holding its items (each one PUT) and the invocations of
+ * both functions (their REPORT log lines).
+ */
+export async function runPipeline(deployment: Deployment, options: PipelineRunOptions): Promise<PipelineRun> {
+  const clients = clientsFor(deployment);
+  const load = await sendLoad(deployment, {
+    items: options.items,
+    requests: Math.ceil(options.items / options.itemsPerRequest),
+    rate: Number.POSITIVE_INFINITY,
+    concurrency: options.streams,
+    mix: options.mix,
+    seed: options.seed,
+  });
+  await waitForDrain(clients, deployment.queueUrl, 900_000, 100);
+
+  const sentAt = new Map(load.accepted.map((request) => [request.requestId, request.sentAt]));
+  const objects = await readObjects<ResultObject['body']>(clients, deployment.bucketName, 'results/', {
+    concurrency: 16,
+    modifiedSince: new Date(load.started - 60_000),
+  });
+  const latencies: number[] = [];
+  let objectsWritten = 0;
+  let lastWrite = load.started;
+  for (const { body } of objects) {
+    const ours = body.items.filter((entry) => sentAt.has(entry.requestId));
+    if (ours.length === 0) continue;
+    objectsWritten += 1;
+    const writtenAt = Date.parse(body.writtenAt);
+    lastWrite = Math.max(lastWrite, writtenAt);
+    for (const entry of ours) latencies.push(writtenAt - (sentAt.get(entry.requestId) ?? writtenAt));
+  }
+
+  const requestSizes = load.accepted.map((request) => request.items.length);
+  const [ingest, batch] = await Promise.all([
+    invocationsSince(deployment, deployment.ingestFunctionName, load.started, requestSizes.length),
+    invocationsSince(deployment, deployment.batchFunctionName, load.started, 1),
+  ]);
+  const seconds = (lastWrite - load.started) / 1000;
+  return {
+    ...options,
+    acceptedItems: requestSizes.reduce((sum, size) => sum + size, 0),
+    storedItems: latencies.length,
+    errors: Object.fromEntries(load.errors),
+    seconds,
+    itemsPerSecond: seconds > 0 ? latencies.length / seconds : 0,
+    requestMs: percentiles(load.accepted.map((request) => request.latencyMs)),
+    postToS3Ms: percentiles(latencies),
+    requestSizes,
+    objectsWritten,
+    ingest,
+    batch,
+  };
+}
+
+/**
+ * Invocations and billed milliseconds of a function since a time, from its REPORT log lines; waits
+ * (with a deadline) until at least `expected` are there, as log delivery may trail the work.
+ */
+export async function invocationsSince(
+  deployment: Deployment,
+  functionName: string,
+  since: number,
+  expected: number,
+): Promise<FunctionCounts> {
+  const config = clientConfig(deployment);
+  const fn = await new LambdaClient(config).send(
+    new GetFunctionConfigurationCommand({ FunctionName: functionName }),
+  );
+  const logGroupName = fn.LoggingConfig?.LogGroup ?? `/aws/lambda/${functionName}`;
+  const logs = new CloudWatchLogsClient(config);
+  let counts: FunctionCounts = { invocations: 0, billedMs: 0, memoryMb: fn.MemorySize ?? 128 };
+  await waitUntil(
+    `${expected} REPORT lines of ${functionName}`,
+    async () => {
+      let invocations = 0;
+      let billedMs = 0;
+      let nextToken: string | undefined;
+      do {
+        const page = await logs.send(
+          new FilterLogEventsCommand({ logGroupName, startTime: since, filterPattern: 'REPORT', nextToken }),
+        );
+        for (const event of page.events ?? []) {
+          const billed = event.message?.match(/^REPORT .*Billed Duration: (\d+) ms/);
+          if (!billed) continue;
+          invocations += 1;
+          billedMs += Number(billed[1]);
+        }
+        nextToken = page.nextToken;
+      } while (nextToken);
+      counts = { ...counts, invocations, billedMs };
+      return invocations >= expected;
+    },
+    60_000,
+    500,
+  );
+  return counts;
+}
+
+export interface RawFifoRun {
+  readonly messages: number;
+  readonly groups: number;
+  readonly received: number;
+  readonly sendPerSecond: number;
+  readonly receiveDeletePerSecond: number;
+  /** Messages over the whole send + receive + delete time: the figure our throughput is set against. */
+  readonly messagesPerSecond: number;
+}
+
+/**
+ * The emulator's own SQS FIFO on a fresh high-throughput queue, no Lambda: send in batches of 10,
+ * then receive 10 at a time and delete each batch, one call after another as a single consumer.
+ */
+export async function rawFifoThroughput(
+  deployment: Deployment,
+  messages: number,
+  groups: number,
+): Promise<RawFifoRun> {
+  const { sqs } = clientsFor(deployment);
+  const { QueueUrl: queueUrl } = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `bench-raw-${Date.now()}.fifo`,
+      Attributes: {
+        FifoQueue: 'true',
+        DeduplicationScope: 'messageGroup',
+        FifoThroughputLimit: 'perMessageGroupId',
+      },
+    }),
+  );
+  if (!queueUrl) throw new Error('CreateQueue returned no queue URL');
+  try {
+    const sendStarted = performance.now();
+    for (let sent = 0; sent < messages; sent += 10) {
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Array.from({ length: Math.min(10, messages - sent) }, (_, i) => ({
+            Id: String(i),
+            MessageBody: JSON.stringify({ v: 1, item: (sent + i) % 10, index: sent + i }),
+            MessageGroupId: `g${Math.floor((sent + i) / 10) % groups}`,
+            MessageDeduplicationId: `m${sent + i}`,
+          })),
+        }),
+      );
+    }
+    const sendSeconds = (performance.now() - sendStarted) / 1000;
+    const receiveStarted = performance.now();
+    let received = 0;
+    while (received < messages) {
+      const { Messages: batch = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      if (batch.length === 0) break;
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle })),
+        }),
+      );
+      received += batch.length;
+    }
+    const receiveSeconds = (performance.now() - receiveStarted) / 1000;
+    return {
+      messages,
+      groups,
+      received,
+      sendPerSecond: messages / sendSeconds,
+      receiveDeletePerSecond: received / receiveSeconds,
+      messagesPerSecond: received / (sendSeconds + receiveSeconds),
+    };
+  } finally {
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+  }
+}
