@@ -8,12 +8,17 @@ Lists results/ and failed/ objects per minute with their items (.local/outputs.j
 in your AWS account). --json prints every object as one JSON line instead.`;
 
 interface ResultBody {
-  readonly items?: { item: number; requestId: string; index: number }[];
-  readonly groupId?: string;
+  readonly items?: { item: number; requestId: string; index: number; groupId?: string }[];
   readonly reason?: string;
   readonly item?: number;
   readonly receiveCount?: number;
 }
+
+/** The message groups an object holds, in order: one per request unless ordering is global. */
+const groupsOf = (body: ResultBody): string => {
+  const groups = [...new Set((body.items ?? []).map((entry) => entry.groupId ?? '?'))];
+  return `${groups.length === 1 ? 'group' : 'groups'} ${groups.join(', ')}`;
+};
 
 /** `results/2026/11/23/10/42/<id>.json` -> `2026-11-23 10:42`. */
 const minuteOf = (key: string): string => {
@@ -46,7 +51,7 @@ runTool(async () => {
         ?.replace(/\.json$/, '') ?? key;
     const line = key.startsWith('failed/')
       ? `  failed   ${id}  item ${body.item ?? '-'}  ${body.reason} (receive ${body.receiveCount})`
-      : `  results  ${id}  [${(body.items ?? []).map((entry) => entry.item).join(',')}]  group ${body.groupId}`;
+      : `  results  ${id}  [${(body.items ?? []).map((entry) => entry.item).join(',')}]  ${groupsOf(body)}`;
     const minute = minuteOf(key);
     byMinute.set(minute, [...(byMinute.get(minute) ?? []), line]);
   }

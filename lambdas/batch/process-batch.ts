@@ -48,7 +48,7 @@ interface Entry {
   readonly envelope: Envelope;
 }
 
-interface GroupOutcome {
+interface StoreOutcome {
   readonly stored: number;
   readonly segmentsWritten: number;
   readonly exclusionSplits: number;
@@ -99,70 +99,99 @@ async function writeSegment(
       v: 1,
       minute: minuteLabel(writtenAt),
       writtenAt: writtenAt.toISOString(),
-      groupId: segment[0]?.record.groupId,
       items: segment.map(({ record, envelope }) => ({
         item: envelope.item,
         requestId: envelope.requestId,
         index: envelope.index,
         messageId: record.messageId,
+        groupId: record.groupId,
         acceptedAt: envelope.acceptedAt,
       })),
     },
   );
 }
 
-/**
- * One message group's records, in order: segments are written one after another, and the first
- * failure fails that segment and every later record of the group, so nothing overtakes it.
- */
-async function processGroup(
-  entries: readonly Entry[],
-  settings: BatchSettings,
-  deps: BatchDeps,
-): Promise<GroupOutcome> {
-  const { segments, exclusionSplits } = segmentByExclusion(entries, (entry) => entry.envelope.item, {
-    exclusionPairs: settings.exclusionPairs,
-    maxSize: settings.batchSize,
-  });
-  let stored = 0;
-  for (const [position, segment] of segments.entries()) {
-    try {
-      await writeSegment(segment, settings, deps);
-      stored += segment.length;
-    } catch (error) {
-      const failed = segment.map((entry) => ({
-        entry,
-        reason: 'write_failed' as const,
-        error: errorText(error),
-      }));
-      const blocked = segments
-        .slice(position + 1)
-        .flat()
-        .map((entry) => ({
-          entry,
-          reason: 'earlier_item_failed' as const,
-          error: `Blocked by ${errorText(error)}`,
-        }));
-      return { stored, segmentsWritten: position, exclusionSplits, failures: [...failed, ...blocked] };
-    }
-  }
-  return { stored, segmentsWritten: segments.length, exclusionSplits, failures: [] };
-}
-
-function groupInOrder(entries: readonly Entry[]): Entry[][] {
+/** A segment's entries by message group, each group's in delivery order. */
+function byGroup(entries: readonly Entry[]): Map<string, Entry[]> {
   const groups = new Map<string, Entry[]>();
   for (const entry of entries) {
     const group = groups.get(entry.record.groupId) ?? [];
     group.push(entry);
     groups.set(entry.record.groupId, group);
   }
-  return [...groups.values()];
+  return groups;
 }
 
 /**
- * Stores one invocation's records: valid items per message group, cut by the exclusion rule into
- * objects of at most `batchSize`; malformed records as failure records. Groups are independent,
- * so they are written in parallel and a failing group never holds the others back.
+ * Writes one segment; if it spans several message groups and fails, writes each group's part on its
+ * own, so a failure fails only the groups it belongs to (SPEC 4: other groups carry on).
+ */
+async function writeIsolatingGroups(
+  segment: readonly Entry[],
+  settings: BatchSettings,
+  deps: BatchDeps,
+): Promise<{ written: (readonly Entry[])[]; failed: Map<string, unknown> }> {
+  try {
+    await writeSegment(segment, settings, deps);
+    return { written: [segment], failed: new Map() };
+  } catch (error) {
+    const parts = [...byGroup(segment)];
+    if (parts.length === 1) return { written: [], failed: new Map([[parts[0]?.[0] ?? '', error]]) };
+    const results = await Promise.allSettled(parts.map(([, part]) => writeSegment(part, settings, deps)));
+    const written: (readonly Entry[])[] = [];
+    const failed = new Map<string, unknown>();
+    results.forEach((result, position) => {
+      const [groupId = '', part = []] = parts[position] ?? [];
+      if (result.status === 'fulfilled') written.push(part);
+      else failed.set(groupId, result.reason);
+    });
+    return { written, failed };
+  }
+}
+
+/**
+ * Valid records in delivery order, cut by the exclusion rule and the batch size into segments that
+ * may span message groups, so each object is as full as the rules allow. Segments are written one
+ * after another; once a group fails, its later records are not written, so nothing overtakes it.
+ */
+async function storeEntries(
+  entries: readonly Entry[],
+  settings: BatchSettings,
+  deps: BatchDeps,
+): Promise<StoreOutcome> {
+  const { segments, exclusionSplits } = segmentByExclusion(entries, (entry) => entry.envelope.item, {
+    exclusionPairs: settings.exclusionPairs,
+    maxSize: settings.batchSize,
+  });
+  const failedGroups = new Map<string, string>();
+  const failures: StoreOutcome['failures'] = [];
+  let stored = 0;
+  let segmentsWritten = 0;
+  for (const segment of segments) {
+    const writable: Entry[] = [];
+    for (const entry of segment) {
+      const blockedBy = failedGroups.get(entry.record.groupId);
+      if (blockedBy === undefined) writable.push(entry);
+      else failures.push({ entry, reason: 'earlier_item_failed', error: `Blocked by ${blockedBy}` });
+    }
+    if (writable.length === 0) continue;
+    const { written, failed } = await writeIsolatingGroups(writable, settings, deps);
+    for (const part of written) {
+      stored += part.length;
+      segmentsWritten += 1;
+    }
+    for (const [groupId, error] of failed) failedGroups.set(groupId, errorText(error));
+    for (const entry of writable) {
+      const error = failed.has(entry.record.groupId) ? failedGroups.get(entry.record.groupId) : undefined;
+      if (error !== undefined) failures.push({ entry, reason: 'write_failed', error });
+    }
+  }
+  return { stored, segmentsWritten, exclusionSplits, failures };
+}
+
+/**
+ * Stores one invocation's records: valid items cut by the exclusion rule into objects of at most
+ * `batchSize` (see `storeEntries`); malformed records as failure records.
  */
 export async function processBatch(
   records: readonly QueueRecord[],
@@ -180,9 +209,7 @@ export async function processBatch(
     }
   }
 
-  const groupOutcomes = await Promise.all(
-    groupInOrder(entries).map((group) => processGroup(group, settings, deps)),
-  );
+  const outcome = await storeEntries(entries, settings, deps);
 
   const failures: RecordFailure[] = [];
   const failureRecordErrors: string[] = [];
@@ -239,9 +266,8 @@ export async function processBatch(
   );
 
   // Items on their final receive are about to move to the dead-letter queue: record them in S3 too.
-  const retriedFailures = groupOutcomes.flatMap((outcome) => outcome.failures);
   await Promise.all(
-    retriedFailures.map(async ({ entry, reason, error }) => {
+    outcome.failures.map(async ({ entry, reason, error }) => {
       failures.push({ messageId: entry.record.messageId, reason, error, retried: true });
       if (entry.record.receiveCount < settings.maxReceiveCount) return;
       try {
@@ -264,9 +290,9 @@ export async function processBatch(
   return {
     failedMessageIds: failures.filter((failure) => failure.retried).map((failure) => failure.messageId),
     failures,
-    itemsStored: groupOutcomes.reduce((sum, outcome) => sum + outcome.stored, 0),
-    segmentsWritten: groupOutcomes.reduce((sum, outcome) => sum + outcome.segmentsWritten, 0),
-    exclusionSplits: groupOutcomes.reduce((sum, outcome) => sum + outcome.exclusionSplits, 0),
+    itemsStored: outcome.stored,
+    segmentsWritten: outcome.segmentsWritten,
+    exclusionSplits: outcome.exclusionSplits,
     failureRecordsWritten,
     failureRecordErrors,
   };

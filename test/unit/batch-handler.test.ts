@@ -86,7 +86,7 @@ describe('batch handler', () => {
 
     // Assert
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(storedSegments(bucket)).toHaveLength(3);
+    expect(storedSegments(bucket)).toEqual([[1], [2, 3]]);
     for (const call of s3Mock.commandCalls(PutObjectCommand)) {
       expect(call.args[0].input.Bucket).toBe('results-bucket');
     }

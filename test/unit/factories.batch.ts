@@ -131,12 +131,12 @@ export interface ResultsBody {
   readonly v: number;
   readonly minute: string;
   readonly writtenAt: string;
-  readonly groupId: string;
   readonly items: readonly {
     readonly item: number;
     readonly requestId: string;
     readonly index: number;
     readonly messageId: string;
+    readonly groupId: string;
     readonly acceptedAt: string;
   }[];
 }
@@ -202,6 +202,12 @@ export const failureObjects = (bucket: FakeBucket): { key: string; body: Failure
 /** Item numbers of each stored results object, in write order: the easiest shape to compare. */
 export const storedSegments = (bucket: FakeBucket): number[][] =>
   resultObjects(bucket).map(({ body }) => body.items.map((entry) => entry.item));
+
+/** One group's items in each stored object that holds any (objects may hold several groups). */
+export const segmentsOfGroup = (bucket: FakeBucket, group: string): number[][] =>
+  resultObjects(bucket)
+    .map(({ body }) => body.items.filter((entry) => entry.groupId === group).map((entry) => entry.item))
+    .filter((items) => items.length > 0);
 
 /** Matches the write of a results object that holds the given message. */
 export const resultHolding =

@@ -18,6 +18,7 @@ import {
   resultHolding,
   resultObjects,
   scriptedRandom,
+  segmentsOfGroup,
   storedSegments,
 } from './factories.batch';
 
@@ -25,12 +26,6 @@ const s3Mock = mockClient(S3Client);
 const s3 = new S3Client({ region: 'eu-west-1' });
 
 const RESULT_KEY = new RegExp(`^results/${FIXED_MINUTE_PATH}/[0-9a-f]{32}\\.json$`);
-
-/** Items of the stored results object of one group (groups are written in parallel, in any order). */
-const segmentsOfGroup = (bucket: ReturnType<typeof fakeBucket>, group: string): number[][] =>
-  resultObjects(bucket)
-    .filter(({ body }) => body.groupId === group)
-    .map(({ body }) => body.items.map((entry) => entry.item));
 
 beforeEach(() => {
   s3Mock.reset();
@@ -60,12 +55,12 @@ describe('processBatch: storing segments', () => {
       v: 1,
       minute: '2026-11-23T10:42Z',
       writtenAt: FIXED_NOW,
-      groupId: 'A',
       items: [2, 3, 4, 5].map((item, position) => ({
         item,
         requestId: 'req-A',
         index: position + 1,
         messageId: `msg-A-${position + 1}`,
+        groupId: 'A',
         acceptedAt: ACCEPTED_AT,
       })),
     });
@@ -112,8 +107,34 @@ describe('processBatch: storing segments', () => {
     expect(outcome.exclusionSplits).toBe(0);
   });
 
-  it('keeps message groups apart: each group is segmented on its own', async () => {
-    // Prepare: 1 and 2 in different groups never share an object, so no exclusion split is needed.
+  it('packs records of different message groups into one object: five one-item requests cost one PUT', async () => {
+    // Prepare
+    const records = queueRecords([
+      ['A', 3],
+      ['B', 4],
+      ['C', 5],
+      ['D', 6],
+      ['E', 7],
+    ]);
+    const bucket = fakeBucket(s3Mock);
+
+    // Act
+    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+
+    // Assert
+    expect(storedSegments(bucket)).toEqual([[3, 4, 5, 6, 7]]);
+    expect(resultObjects(bucket)[0]?.body.items.map((entry) => entry.groupId)).toEqual([
+      'A',
+      'B',
+      'C',
+      'D',
+      'E',
+    ]);
+    expect(outcome.segmentsWritten).toBe(1);
+  });
+
+  it('applies the exclusion rule to the object, whatever the groups: [A1, B2, A3, B4] give [1] and [2,3,4]', async () => {
+    // Prepare
     const records = queueRecords([
       ['A', 1],
       ['B', 2],
@@ -126,9 +147,10 @@ describe('processBatch: storing segments', () => {
     const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
 
     // Assert
-    expect(segmentsOfGroup(bucket, 'A')).toEqual([[1, 3]]);
+    expect(storedSegments(bucket)).toEqual([[1], [2, 3, 4]]);
+    expect(segmentsOfGroup(bucket, 'A')).toEqual([[1], [3]]);
     expect(segmentsOfGroup(bucket, 'B')).toEqual([[2, 4]]);
-    expect(outcome.exclusionSplits).toBe(0);
+    expect(outcome.exclusionSplits).toBe(1);
   });
 
   it("does not start a group's next segment before the previous write has finished", async () => {
@@ -174,15 +196,16 @@ describe('processBatch: storing segments', () => {
     // Act
     await processBatch(records, batchSettings(), batchDeps(s3, { now: '2026-11-23T10:42:58.000Z' }));
 
-    // Assert
-    expect(firstKeys).toHaveLength(3);
+    // Assert: [1] and [2,3,4]
+    expect(firstKeys).toHaveLength(2);
     expect(second.stored.map(({ key }) => key).sort()).toEqual([...firstKeys].sort());
   });
 });
 
 describe('processBatch: failed writes', () => {
   it('reports only A2 and A4 when the object holding A2 fails, while group B is stored in order', async () => {
-    // Prepare: A's items [1,2,4] are cut into [1] and [2,4]; B's [3,5] stay together.
+    // Prepare: cut into [1] and [2,3,4,5]; that packed write fails, so A's [2,4] and B's [3,5] are
+    // written on their own, and only A's part fails again.
     const records = queueRecords([
       ['A', 1],
       ['A', 2],
@@ -206,6 +229,28 @@ describe('processBatch: failed writes', () => {
     );
     expect(outcome.itemsStored).toBe(3);
     expect(outcome.segmentsWritten).toBe(2);
+  });
+
+  it("blocks a failed group's records in later objects while other groups' records are still written", async () => {
+    // Prepare: batch size 2 gives [3,4] and [5,6]; A's part of the first fails on its own too.
+    const records = queueRecords([
+      ['A', 3],
+      ['B', 4],
+      ['A', 5],
+      ['B', 6],
+    ]);
+    const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
+
+    // Act
+    const outcome = await processBatch(records, batchSettings({ batchSize: 2 }), batchDeps(s3));
+
+    // Assert
+    expect(outcome.failures.map(({ messageId, reason }) => ({ messageId, reason }))).toEqual([
+      { messageId: 'msg-A-0', reason: 'write_failed' },
+      { messageId: 'msg-A-1', reason: 'earlier_item_failed' },
+    ]);
+    expect(storedSegments(bucket)).toEqual([[4], [6]]);
+    expect(bucket.rejectedKeys).toHaveLength(2);
   });
 
   it('fails every later record of the group without writing it when the first segment fails', async () => {
@@ -439,7 +484,8 @@ describe('processBatch: final attempt before the dead-letter queue', () => {
 
 describe('processBatch: injected faults', () => {
   it('fails exactly the segments that contain a FAULT_ITEMS item, without calling S3 for them', async () => {
-    // Prepare: A is cut into [1] and [2,7]; B [3,4] and C [7] are one segment each.
+    // Prepare: cut into [1] and [2,7,3,4,7]; that packed write fails before S3 is called, so each
+    // group's part is written on its own: A's [2,7] and C's [7] fail, B's [3,4] is stored.
     const records = queueRecords([
       ['A', 1],
       ['A', 2],
@@ -486,14 +532,14 @@ describe('processBatch: injected faults', () => {
     expect(random.calls()).toBe(2);
   });
 
-  it('with FAULT_RATE 0.5 and draws [0.2, 0.9] fails the first group and stores the second', async () => {
-    // Prepare: groups start in delivery order and each draws once for its first segment.
+  it('with FAULT_RATE 0.5 and draws [0.2, 0.2, 0.9] fails the packed object, then A alone, and stores B', async () => {
+    // Prepare: one object [3,4] draws first; its groups' parts then draw in delivery order.
     const records = queueRecords([
       ['A', 3],
       ['B', 4],
     ]);
     const bucket = fakeBucket(s3Mock);
-    const random = scriptedRandom([0.2, 0.9]);
+    const random = scriptedRandom([0.2, 0.2, 0.9]);
 
     // Act
     const outcome = await processBatch(records, batchSettings({ faultRate: 0.5 }), batchDeps(s3, { random }));
@@ -501,7 +547,7 @@ describe('processBatch: injected faults', () => {
     // Assert
     expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
     expect(storedSegments(bucket)).toEqual([[4]]);
-    expect(random.calls()).toBe(2);
+    expect(random.calls()).toBe(3);
   });
 
   it('with FAULT_RATE 0.5 and draws [0.9, 0.2] stores the first segment of a group and fails the second', async () => {
@@ -606,8 +652,8 @@ describe('processBatch: outcome counters', () => {
           // Order: the stored records of a group are a prefix of it, in index order; only the rest failed.
           for (const group of ['A', 'B', 'C']) {
             const stored = objects
-              .filter(({ body }) => body.groupId === group)
-              .flatMap(({ body }) => body.items.map((entry) => entry.index));
+              .flatMap(({ body }) => body.items.filter((entry) => entry.groupId === group))
+              .map((entry) => entry.index);
             expect(stored).toEqual(stored.map((_, position) => position));
           }
         },
