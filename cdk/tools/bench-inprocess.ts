@@ -12,6 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { build, type Metafile } from 'esbuild';
 import { encodeEnvelope } from '../../lambdas/domain/envelope';
 import { segmentByExclusion } from '../../lambdas/domain/segment';
+import { FUNCTION_BUNDLING, PROJECT_ROOT } from '../lib/function-bundling';
 import { seededRandom } from './load-run';
 import { median } from './stats';
 
@@ -23,8 +24,6 @@ import { median } from './stats';
 
 export type Progress = (message: string) => void;
 
-// Not imported from cdk/lib: that would load aws-cdk-lib (~0.4 s, ~100 MB) into the measuring process.
-const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 const METRICS_NAMESPACE = 'FifoBatchPipeline';
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/FifoBatchPipeline-items.fifo';
 const BUCKET_NAME = 'fifobatchpipeline-results-123456789012';
@@ -93,8 +92,8 @@ process.stdout.write(String(ms));
 `;
 
 /**
- * The esbuild options NodejsFunction derives from PipelineFunction's bundling props
- * (cdk/lib/constructs/pipeline-function.ts), run from the project root as CDK does. `sourcemap: true`
+ * The esbuild options NodejsFunction derives from PipelineFunction's bundling props, from the same
+ * settings (cdk/lib/function-bundling.ts), run from the project root as CDK does. `sourcemap: true`
  * is CDK's `--sourcemap`: an external file plus the sourceMappingURL comment that Node follows.
  */
 async function bundleLikeTheStack(entry: string, outfile: string): Promise<Metafile> {
@@ -104,12 +103,13 @@ async function bundleLikeTheStack(entry: string, outfile: string): Promise<Metaf
     absWorkingDir: PROJECT_ROOT,
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: FUNCTION_BUNDLING.target,
     format: 'cjs',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
+    minify: FUNCTION_BUNDLING.minify,
+    sourcemap: FUNCTION_BUNDLING.sourceMap,
+    sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+    mainFields: [...FUNCTION_BUNDLING.mainFields],
+    alias: FUNCTION_BUNDLING.alias,
     external: [],
     metafile: true,
     logLevel: 'warning',

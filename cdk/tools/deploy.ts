@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { resolveConfig } from '../lib/config';
-import { PROJECT_ROOT } from '../lib/constructs/pipeline-function';
+import { PROJECT_ROOT } from '../lib/function-bundling';
 import {
   clientConfig,
   type Deployment,

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { PROJECT_ROOT } from '../lib/constructs/pipeline-function';
+import { PROJECT_ROOT } from '../lib/function-bundling';
 
 /** The emulator we standardize on (SPEC section 8), pinned: upgrades are deliberate. */
 export const MINISTACK_VERSION = '1.5.33';

@@ -54,6 +54,16 @@ describe.each(['ingest', 'batch'] as const)('%s bundle', (name) => {
   });
 });
 
+describe.each(['ingest', 'batch'] as const)('%s bundle credentials', (name) => {
+  it("reads the role's credentials from the environment and leaves out the STS and SSO clients", () => {
+    const bundle = readFileSync(path.join(bundles[name], 'index.js'), 'utf8');
+
+    expect(bundle).toContain('AWS_SESSION_TOKEN');
+    expect(bundle).not.toContain('AssumeRoleWithWebIdentity');
+    expect(bundle).not.toContain('GetRoleCredentials');
+  });
+});
+
 describe('bundles in a fresh Node.js process', () => {
   const load = (dir: string, env: Record<string, string>) =>
     spawnSync(

@@ -5,8 +5,8 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_BUNDLING, PROJECT_ROOT } from '../function-bundling';
 
-export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../../..');
 export const METRICS_NAMESPACE = 'FifoBatchPipeline';
 
 export interface PipelineFunctionProps {
@@ -73,12 +73,17 @@ export class PipelineFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         externalModules: [],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
+        minify: FUNCTION_BUNDLING.minify,
+        sourceMap: FUNCTION_BUNDLING.sourceMap,
+        sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+        target: FUNCTION_BUNDLING.target,
         format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
+        esbuildArgs: {
+          '--alias': Object.entries(FUNCTION_BUNDLING.alias).map(
+            ([module, replacement]) => `${module}=${replacement}`,
+          ),
+        },
       },
     });
   }

@@ -1,0 +1,19 @@
+import * as path from 'node:path';
+
+/**
+ * How the functions are bundled, in one place for the stack (PipelineFunction) and the cold-start
+ * benchmark; free of aws-cdk-lib, so the benchmark can load it without loading the CDK.
+ */
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
+
+export const FUNCTION_BUNDLING = {
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  /** Module -> replacement, both resolved by esbuild from the project root. */
+  alias: {
+    '@aws-sdk/credential-provider-node': path.join(PROJECT_ROOT, 'lambdas/shared/lambda-credentials.ts'),
+  },
+} as const;
