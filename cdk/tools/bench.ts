@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_CONFIG } from '../lib/config';
 import { type PipelineRun, rawFifoThroughput, runPipeline } from './bench-cloud';
 import { benchColdStart, benchHandlers, benchSegmenting } from './bench-inprocess';
 import { runTool, toolArgs } from './cli';
@@ -25,6 +26,7 @@ prints one table and writes every figure to .local/bench/.
 const STACK_NAME = 'FifoBatchPipelineBench';
 /** The usage plan's default 100 requests/s would measure the throttle (429s), not the pipeline. */
 const UNTHROTTLED = { throttleRateLimit: 5_000, throttleBurstLimit: 5_000 };
+const LIFTED_CONCURRENCY = 10;
 const MAIN = { itemsPerRequest: 4, streams: 4 };
 const ITEMS_PER_REQUEST = [1, 4, 100];
 const STREAMS = [1, 4, 16];
@@ -114,6 +116,11 @@ async function endToEnd(items: number, mix: ItemMix) {
         }),
       );
     }
+    // The consumer is bounded on purpose (maxConcurrency); this run shows what the bound costs.
+    log(`run: the consumer bound lifted (maxConcurrency ${LIFTED_CONCURRENCY}), ${items} items`);
+    const lifted = await cloud.redeploy({ ...UNTHROTTLED, maxConcurrency: LIFTED_CONCURRENCY });
+    const unbounded = await runPipeline(lifted, { items, ...MAIN, mix, seed: 4 });
+
     const costed = runs.map((run) => {
       const usage = usagePerItem({ ...run, items: run.storedItems });
       return { run, usage, cost: costPerMillionItems(usage) };
@@ -133,6 +140,13 @@ async function endToEnd(items: number, mix: ItemMix) {
         'messages/s (send, receive, delete)',
         fixed(raw.messagesPerSecond),
         `send ${fixed(raw.sendPerSecond)}/s, receive+delete ${fixed(raw.receiveDeletePerSecond)}/s; ours ${fixed(main.itemsPerSecond / raw.messagesPerSecond, 2)}x raw`,
+      ],
+      [
+        'consumer bound',
+        `${runLabel(unbounded)}, maxConcurrency ${LIFTED_CONCURRENCY}`,
+        'items/s; POST to S3 p50/p95',
+        `${fixed(unbounded.itemsPerSecond)}; ${msText(unbounded.postToS3Ms.p50)}/${msText(unbounded.postToS3Ms.p95)}`,
+        `${fixed(unbounded.itemsPerSecond / raw.messagesPerSecond, 2)}x raw; ${fixed(unbounded.itemsPerSecond / main.itemsPerSecond, 2)}x the default bound of ${DEFAULT_CONFIG.maxConcurrency}`,
       ],
       ...costed
         .filter(({ run }) => run.streams === MAIN.streams)
@@ -159,7 +173,7 @@ async function endToEnd(items: number, mix: ItemMix) {
           ],
         ),
     ];
-    return { results: { endpoint: deployment.endpoint, main, raw, runs: costed }, rows };
+    return { results: { endpoint: deployment.endpoint, main, raw, runs: costed, unbounded }, rows };
   } finally {
     await cloud.stop();
   }
@@ -178,7 +192,7 @@ runTool(async () => {
     return 0;
   }
   const items = numberOption(values.items, 'items', 2000, 40, 100_000);
-  const mix = mixOption(values.mix);
+  const mix = mixOption(values.mix ?? 'uniform');
   const runs = numberOption(values.runs, 'runs', 7, 1, 100);
   const startedAt = new Date();
 
