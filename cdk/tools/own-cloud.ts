@@ -28,8 +28,6 @@ export interface OwnCloudOptions {
 
 export interface OwnCloud {
   readonly deployment: Deployment;
-  /** Deploys the same stack again with other settings (over the local ones). */
-  redeploy(pipeline: Record<string, unknown>): Promise<Deployment>;
   /** Stops the MiniStack this started (and its function processes); nothing when it used AWS_ENDPOINT_URL. */
   stop(): Promise<void>;
 }
@@ -48,17 +46,14 @@ export async function startOwnCloud(options: OwnCloudOptions): Promise<OwnCloud>
       cloud = await startMiniStack({ port: await freePort(), dir, log: options.log });
       endpoint = cloud.endpoint;
     }
-    const target = endpoint;
-    const deploy = (pipeline: Record<string, unknown> | undefined) =>
-      deployToEmulator({
-        endpoint: target,
-        stackName: options.stackName,
-        pipeline,
-        log: options.log,
-        cliLogFile: path.join(LOCAL_DIR, `${options.name}-cdk.log`),
-      });
-    const deployment = await deploy(options.pipeline);
-    return { deployment, redeploy: deploy, stop: async () => cloud?.stop() };
+    const deployment = await deployToEmulator({
+      endpoint,
+      stackName: options.stackName,
+      pipeline: options.pipeline,
+      log: options.log,
+      cliLogFile: path.join(LOCAL_DIR, `${options.name}-cdk.log`),
+    });
+    return { deployment, stop: async () => cloud?.stop() };
   } catch (error) {
     await cloud?.stop();
     throw error;
