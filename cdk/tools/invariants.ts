@@ -77,14 +77,10 @@ export function auditInvariants(input: AuditInput): Audit {
     for (const [index, item] of request.items.entries()) expected.set(itemId(request.requestId, index), item);
   }
   const storedCount = new Map<string, number>();
-  // Storage order of each request's indexes, objects taken in write order.
-  const storedOrder = new Map<string, number[]>();
-  const firstIndex = (object: ResultObject) => Math.min(...object.body.items.map((entry) => entry.index));
-  const byWriteTime = [...input.results].sort(
-    (a, b) => a.body.writtenAt.localeCompare(b.body.writtenAt) || firstIndex(a) - firstIndex(b),
-  );
+  // Per request, the objects holding its items: write time, its lowest index there, its indexes.
+  const appearances = new Map<string, { writtenAt: string; lowest: number; indexes: number[] }[]>();
 
-  for (const { key, lastModified, body } of byWriteTime) {
+  for (const { key, lastModified, body } of input.results) {
     const values = new Set(body.items.map((entry) => entry.item));
     for (const [a, b] of input.exclusionPairs) {
       if (values.has(a) && values.has(b)) audit.exclusionViolations.push(`${key} holds both ${a} and ${b}`);
@@ -109,7 +105,16 @@ export function auditInvariants(input: AuditInput): Audit {
       if (expected.get(id) !== entry.item)
         audit.altered.push(`${id} stored as ${entry.item}, accepted as ${expected.get(id)}`);
       storedCount.set(id, (storedCount.get(id) ?? 0) + 1);
-      storedOrder.set(entry.requestId, [...(storedOrder.get(entry.requestId) ?? []), entry.index]);
+    }
+    const indexesByRequest = new Map<string, number[]>();
+    for (const entry of body.items) {
+      if (!expected.has(itemId(entry.requestId, entry.index))) continue;
+      indexesByRequest.set(entry.requestId, [...(indexesByRequest.get(entry.requestId) ?? []), entry.index]);
+    }
+    for (const [requestId, indexes] of indexesByRequest) {
+      const seen = appearances.get(requestId) ?? [];
+      seen.push({ writtenAt: body.writtenAt, lowest: Math.min(...indexes), indexes });
+      appearances.set(requestId, seen);
     }
   }
 
@@ -125,7 +130,12 @@ export function auditInvariants(input: AuditInput): Audit {
   }
   // Items that went through the dead-letter queue (they have a failure record) are left out: SQS
   // takes them out of their group's order by design, and a redrive stores them after later items.
-  for (const [requestId, indexes] of storedOrder) {
+  // Objects in write order; two written in the same millisecond cannot be told apart, so they are
+  // taken in the request's own index order (objects are written once: writtenAt is the first write).
+  for (const [requestId, seen] of appearances) {
+    const indexes = seen
+      .sort((a, b) => a.writtenAt.localeCompare(b.writtenAt) || a.lowest - b.lowest)
+      .flatMap((appearance) => appearance.indexes);
     const inGroupOrder = indexes.filter((index) => !failed.has(itemId(requestId, index)));
     const firstSeen = inGroupOrder.filter((index, position) => inGroupOrder.indexOf(index) === position);
     if (firstSeen.some((index, position) => position > 0 && index < (firstSeen[position - 1] ?? -1))) {

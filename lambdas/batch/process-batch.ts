@@ -58,16 +58,29 @@ interface StoreOutcome {
 const errorText = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
-async function putJson(deps: BatchDeps, bucket: string, key: string, body: unknown): Promise<void> {
+async function putJson(
+  deps: BatchDeps,
+  bucket: string,
+  key: string,
+  body: unknown,
+  options: { writeOnce?: boolean } = {},
+): Promise<void> {
   await deps.s3.send(
     new PutObjectCommand({
       Bucket: bucket,
       Key: key,
       Body: JSON.stringify(body),
       ContentType: 'application/json',
+      ...(options.writeOnce ? { IfNoneMatch: '*' } : {}),
     }),
   );
 }
+
+/** S3's answer to a write-once PUT whose key already holds an object. */
+const isAlreadyStored = (error: unknown): boolean =>
+  error instanceof Error &&
+  (error.name === 'PreconditionFailed' ||
+    (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412);
 
 function injectFault(items: readonly number[], settings: BatchSettings, deps: BatchDeps): void {
   const targeted = items.find((item) => settings.faultItems.includes(item));
@@ -88,27 +101,30 @@ async function writeSegment(
     deps,
   );
   const writtenAt = deps.clock();
-  await putJson(
-    deps,
-    settings.bucketName,
-    resultKey(
-      writtenAt,
-      segment.map((entry) => entry.record.deduplicationId),
-    ),
-    {
-      v: 1,
-      minute: minuteLabel(writtenAt),
-      writtenAt: writtenAt.toISOString(),
-      items: segment.map(({ record, envelope }) => ({
-        item: envelope.item,
-        requestId: envelope.requestId,
-        index: envelope.index,
-        messageId: record.messageId,
-        groupId: record.groupId,
-        acceptedAt: envelope.acceptedAt,
-      })),
-    },
+  const key = resultKey(
+    writtenAt,
+    segment.map((entry) => entry.record.deduplicationId),
   );
+  // Write-once: a redelivered segment in the same minute finds its object already stored and leaves
+  // it as it is, so the object keeps the time of its first write, which the order audit relies on.
+  const body = {
+    v: 1,
+    minute: minuteLabel(writtenAt),
+    writtenAt: writtenAt.toISOString(),
+    items: segment.map(({ record, envelope }) => ({
+      item: envelope.item,
+      requestId: envelope.requestId,
+      index: envelope.index,
+      messageId: record.messageId,
+      groupId: record.groupId,
+      acceptedAt: envelope.acceptedAt,
+    })),
+  };
+  try {
+    await putJson(deps, settings.bucketName, key, body, { writeOnce: true });
+  } catch (error) {
+    if (!isAlreadyStored(error)) throw error;
+  }
 }
 
 /** A segment's entries by message group, each group's in delivery order. */

@@ -166,7 +166,16 @@ export interface WrittenObject {
 export interface FakeBucket {
   readonly stored: WrittenObject[];
   readonly rejectedKeys: string[];
+  /** Write-once PUTs (`If-None-Match: *`) that found their key taken, answered 412 as S3 does. */
+  readonly alreadyStoredKeys: string[];
 }
+
+/** The error the SDK throws for S3's 412 answer to a conditional write. */
+export const preconditionFailed = (): Error =>
+  Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+    name: 'PreconditionFailed',
+    $metadata: { httpStatusCode: 412 },
+  });
 
 /**
  * Routes PutObject on the mock into a fake bucket; `fails` picks the writes S3 rejects (an outage),
@@ -176,12 +185,16 @@ export function fakeBucket(
   s3Mock: AwsClientStub<S3Client>,
   fails: (input: PutObjectCommandInput) => boolean = () => false,
 ): FakeBucket {
-  const bucket: FakeBucket = { stored: [], rejectedKeys: [] };
+  const bucket: FakeBucket = { stored: [], rejectedKeys: [], alreadyStoredKeys: [] };
   s3Mock.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
     const key = String(input.Key);
     if (fails(input)) {
       bucket.rejectedKeys.push(key);
       throw new Error(`S3 rejected ${key}`);
+    }
+    if (input.IfNoneMatch === '*' && bucket.stored.some((written) => written.key === key)) {
+      bucket.alreadyStoredKeys.push(key);
+      throw preconditionFailed();
     }
     bucket.stored.push({ key, body: JSON.parse(String(input.Body)) });
     return {};

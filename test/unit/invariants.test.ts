@@ -411,6 +411,36 @@ describe('auditInvariants', () => {
       },
     },
     {
+      name: 'objects of several requests written in the same millisecond',
+      input: {
+        accepted: [accepted('A', A_ITEMS), accepted('B', [6, 7, 8]), accepted('C', [9])],
+        results: [
+          resultObject({
+            entries: [
+              ['A', 1, 4],
+              ['B', 2, 8],
+            ],
+            writtenAt: second(7),
+          }),
+          resultObject({
+            entries: [
+              ['A', 2, 5],
+              ['C', 0, 9],
+            ],
+            writtenAt: second(7),
+          }),
+          resultObject({
+            entries: [
+              ['A', 0, 3],
+              ['B', 0, 6],
+              ['B', 1, 7],
+            ],
+            writtenAt: second(6),
+          }),
+        ],
+      },
+    },
+    {
       name: 'items of a request that was not accepted, stored twice and out of order',
       input: {
         accepted: [accepted('A', A_ITEMS)],

@@ -202,6 +202,57 @@ describe('processBatch: storing segments', () => {
   });
 });
 
+describe('processBatch: write-once results objects', () => {
+  it('asks S3 to write each results object only if its key is free', async () => {
+    // Prepare
+    fakeBucket(s3Mock);
+
+    // Act
+    await processBatch([queueRecord({ item: 3 })], batchSettings(), batchDeps(s3));
+
+    // Assert
+    expect(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input.IfNoneMatch).toBe('*');
+  });
+
+  it('keeps the first object when a redelivery in the same minute writes the same segment, and reports no failure', async () => {
+    // Prepare
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 2],
+      ['B', 3],
+    ]);
+    const bucket = fakeBucket(s3Mock);
+    await processBatch(records, batchSettings(), batchDeps(s3, { now: '2026-11-23T10:42:01.000Z' }));
+    const first = resultObjects(bucket).map(({ key, body }) => ({ key, writtenAt: body.writtenAt }));
+
+    // Act
+    const outcome = await processBatch(
+      records,
+      batchSettings(),
+      batchDeps(s3, { now: '2026-11-23T10:42:58.000Z' }),
+    );
+
+    // Assert: [1] and [2,3], each stored once, with the time of the first write
+    expect(first).toHaveLength(2);
+    expect(bucket.alreadyStoredKeys.sort()).toEqual(first.map(({ key }) => key).sort());
+    expect(resultObjects(bucket).map(({ key, body }) => ({ key, writtenAt: body.writtenAt }))).toEqual(first);
+    expect(outcome.failedMessageIds).toEqual([]);
+    expect(outcome.itemsStored).toBe(3);
+  });
+
+  it('still fails the segment on any other S3 error', async () => {
+    // Prepare
+    s3Mock.on(PutObjectCommand).rejects(Object.assign(new Error('Slow Down'), { name: 'SlowDown' }));
+
+    // Act
+    const outcome = await processBatch([queueRecord({ item: 3 })], batchSettings(), batchDeps(s3));
+
+    // Assert
+    expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
+    expect(outcome.failures[0]?.error).toContain('SlowDown');
+  });
+});
+
 describe('processBatch: failed writes', () => {
   it('reports only A2 and A4 when the object holding A2 fails, while group B is stored in order', async () => {
     // Prepare: cut into [1] and [2,3,4,5]; that packed write fails, so A's [2,4] and B's [3,5] are
