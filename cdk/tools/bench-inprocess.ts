@@ -7,11 +7,12 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEvent, Context, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { build, type Metafile } from 'esbuild';
 import { encodeEnvelope } from '../../lambdas/domain/envelope';
 import { segmentByExclusion } from '../../lambdas/domain/segment';
+import { lambdaContext, v1Event } from '../../test/support/lambda-events';
 import { FUNCTION_BUNDLING, PROJECT_ROOT } from '../lib/function-bundling';
 import { seededRandom } from './load-run';
 import { median } from './stats';
@@ -268,84 +269,28 @@ interface HandlerCase extends Timed {
   readonly stub: Timed;
 }
 
-const lambdaContext = (functionName: string): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
-  memoryLimitInMB: '256',
-  awsRequestId: randomUUID(),
-  logGroupName: `/aws/lambda/${functionName}`,
-  logStreamName: '2026/11/23/[$LATEST]0123456789abcdef0123456789abcdef',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
-
-/** A POST /items through an edge-optimized REST API with an API key, as API Gateway sends it. */
-function ingestEvent(items: readonly number[]): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {
-    Accept: '*/*',
-    'CloudFront-Forwarded-Proto': 'https',
-    'CloudFront-Is-Desktop-Viewer': 'true',
-    'CloudFront-Is-Mobile-Viewer': 'false',
-    'CloudFront-Viewer-Country': 'DE',
-    'Content-Type': 'application/json',
-    Host: 'abcdef1234.execute-api.us-east-1.amazonaws.com',
-    'User-Agent': 'curl/8.5.0',
-    Via: '2.0 0123456789abcdef0123456789abcdef.cloudfront.net (CloudFront)',
-    'X-Amz-Cf-Id': 'Qm9vZ3VzQ2xvdWRGcm9udElkZW50aWZpZXJGb3JCZW5jaG1hcmtz==',
-    'X-Amzn-Trace-Id': 'Root=1-6741a2b3-0123456789abcdef01234567',
-    'X-Forwarded-For': '203.0.113.7, 130.176.0.1',
-    'X-Forwarded-Port': '443',
-    'X-Forwarded-Proto': 'https',
-    'x-api-key': 'k3yV4lu3F0rB3nchm4rks0nlyAbCdEfGh1234567',
-  };
-  return {
-    resource: '/items',
-    path: '/items',
-    httpMethod: 'POST',
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+/** A POST /items through an edge-optimized REST API with an API key, headers as API Gateway sends them. */
+const ingestEvent = (items: readonly number[]): APIGatewayProxyEvent =>
+  v1Event({
     body: JSON.stringify(items),
-    isBase64Encoded: false,
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abcdef1234',
-      authorizer: undefined,
-      protocol: 'HTTP/1.1',
-      httpMethod: 'POST',
-      path: '/prod/items',
-      stage: 'prod',
-      requestId: randomUUID(),
-      requestTimeEpoch: Date.now(),
-      resourceId: 'a1b2c3',
-      resourcePath: '/items',
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: 'k3yV4lu3F0rB3nchm4rks0nlyAbCdEfGh1234567',
-        apiKeyId: 'a1b2c3d4e5',
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '203.0.113.7',
-        user: null,
-        userAgent: 'curl/8.5.0',
-        userArn: null,
-      },
+    headers: {
+      Accept: '*/*',
+      'CloudFront-Forwarded-Proto': 'https',
+      'CloudFront-Is-Desktop-Viewer': 'true',
+      'CloudFront-Is-Mobile-Viewer': 'false',
+      'CloudFront-Viewer-Country': 'DE',
+      'Content-Type': 'application/json',
+      Host: 'abcdef1234.execute-api.us-east-1.amazonaws.com',
+      'User-Agent': 'curl/8.5.0',
+      Via: '2.0 0123456789abcdef0123456789abcdef.cloudfront.net (CloudFront)',
+      'X-Amz-Cf-Id': 'Qm9vZ3VzQ2xvdWRGcm9udElkZW50aWZpZXJGb3JCZW5jaG1hcmtz==',
+      'X-Amzn-Trace-Id': 'Root=1-6741a2b3-0123456789abcdef01234567',
+      'X-Forwarded-For': '203.0.113.7, 130.176.0.1',
+      'X-Forwarded-Port': '443',
+      'X-Forwarded-Proto': 'https',
+      'x-api-key': 'k3yV4lu3F0rB3nchm4rks0nlyAbCdEfGh1234567',
     },
-  };
-}
+  });
 
 /** A chunk of messages as the ingest function sends them. */
 function ingestEntries(count: number): SendMessageBatchRequestEntry[] {
