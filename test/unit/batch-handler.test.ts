@@ -9,6 +9,7 @@ import {
   FIXED_NOW,
   failureObjects,
   fakeBucket,
+  interleavedGroups,
   malformedRecord,
   queueRecords,
   resultHolding,
@@ -95,12 +96,7 @@ describe('batch handler', () => {
   it("reports exactly the rejected group's records as batch item failures", async () => {
     // Prepare
     const handler = await loadHandler();
-    const records = queueRecords([
-      ['A', 3],
-      ['B', 4],
-      ['A', 5],
-      ['B', 6],
-    ]);
+    const records = interleavedGroups();
     const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
 
     // Act

@@ -53,6 +53,15 @@ export function queueRecords(
   });
 }
 
+/** Two message groups interleaved in delivery order: A's items 3 and 5, B's 4 and 6. */
+export const interleavedGroups = (): QueueRecord[] =>
+  queueRecords([
+    ['A', 3],
+    ['B', 4],
+    ['A', 5],
+    ['B', 6],
+  ]);
+
 /** A record whose body is not a valid envelope (the body is taken verbatim). */
 export function malformedRecord(body: string, messageId = 'msg-bad', receiveCount = 1): QueueRecord {
   return { messageId, body, groupId: 'A', deduplicationId: `${messageId}-dedup`, receiveCount };

@@ -12,6 +12,7 @@ import {
   FIXED_NOW,
   failureObjects,
   fakeBucket,
+  interleavedGroups,
   malformedRecord,
   queueRecord,
   queueRecords,
@@ -284,12 +285,7 @@ describe('processBatch: failed writes', () => {
 
   it("blocks a failed group's records in later objects while other groups' records are still written", async () => {
     // Prepare: batch size 2 gives [3,4] and [5,6]; A's part of the first fails on its own too.
-    const records = queueRecords([
-      ['A', 3],
-      ['B', 4],
-      ['A', 5],
-      ['B', 6],
-    ]);
+    const records = interleavedGroups();
     const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
 
     // Act
