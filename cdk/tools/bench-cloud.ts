@@ -1,4 +1,3 @@
-import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CreateQueueCommand,
@@ -9,10 +8,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { FunctionCounts } from './cost-model';
 import { clientConfig, clientsFor, type Deployment } from './deployment';
-import type { ResultObject } from './invariants';
-import { type ItemMix, type Percentiles, percentiles, sendLoad } from './load-run';
+import { functionLogMessages } from './function-logs';
+import { type ItemMix, type Percentiles, percentiles, sendLoad, storedRun } from './load-run';
 import { waitUntil } from './local-cloud';
-import { readObjects } from './pipeline-client';
 import { waitForDrain } from './queues';
 
 /** Benchmarks against a deployed stack: throughput, latency, what each item costs in requests. */
@@ -58,29 +56,14 @@ export async function runPipeline(deployment: Deployment, options: PipelineRunOp
   });
   await waitForDrain(clients, deployment.queueUrl, 900_000, 100);
 
-  const sentAt = new Map(load.accepted.map((request) => [request.requestId, request.sentAt]));
-  const objects = await readObjects<ResultObject['body']>(clients, deployment.bucketName, 'results/', {
-    concurrency: 16,
-    modifiedSince: new Date(load.started - 60_000),
-  });
-  const latencies: number[] = [];
-  let objectsWritten = 0;
-  let lastWrite = load.started;
-  for (const { body } of objects) {
-    const ours = body.items.filter((entry) => sentAt.has(entry.requestId));
-    if (ours.length === 0) continue;
-    objectsWritten += 1;
-    const writtenAt = Date.parse(body.writtenAt);
-    lastWrite = Math.max(lastWrite, writtenAt);
-    for (const entry of ours) latencies.push(writtenAt - (sentAt.get(entry.requestId) ?? writtenAt));
-  }
+  const { latencies, objectsWritten, lastWrittenAt } = await storedRun(clients, deployment, load);
 
   const requestSizes = load.accepted.map((request) => request.items.length);
   const [ingest, batch] = await Promise.all([
     invocationsSince(deployment, deployment.ingestFunctionName, load.started, requestSizes.length),
     invocationsSince(deployment, deployment.batchFunctionName, load.started, 1),
   ]);
-  const seconds = (lastWrite - load.started) / 1000;
+  const seconds = (lastWrittenAt - load.started) / 1000;
   return {
     ...options,
     acceptedItems: requestSizes.reduce((sum, size) => sum + size, 0),
@@ -107,31 +90,21 @@ export async function invocationsSince(
   since: number,
   expected: number,
 ): Promise<FunctionCounts> {
-  const config = clientConfig(deployment);
-  const fn = await new LambdaClient(config).send(
+  const fn = await new LambdaClient(clientConfig(deployment)).send(
     new GetFunctionConfigurationCommand({ FunctionName: functionName }),
   );
-  const logGroupName = fn.LoggingConfig?.LogGroup ?? `/aws/lambda/${functionName}`;
-  const logs = new CloudWatchLogsClient(config);
   let counts: FunctionCounts = { invocations: 0, billedMs: 0, memoryMb: fn.MemorySize ?? 128 };
   await waitUntil(
     `${expected} REPORT lines of ${functionName}`,
     async () => {
       let invocations = 0;
       let billedMs = 0;
-      let nextToken: string | undefined;
-      do {
-        const page = await logs.send(
-          new FilterLogEventsCommand({ logGroupName, startTime: since, filterPattern: 'REPORT', nextToken }),
-        );
-        for (const event of page.events ?? []) {
-          const billed = event.message?.match(/^REPORT .*Billed Duration: (\d+) ms/);
-          if (!billed) continue;
-          invocations += 1;
-          billedMs += Number(billed[1]);
-        }
-        nextToken = page.nextToken;
-      } while (nextToken);
+      for await (const message of functionLogMessages(deployment, functionName, since, 'REPORT')) {
+        const billed = message.match(/^REPORT .*Billed Duration: (\d+) ms/);
+        if (!billed) continue;
+        invocations += 1;
+        billedMs += Number(billed[1]);
+      }
       counts = { ...counts, invocations, billedMs };
       return invocations >= expected;
     },

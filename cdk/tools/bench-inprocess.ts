@@ -10,7 +10,7 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient }
 import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { build, type Metafile } from 'esbuild';
-import { encodeEnvelope } from '../../lambdas/domain/envelope';
+import { deduplicationId, encodeEnvelope } from '../../lambdas/domain/envelope';
 import { segmentByExclusion } from '../../lambdas/domain/segment';
 import { lambdaContext, v1Event } from '../../test/support/lambda-events';
 import { FUNCTION_BUNDLING, PROJECT_ROOT } from '../lib/function-bundling';
@@ -300,7 +300,7 @@ function ingestEntries(count: number): SendMessageBatchRequestEntry[] {
     Id: String(index),
     MessageBody: encodeEnvelope({ v: 1, item: index % 10, requestId, index, acceptedAt }),
     MessageGroupId: requestId,
-    MessageDeduplicationId: `${requestId}:${index}`,
+    MessageDeduplicationId: deduplicationId(requestId, index),
   }));
 }
 
@@ -320,7 +320,7 @@ function batchEvent(items: readonly number[]): SQSEvent {
         ApproximateFirstReceiveTimestamp: String(Date.now()),
         SequenceNumber: `1889000000000000000${index}`,
         MessageGroupId: requestId,
-        MessageDeduplicationId: `${requestId}:${index}`,
+        MessageDeduplicationId: deduplicationId(requestId, index),
       },
       messageAttributes: {},
       md5OfBody: '0123456789abcdef0123456789abcdef',

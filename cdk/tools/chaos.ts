@@ -1,12 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { auditDeployment } from './audit-run';
 import { runTool, toolArgs } from './cli';
 import { mixOption, numberOption } from './cli-options';
 import { deployToEmulator } from './deploy';
-import { clientConfig, clientsFor, type Deployment, loadDeployment, writeDeployment } from './deployment';
+import { clientsFor, type Deployment, loadDeployment, writeDeployment } from './deployment';
+import { functionLogMessages } from './function-logs';
 import { violationsOf } from './invariants';
 import { sendLoad } from './load-run';
 import { LOCAL_DIR } from './local-cloud';
@@ -21,29 +20,18 @@ CRASH_RATE, sends the items, stops the faults (redeploys with the local defaults
 drain, redrives the dead-letter queue, drains again and audits SPEC section 5 with the accepted
 record. Defaults: 10000 items, fault rate 0.3, crash rate 0.05, 50 requests/s, 8 in flight.`;
 
-/** Counts log lines of the batch function that mention a text, since a time (paginated). */
+/** Counts log lines of the batch function that mention a text, since a time. */
 async function countLogLines(
   deployment: Deployment,
   since: number,
   texts: readonly string[],
 ): Promise<number[]> {
-  const config = clientConfig(deployment);
-  const fn = await new LambdaClient(config).send(
-    new GetFunctionConfigurationCommand({ FunctionName: deployment.batchFunctionName }),
-  );
-  const logGroupName = fn.LoggingConfig?.LogGroup ?? `/aws/lambda/${deployment.batchFunctionName}`;
-  const logs = new CloudWatchLogsClient(config);
   const counts = texts.map(() => 0);
-  let nextToken: string | undefined;
-  do {
-    const page = await logs.send(new FilterLogEventsCommand({ logGroupName, startTime: since, nextToken }));
-    for (const event of page.events ?? []) {
-      texts.forEach((text, i) => {
-        if (event.message?.includes(text)) counts[i] = (counts[i] ?? 0) + 1;
-      });
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for await (const message of functionLogMessages(deployment, deployment.batchFunctionName, since)) {
+    texts.forEach((text, i) => {
+      if (message.includes(text)) counts[i] = (counts[i] ?? 0) + 1;
+    });
+  }
   return counts;
 }
 

@@ -2,6 +2,33 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { clientConfig, type Deployment } from './deployment';
 
+/** A function's log group: the one its logging config names, else Lambda's default. */
+export async function logGroupOf(deployment: Deployment, functionName: string): Promise<string> {
+  const fn = await new LambdaClient(clientConfig(deployment)).send(
+    new GetFunctionConfigurationCommand({ FunctionName: functionName }),
+  );
+  return fn.LoggingConfig?.LogGroup ?? `/aws/lambda/${functionName}`;
+}
+
+/** Every log message of a function since a time (optionally matching a filter pattern), page by page. */
+export async function* functionLogMessages(
+  deployment: Deployment,
+  functionName: string,
+  since: number,
+  filterPattern?: string,
+): AsyncGenerator<string> {
+  const logGroupName = await logGroupOf(deployment, functionName);
+  const logs = new CloudWatchLogsClient(clientConfig(deployment));
+  let nextToken: string | undefined;
+  do {
+    const page = await logs.send(
+      new FilterLogEventsCommand({ logGroupName, startTime: since, filterPattern, nextToken }),
+    );
+    for (const event of page.events ?? []) yield event.message ?? '';
+    nextToken = page.nextToken;
+  } while (nextToken);
+}
+
 /**
  * Follows the functions' CloudWatch Logs (the emulator records every invocation there) and prints
  * new lines as `[ingest] ...` / `[batch] ...` until stopped.
@@ -11,16 +38,9 @@ export function followFunctionLogs(
   print: (line: string) => void,
   everyMs = 1000,
 ): () => void {
-  const config = clientConfig(deployment);
-  const logs = new CloudWatchLogsClient(config);
-  const lambda = new LambdaClient(config);
+  const logs = new CloudWatchLogsClient(clientConfig(deployment));
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-
-  const logGroupOf = async (functionName: string): Promise<string> => {
-    const fn = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
-    return fn.LoggingConfig?.LogGroup ?? `/aws/lambda/${functionName}`;
-  };
 
   const follow = async () => {
     const sources = await Promise.all(
@@ -29,7 +49,7 @@ export function followFunctionLogs(
         ['batch', deployment.batchFunctionName],
       ].map(async ([label, name]) => ({
         label,
-        group: await logGroupOf(name ?? ''),
+        group: await logGroupOf(deployment, name ?? ''),
         since: Date.now(),
         seen: new Set<string>(),
       })),

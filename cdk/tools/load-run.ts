@@ -118,20 +118,36 @@ export const percentiles = (values: readonly number[]): Percentiles => ({
   p99: percentile(values, 99),
 });
 
-/** Milliseconds from each request's send to the write of the object holding each of its items. */
-export async function endToEndLatencies(
+export interface StoredRun {
+  /** Milliseconds from each stored item's POST to the write of the object holding it. */
+  readonly latencies: number[];
+  /** Results objects holding items of the run: one PUT each. */
+  readonly objectsWritten: number;
+  /** Epoch milliseconds of the run's last object write (its start when nothing was stored). */
+  readonly lastWrittenAt: number;
+}
+
+/** Reads back the results objects that hold a run's accepted items. */
+export async function storedRun(
   clients: Clients,
   deployment: Deployment,
   load: LoadResult,
-): Promise<number[]> {
+): Promise<StoredRun> {
   const sentAt = new Map(load.accepted.map((request) => [request.requestId, request.sentAt]));
   const results = await readObjects<ResultObject['body']>(clients, deployment.bucketName, 'results/', {
     concurrency: 16,
     modifiedSince: new Date(load.started - 60_000),
   });
-  return results.flatMap((object) =>
-    object.body.items
-      .filter((entry) => sentAt.has(entry.requestId))
-      .map((entry) => Date.parse(object.body.writtenAt) - (sentAt.get(entry.requestId) ?? 0)),
-  );
+  const latencies: number[] = [];
+  let objectsWritten = 0;
+  let lastWrittenAt = load.started;
+  for (const { body } of results) {
+    const ours = body.items.filter((entry) => sentAt.has(entry.requestId));
+    if (ours.length === 0) continue;
+    objectsWritten += 1;
+    const writtenAt = Date.parse(body.writtenAt);
+    lastWrittenAt = Math.max(lastWrittenAt, writtenAt);
+    for (const entry of ours) latencies.push(writtenAt - (sentAt.get(entry.requestId) ?? writtenAt));
+  }
+  return { latencies, objectsWritten, lastWrittenAt };
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { runTool, toolArgs } from './cli';
 import { mixOption, numberOption } from './cli-options';
 import { clientsFor, loadDeployment } from './deployment';
-import { endToEndLatencies, percentiles, sendLoad } from './load-run';
+import { percentiles, sendLoad, storedRun } from './load-run';
 import { LOCAL_DIR } from './local-cloud';
 import { queueDepth, waitForDrain } from './queues';
 import { table } from './stats';
@@ -83,7 +83,7 @@ runTool(async () => {
     }
   }
   const deadLetters = (await queueDepth(clients, deployment.deadLetterQueueUrl)).visible;
-  const endToEnd = await endToEndLatencies(clients, deployment, load);
+  const { latencies: endToEnd } = await storedRun(clients, deployment, load);
   const acceptedItems = load.accepted.reduce((sum, request) => sum + request.items.length, 0);
   const summary = {
     items,
