@@ -28,6 +28,11 @@ export interface PipelineConfig {
   readonly maxItemsPerRequest: number;
   readonly maxBodyBytes: number;
   readonly apiKeyRequired: boolean;
+  /**
+   * Set the account's API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`, one per account and
+   * Region) so the stage's access logs work on a fresh account; false when the account already has one.
+   */
+  readonly apiGatewayCloudWatchRole: boolean;
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
   readonly dailyQuota: number;
@@ -59,6 +64,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   maxItemsPerRequest: 500,
   maxBodyBytes: 64 * 1024,
   apiKeyRequired: true,
+  apiGatewayCloudWatchRole: true,
   throttleRateLimit: 100,
   throttleBurstLimit: 200,
   dailyQuota: 1_000_000,
@@ -118,6 +124,7 @@ const checks: Checks = {
   maxItemsPerRequest: integer(LIMITS.maxItemsPerRequest.min, LIMITS.maxItemsPerRequest.max),
   maxBodyBytes: integer(LIMITS.maxBodyBytes.min, LIMITS.maxBodyBytes.max),
   apiKeyRequired: checkBoolean,
+  apiGatewayCloudWatchRole: checkBoolean,
   throttleRateLimit: integer(1, 10_000),
   throttleBurstLimit: integer(1, 5_000),
   dailyQuota: integer(1, 2_000_000_000),

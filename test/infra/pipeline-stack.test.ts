@@ -181,6 +181,46 @@ describe('ingest', () => {
     }
   });
 
+  it('sets up what access logging needs on a fresh account: the API Gateway CloudWatch role, before the stage', () => {
+    const [accountId, account] = Object.entries(template.findResources('AWS::ApiGateway::Account'))[0] ?? [];
+    const roleArn = account?.Properties.CloudWatchRoleArn['Fn::GetAtt'];
+    expect(roleArn?.[1]).toBe('Arn');
+    expect(template.toJSON().Resources[roleArn[0]]).toMatchObject({
+      Type: 'AWS::IAM::Role',
+      DeletionPolicy: 'Retain',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [expect.objectContaining({ Principal: { Service: 'apigateway.amazonaws.com' } })],
+        },
+        ManagedPolicyArns: [
+          {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+              ],
+            ],
+          },
+        ],
+      },
+    });
+    // Other APIs of the account log through the same setting: deleting the stack leaves it.
+    expect(account?.DeletionPolicy).toBe('Retain');
+    const stages = Object.values(template.findResources('AWS::ApiGateway::Stage'));
+    expect(stages).toHaveLength(1);
+    expect(stages[0]?.DependsOn).toContain(accountId);
+  });
+
+  it('leaves the account role alone when the account already has one (apiGatewayCloudWatchRole false)', () => {
+    const { template: withoutRole } = synthPipeline({ apiGatewayCloudWatchRole: false });
+    withoutRole.resourceCountIs('AWS::ApiGateway::Account', 0);
+    withoutRole.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
   it('traces, throttles and access-logs the stage', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       TracingEnabled: true,
@@ -191,12 +231,12 @@ describe('ingest', () => {
 });
 
 describe('functions', () => {
-  it('run Node.js 22 on arm64 with tracing, source maps and a log group with retention', () => {
+  it('run Node.js 24 on arm64 with tracing, source maps and a log group with retention', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     expect(Object.keys(functions)).toHaveLength(2);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
@@ -206,8 +246,9 @@ describe('functions', () => {
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('uses no AWS managed policies', () => {
-    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+  it('give their roles no AWS managed policies', () => {
+    for (const fn of [stack.ingestApi.ingestFunction, stack.batchWriter.batchFunction]) {
+      const role = template.toJSON().Resources[roleOf(fn)];
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
   });

@@ -29,6 +29,7 @@ describe('resolveConfig', () => {
       maxItemsPerRequest: 500,
       maxBodyBytes: 64 * 1024,
       apiKeyRequired: true,
+      apiGatewayCloudWatchRole: true,
       faultRate: 0,
     });
     expect(config.visibilityTimeoutSeconds).toBe(6 * config.batchFunctionTimeoutSeconds);

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   type IApiKey,
@@ -21,6 +21,13 @@ export interface IngestApiProps {
   readonly maxItemsPerRequest: number;
   readonly maxBodyBytes: number;
   readonly apiKeyRequired: boolean;
+  /**
+   * Whether the stack sets the account's API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`).
+   * Access logging is refused ("CloudWatch Logs role ARN must be set in account settings") in an
+   * account and Region without one. The role and the setting are retained when the stack is deleted,
+   * since other APIs in the account may log through them.
+   */
+  readonly cloudWatchRole: boolean;
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
   readonly dailyQuota: number;
@@ -77,7 +84,8 @@ export class IngestApi extends Construct {
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
       },
-      cloudWatchRole: false,
+      cloudWatchRole: props.cloudWatchRole,
+      cloudWatchRoleRemovalPolicy: props.cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
     });
 
     // No body validation at the gateway: every body rule lives in the function, where its code

@@ -21,7 +21,7 @@ export interface PipelineFunctionProps {
 }
 
 /**
- * Our Lambda defaults in one place: Node.js 22 on arm64, bundled locally with esbuild (no Docker),
+ * Our Lambda defaults in one place: Node.js 24 (the newest Lambda runtime) on arm64, bundled locally with esbuild (no Docker),
  * the AWS SDK inside the bundle so the same artifact runs on AWS and in the local cloud,
  * minified with source maps, its own log group with a retention, and X-Ray tracing.
  */
@@ -58,7 +58,7 @@ export class PipelineFunction extends Construct {
       entry: path.join(PROJECT_ROOT, props.entry),
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize,
       timeout: props.timeout,
