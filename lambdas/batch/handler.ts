@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -25,6 +26,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       s3,
       clock: () => new Date(),
       random: Math.random,
+      sleep: (ms) => sleep(ms),
     });
     for (const failure of outcome.failures) logger.warn('Record failed', { ...failure });
     for (const error of outcome.failureRecordErrors) logger.error('Failure record not written', { error });

@@ -19,6 +19,8 @@ export interface BatchDeps {
   readonly clock: () => Date;
   /** Uniform in [0, 1): drives FAULT_RATE. */
   readonly random: () => number;
+  /** Waits between attempts of a write S3 asks us to retry. */
+  readonly sleep: (ms: number) => Promise<void>;
 }
 
 export type FailureReason = 'malformed' | 'write_failed' | 'earlier_item_failed';
@@ -76,11 +78,37 @@ async function putJson(
   );
 }
 
+const httpStatusOf = (error: unknown): number | undefined =>
+  (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+
 /** S3's answer to a write-once PUT whose key already holds an object. */
 const isAlreadyStored = (error: unknown): boolean =>
-  error instanceof Error &&
-  (error.name === 'PreconditionFailed' ||
-    (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412);
+  error instanceof Error && (error.name === 'PreconditionFailed' || httpStatusOf(error) === 412);
+
+/**
+ * S3's answer when a concurrent write to the same key was in progress; S3's documentation says to
+ * retry, and the SDK does not. Without our retry the records would wait a whole visibility timeout.
+ */
+const isConflict = (error: unknown): boolean =>
+  error instanceof Error && (error.name === 'ConditionalRequestConflict' || httpStatusOf(error) === 409);
+
+/** Attempts of a write-once PUT that S3 answers with a conflict, and the first pause between them. */
+export const CONFLICT_ATTEMPTS = 3;
+const CONFLICT_BACKOFF_MS = 50;
+
+/** A write-once PUT; a key that already holds an object is left as it is. */
+async function putOnce(deps: BatchDeps, bucket: string, key: string, body: unknown): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await putJson(deps, bucket, key, body, { writeOnce: true });
+      return;
+    } catch (error) {
+      if (isAlreadyStored(error)) return;
+      if (!isConflict(error) || attempt >= CONFLICT_ATTEMPTS) throw error;
+      await deps.sleep(CONFLICT_BACKOFF_MS * 2 ** (attempt - 1));
+    }
+  }
+}
 
 function injectFault(items: readonly number[], settings: BatchSettings, deps: BatchDeps): void {
   const targeted = items.find((item) => settings.faultItems.includes(item));
@@ -120,11 +148,7 @@ async function writeSegment(
       acceptedAt: envelope.acceptedAt,
     })),
   };
-  try {
-    await putJson(deps, settings.bucketName, key, body, { writeOnce: true });
-  } catch (error) {
-    if (!isAlreadyStored(error)) throw error;
-  }
+  await putOnce(deps, settings.bucketName, key, body);
 }
 
 /** A segment's entries by message group, each group's in delivery order. */

@@ -101,14 +101,23 @@ export function scriptedRandom(values: readonly number[]): ScriptedRandom {
 export interface DepsOptions {
   readonly now?: string;
   readonly random?: () => number;
+  /** Receives every pause the code asks for; pauses take no time in tests. */
+  readonly sleeps?: number[];
 }
 
 export function batchDeps(
   s3: S3Client,
-  { now = FIXED_NOW, random = scriptedRandom([]) }: DepsOptions = {},
+  { now = FIXED_NOW, random = scriptedRandom([]), sleeps = [] }: DepsOptions = {},
 ): BatchDeps {
   // A fresh Date per call, so code under test cannot mutate the clock for later calls.
-  return { s3, clock: () => new Date(now), random };
+  return {
+    s3,
+    clock: () => new Date(now),
+    random,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  };
 }
 
 export function sqsRecord(record: QueueRecord): SQSRecord {
@@ -184,6 +193,13 @@ export const preconditionFailed = (): Error =>
   Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
     name: 'PreconditionFailed',
     $metadata: { httpStatusCode: 412 },
+  });
+
+/** The error the SDK throws for S3's 409 answer when a concurrent write to the key was in progress. */
+export const conditionalRequestConflict = (): Error =>
+  Object.assign(new Error('A conflicting operation occurred'), {
+    name: 'ConditionalRequestConflict',
+    $metadata: { httpStatusCode: 409 },
   });
 
 /**

@@ -2,12 +2,13 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { processBatch } from '../../lambdas/batch/process-batch';
+import { CONFLICT_ATTEMPTS, processBatch } from '../../lambdas/batch/process-batch';
 import {
   ACCEPTED_AT,
   anyFailureRecord,
   batchDeps,
   batchSettings,
+  conditionalRequestConflict,
   FIXED_MINUTE_PATH,
   FIXED_NOW,
   failureObjects,
@@ -241,6 +242,46 @@ describe('processBatch: write-once results objects', () => {
     expect(outcome.itemsStored).toBe(3);
   });
 
+  it('retries a write S3 answers with 409 ConditionalRequestConflict, backing off, and stores it', async () => {
+    // Prepare: two conflicts, then the write goes through
+    const bucket = fakeBucket(s3Mock);
+    s3Mock
+      .on(PutObjectCommand)
+      .rejectsOnce(conditionalRequestConflict())
+      .rejectsOnce(conditionalRequestConflict())
+      .callsFake(async (input) => {
+        bucket.stored.push({ key: String(input.Key), body: JSON.parse(String(input.Body)) });
+        return {};
+      });
+    const sleeps: number[] = [];
+
+    // Act
+    const outcome = await processBatch(
+      [queueRecord({ item: 3 })],
+      batchSettings(),
+      batchDeps(s3, { sleeps }),
+    );
+
+    // Assert
+    expect(outcome.failedMessageIds).toEqual([]);
+    expect(storedSegments(bucket)).toEqual([[3]]);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(CONFLICT_ATTEMPTS);
+    expect(sleeps).toEqual([50, 100]);
+  });
+
+  it('fails the segment when S3 keeps answering 409, after a bounded number of attempts', async () => {
+    // Prepare
+    s3Mock.on(PutObjectCommand).rejects(conditionalRequestConflict());
+
+    // Act
+    const outcome = await processBatch([queueRecord({ item: 3 })], batchSettings(), batchDeps(s3));
+
+    // Assert
+    expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
+    expect(outcome.failures[0]?.error).toContain('ConditionalRequestConflict');
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(CONFLICT_ATTEMPTS);
+  });
+
   it('still fails the segment on any other S3 error', async () => {
     // Prepare
     s3Mock.on(PutObjectCommand).rejects(Object.assign(new Error('Slow Down'), { name: 'SlowDown' }));
@@ -248,9 +289,10 @@ describe('processBatch: write-once results objects', () => {
     // Act
     const outcome = await processBatch([queueRecord({ item: 3 })], batchSettings(), batchDeps(s3));
 
-    // Assert
+    // Assert: no retry of our own (the SDK's retries cover throttling)
     expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
     expect(outcome.failures[0]?.error).toContain('SlowDown');
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(1);
   });
 });
 
