@@ -30,7 +30,8 @@ export function readAcceptedFile(file: string): AcceptedRequest[] {
       if (typeof parsed.requestId !== 'string' || !Array.isArray(parsed.items)) {
         throw new Error(`${file}:${number + 1} is not a {requestId, items} record`);
       }
-      return { requestId: parsed.requestId, items: parsed.items };
+      const { requestId, items, enqueuedOutOfOrder } = parsed;
+      return { requestId, items, ...(enqueuedOutOfOrder ? { enqueuedOutOfOrder } : {}) };
     });
 }
 

@@ -6,6 +6,8 @@ import type { ExclusionPair } from '../../lambdas/domain/settings';
 export interface AcceptedRequest {
   readonly requestId: string;
   readonly items: readonly number[];
+  /** Indexes the 202 said SQS took after later items of the request (a partial batch failure). */
+  readonly enqueuedOutOfOrder?: readonly number[];
 }
 
 export interface StoredItem {
@@ -45,6 +47,8 @@ export interface Audit {
   readonly oversize: string[];
   readonly misplaced: string[];
   readonly outOfOrder: string[];
+  /** Items the ingest answer said were enqueued after later ones: left out of the order check. */
+  readonly enqueuedOutOfOrder: string[];
   /** Stored items of these requests whose value differs from what was accepted. */
   readonly altered: string[];
 }
@@ -70,6 +74,7 @@ export function auditInvariants(input: AuditInput): Audit {
     oversize: [],
     misplaced: [],
     outOfOrder: [],
+    enqueuedOutOfOrder: [],
     altered: [],
   };
   const expected = new Map<string, number>();
@@ -123,6 +128,12 @@ export function auditInvariants(input: AuditInput): Audit {
       .filter(({ body }) => body.requestId !== undefined && body.index !== undefined)
       .map(({ body }) => itemId(body.requestId ?? '', body.index ?? -1)),
   );
+  for (const request of input.accepted) {
+    for (const index of request.enqueuedOutOfOrder ?? []) {
+      audit.enqueuedOutOfOrder.push(itemId(request.requestId, index));
+    }
+  }
+  const outOfOrderAtIngest = new Set(audit.enqueuedOutOfOrder);
   for (const id of expected.keys()) {
     const count = storedCount.get(id) ?? 0;
     if (count === 0 && !failed.has(id)) audit.lost.push(id);
@@ -130,13 +141,16 @@ export function auditInvariants(input: AuditInput): Audit {
   }
   // Items that went through the dead-letter queue (they have a failure record) are left out: SQS
   // takes them out of their group's order by design, and a redrive stores them after later items.
+  // So are items the ingest answer reported as enqueued after later ones (see AcceptedRequest).
   // Objects in write order; two written in the same millisecond cannot be told apart, so they are
   // taken in the request's own index order (objects are written once: writtenAt is the first write).
   for (const [requestId, seen] of appearances) {
     const indexes = seen
       .sort((a, b) => a.writtenAt.localeCompare(b.writtenAt) || a.lowest - b.lowest)
       .flatMap((appearance) => appearance.indexes);
-    const inGroupOrder = indexes.filter((index) => !failed.has(itemId(requestId, index)));
+    const inGroupOrder = indexes.filter(
+      (index) => !failed.has(itemId(requestId, index)) && !outOfOrderAtIngest.has(itemId(requestId, index)),
+    );
     const firstSeen = inGroupOrder.filter((index, position) => inGroupOrder.indexOf(index) === position);
     if (firstSeen.some((index, position) => position > 0 && index < (firstSeen[position - 1] ?? -1))) {
       audit.outOfOrder.push(`${requestId} stored in order ${firstSeen.join(',')}`);

@@ -20,6 +20,9 @@ export interface LoadOptions {
   readonly showProgress?: boolean;
 }
 
+/** The 202 body of `POST /items`. */
+type AcceptedAnswer = Pick<AcceptedRequest, 'requestId' | 'enqueuedOutOfOrder'>;
+
 export interface SentRequest extends AcceptedRequest {
   readonly sentAt: number;
   readonly latencyMs: number;
@@ -87,8 +90,14 @@ export async function sendLoad(deployment: Deployment, options: LoadOptions): Pr
       try {
         const response = await postItems(deployment, JSON.stringify(items));
         if (response.status === 202) {
-          const { requestId } = response.json as { requestId: string };
-          const record: SentRequest = { requestId, items, sentAt, latencyMs: Date.now() - sentAt };
+          const { requestId, enqueuedOutOfOrder } = response.json as AcceptedAnswer;
+          const record: SentRequest = {
+            requestId,
+            items,
+            ...(enqueuedOutOfOrder ? { enqueuedOutOfOrder } : {}),
+            sentAt,
+            latencyMs: Date.now() - sentAt,
+          };
           accepted.push(record);
           if (options.out) appendFileSync(options.out, `${JSON.stringify(record)}\n`);
         } else {

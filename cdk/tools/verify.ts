@@ -40,6 +40,10 @@ runTool(async () => {
       ['3 oversize objects', audit.oversize.length],
       ['4 objects outside their minute', audit.misplaced.length],
       ['5 out of order', withAccepted(audit.outOfOrder.length)],
+      [
+        '  enqueued out of order, as the 202 said (not checked)',
+        withAccepted(audit.enqueuedOutOfOrder.length),
+      ],
       ['6 duplicates', withAccepted(audit.duplicates.length)],
       ['items stored with another value', withAccepted(audit.altered.length)],
       ['seconds', ((performance.now() - started) / 1000).toFixed(1)],

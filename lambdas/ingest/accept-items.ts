@@ -18,6 +18,11 @@ export interface IngestDeps {
 export interface Accepted {
   readonly requestId: string;
   readonly accepted: number;
+  /**
+   * Indexes SQS took only on a retry, after a later entry of the same chunk it had already taken
+   * (SendMessageBatch reports entries one by one): their objects come after later items' objects.
+   */
+  readonly enqueuedOutOfOrder: number[];
 }
 
 /** SQS takes at most 10 entries per SendMessageBatch. */
@@ -29,14 +34,24 @@ const BACKOFF_MS = 50;
 const chunk = <T>(values: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(values.length / size) }, (_, i) => values.slice(i * size, i * size + size));
 
+interface ChunkResult {
+  readonly sent: number;
+  /** Entry ids SQS took after it had taken a later entry of the chunk. */
+  readonly outOfOrderIds: string[];
+  readonly lastError?: unknown;
+}
+
 /** Sends one chunk until every entry is in; returns how many went in before giving up. */
 async function sendChunk(
   entries: readonly SendMessageBatchRequestEntry[],
   settings: IngestSettings,
   deps: IngestDeps,
-): Promise<{ sent: number; lastError?: unknown }> {
+): Promise<ChunkResult> {
   let pending = [...entries];
   let lastError: unknown;
+  const outOfOrderIds: string[] = [];
+  let lastTakenPosition = -1;
+  const positionOf = new Map(entries.map((entry, position) => [entry.Id, position]));
   for (let attempt = 1; attempt <= MAX_ATTEMPTS && pending.length > 0; attempt += 1) {
     if (attempt > 1) await deps.sleep(BACKOFF_MS * 2 ** (attempt - 2));
     try {
@@ -46,12 +61,22 @@ async function sendChunk(
       const failedIds = new Set((result.Failed ?? []).map((failure) => failure.Id));
       if (failedIds.size > 0)
         lastError = new Error(`SQS rejected ${failedIds.size} entries: ${result.Failed?.[0]?.Code}`);
+      const taken = pending.filter((entry) => !failedIds.has(entry.Id));
+      for (const entry of taken) {
+        const position = positionOf.get(entry.Id) ?? 0;
+        if (position < lastTakenPosition) outOfOrderIds.push(entry.Id ?? '');
+      }
+      lastTakenPosition = Math.max(lastTakenPosition, ...taken.map((entry) => positionOf.get(entry.Id) ?? 0));
       pending = pending.filter((entry) => failedIds.has(entry.Id));
     } catch (error) {
       lastError = error;
     }
   }
-  return { sent: entries.length - pending.length, lastError: pending.length > 0 ? lastError : undefined };
+  return {
+    sent: entries.length - pending.length,
+    outOfOrderIds,
+    lastError: pending.length > 0 ? lastError : undefined,
+  };
 }
 
 /**
@@ -78,12 +103,14 @@ export async function acceptItems(
     }),
   );
   let enqueued = 0;
+  const enqueuedOutOfOrder: number[] = [];
   for (const entriesOfChunk of chunk(entries, CHUNK_SIZE)) {
-    const { sent, lastError } = await sendChunk(entriesOfChunk, settings, deps);
+    const { sent, outOfOrderIds, lastError } = await sendChunk(entriesOfChunk, settings, deps);
     enqueued += sent;
+    enqueuedOutOfOrder.push(...outOfOrderIds.map(Number));
     if (sent < entriesOfChunk.length) {
       throw new EnqueueFailedError(requestId, enqueued, entries.length, { cause: lastError });
     }
   }
-  return { requestId, accepted: enqueued };
+  return { requestId, accepted: enqueued, enqueuedOutOfOrder: enqueuedOutOfOrder.sort((a, b) => a - b) };
 }

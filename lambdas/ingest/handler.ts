@@ -24,10 +24,19 @@ export const handler = async (event: ApiEvent, context: Context): Promise<APIGat
   try {
     const request = toApiRequest(event);
     const items = parseItemsRequest(request, settings);
-    const accepted = await acceptItems(items, request.callerScope, settings, deps);
-    metrics.addMetric('ItemsAccepted', MetricUnit.Count, accepted.accepted);
-    logger.info('Request accepted', { ...accepted });
-    return jsonResponse(202, accepted);
+    const { requestId, accepted, enqueuedOutOfOrder } = await acceptItems(
+      items,
+      request.callerScope,
+      settings,
+      deps,
+    );
+    metrics.addMetric('ItemsAccepted', MetricUnit.Count, accepted);
+    logger.info('Request accepted', { requestId, accepted });
+    if (enqueuedOutOfOrder.length === 0) return jsonResponse(202, { requestId, accepted });
+    // Rare (SQS failed single entries of a batch): said to the client and counted, never hidden.
+    metrics.addMetric('ItemsEnqueuedOutOfOrder', MetricUnit.Count, enqueuedOutOfOrder.length);
+    logger.warn('Items enqueued out of order', { requestId, enqueuedOutOfOrder });
+    return jsonResponse(202, { requestId, accepted, enqueuedOutOfOrder });
   } catch (error) {
     if (error instanceof RequestRejectedError) {
       metrics.addMetric('RequestsRejected', MetricUnit.Count, 1);

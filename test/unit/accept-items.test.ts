@@ -73,7 +73,7 @@ describe('acceptItems', () => {
       );
 
       // Assert
-      expect(result).toEqual({ requestId: 'random-1', accepted: 23 });
+      expect(result).toEqual({ requestId: 'random-1', accepted: 23, enqueuedOutOfOrder: [] });
       const batches = sentBatches();
       expect(batches.map((batch) => batch.length)).toEqual([10, 10, 3]);
       const calls = sqsMock.commandCalls(SendMessageBatchCommand);
@@ -106,13 +106,37 @@ describe('acceptItems', () => {
       deps,
     );
 
-    // Assert
-    expect(result).toEqual({ requestId: 'random-1', accepted: 23 });
+    // Assert: SQS took 0-2 and 4-9 first, so index 3 went in after later items, and says so
+    expect(result).toEqual({ requestId: 'random-1', accepted: 23, enqueuedOutOfOrder: [3] });
     const batches = sentBatches();
     expect(batches.map((batch) => batch.length)).toEqual([10, 1, 10, 3]);
     expect(batches[1]).toEqual([batches[0]?.[3]]);
     expect(batches[1]?.[0]?.MessageDeduplicationId).toBe('random-1:3');
     expect(deps.sleep.mock.calls).toEqual([[50]]);
+  });
+
+  it.each([
+    { name: 'only the last entries fail', failing: ['8', '9'], outOfOrder: [] },
+    { name: 'the first entry fails', failing: ['0'], outOfOrder: [0] },
+    { name: 'two entries fail apart', failing: ['2', '6'], outOfOrder: [2, 6] },
+  ])('reports indexes enqueued after later ones when $name once', async ({ failing, outOfOrder }) => {
+    // Prepare
+    sqsMock
+      .on(SendMessageBatchCommand)
+      .callsFakeOnce((input: SendMessageBatchCommandInput) => sqsAnswer(input, (id) => failing.includes(id)))
+      .callsFake(acceptAll);
+
+    // Act
+    const result = await acceptItems(
+      { items: itemsUpTo(10), idempotencyKey: undefined },
+      API_KEY_ID,
+      ingestSettings(),
+      ingestDeps(sqs),
+    );
+
+    // Assert
+    expect(result.accepted).toBe(10);
+    expect(result.enqueuedOutOfOrder).toEqual(outOfOrder);
   });
 
   it('retries a thrown SDK error with the whole chunk, then carries on', async () => {

@@ -93,6 +93,32 @@ describe('ingest handler', () => {
     });
   });
 
+  it('tells the client and the metrics which items SQS took after later ones (a partial batch failure)', async () => {
+    // Prepare: SQS fails entry 1 of [1,2,3,4] once and takes the others
+    sqsMock
+      .on(SendMessageBatchCommand)
+      .callsFakeOnce((input: SendMessageBatchCommandInput) => ({
+        ...acceptAll({ ...input, Entries: input.Entries?.filter((entry) => entry.Id !== '1') }),
+        Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
+      }))
+      .callsFake(acceptAll);
+
+    // Act
+    const response = await handler(v2Event());
+
+    // Assert
+    expect(response.statusCode).toBe(202);
+    expect(bodyOf(response)).toStrictEqual({
+      requestId: expect.any(String),
+      accepted: 4,
+      enqueuedOutOfOrder: [1],
+    });
+    const emf = consoleLog.mock.calls.map(([line]) => JSON.parse(String(line)));
+    expect(emf.find((line) => 'ItemsEnqueuedOutOfOrder' in line)).toMatchObject({
+      ItemsEnqueuedOutOfOrder: 1,
+    });
+  });
+
   it.each<{
     name: string;
     body?: string;

@@ -98,6 +98,7 @@ const NOTHING_REPORTED: Audit = {
   oversize: [],
   misplaced: [],
   outOfOrder: [],
+  enqueuedOutOfOrder: [],
   altered: [],
 };
 
@@ -274,6 +275,19 @@ describe('auditInvariants', () => {
       },
       list: 'outOfOrder',
       mentions: 'req-A stored in order 0,2,1',
+    },
+    {
+      name: 'index 1 stored last after the ingest answer said SQS took it after index 2',
+      input: {
+        accepted: [{ ...accepted('A', A_ITEMS), enqueuedOutOfOrder: [1] }],
+        results: [
+          resultObject({ entries: run('A', [3]), writtenAt: second(1) }),
+          resultObject({ entries: run('A', [5], 2), writtenAt: second(2) }),
+          resultObject({ entries: run('A', [4], 1), writtenAt: second(3) }),
+        ],
+      },
+      list: 'enqueuedOutOfOrder',
+      mentions: 'req-A#1',
     },
     {
       name: 'an item stored with another value than accepted',
@@ -461,7 +475,7 @@ describe('auditInvariants', () => {
 });
 
 describe('violationsOf', () => {
-  it('includes every list but duplicates, which invariant 6 only counts', () => {
+  it('includes every list but duplicates, which invariant 6 only counts, and what ingest reported', () => {
     // Prepare
     const result: Audit = {
       lost: ['lost'],
@@ -470,6 +484,7 @@ describe('violationsOf', () => {
       oversize: ['oversize'],
       misplaced: ['misplaced'],
       outOfOrder: ['order'],
+      enqueuedOutOfOrder: ['reported at ingest'],
       altered: ['altered'],
     };
 
