@@ -11,7 +11,8 @@ export const minuteLabel = (at: Date): string => `${at.toISOString().slice(0, 16
 
 /**
  * The id hashes the segment's deduplication ids, so writing the same segment again in the same
- * minute (a redelivery after a crash) overwrites the object instead of adding a duplicate.
+ * minute (a redelivery after a crash) finds its object (writes are write-once) instead of adding a
+ * duplicate.
  */
 export function resultKey(at: Date, deduplicationIds: readonly string[]): string {
   const id = createHash('sha256').update(deduplicationIds.join('\n')).digest('hex').slice(0, 32);
