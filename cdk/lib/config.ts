@@ -10,7 +10,7 @@ import {
   type Ordering,
 } from '../../lambdas/domain/settings';
 
-/** Everything a deployment can change (SPEC section 6). Read from the `pipeline` context. */
+/** Everything a deployment can change (the contract's Configuration). Read from the `pipeline` context. */
 export interface PipelineConfig {
   /** Records per batch-function invocation, and the most items one results object holds. */
   readonly batchSize: number;

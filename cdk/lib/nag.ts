@@ -31,18 +31,18 @@ export function acknowledgeNagFindings(stack: PipelineStack): void {
   acknowledge(
     api,
     'APIG4',
-    'SPEC section 2: producers are machine clients authenticated by API key with a usage plan (on by default).',
+    'The contract (HTTP API): producers are machine clients authenticated by API key with a usage plan (on by default).',
   );
   acknowledge(
     api,
     'APIG2',
-    'The function validates every body rule with exact codes and the element index (SPEC section 2); a ' +
+    'The function validates every body rule with exact codes and the element index (contract, HTTP API); a ' +
       'gateway JSON schema check misreports deeply nested or very long valid JSON as malformed.',
   );
   acknowledge(
     api,
     'COG4',
-    'Producers are services and scripts with API keys, not Cognito users (SPEC section 2).',
+    'Producers are services and scripts with API keys, not Cognito users (contract, HTTP API).',
   );
   acknowledge(
     api.deploymentStage,

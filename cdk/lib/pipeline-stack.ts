@@ -12,7 +12,7 @@ export interface PipelineStackProps extends StackProps {
   readonly config: PipelineConfig;
 }
 
-/** client -> API Gateway -> ingest -> SQS FIFO -> batch writer -> S3 (SPEC section 1). */
+/** client -> API Gateway -> ingest -> SQS FIFO -> batch writer -> S3 (docs/CONTRACT.md, What it is). */
 export class PipelineStack extends Stack {
   public readonly storage: Storage;
   public readonly queues: ItemQueues;

@@ -36,7 +36,7 @@ export function readAcceptedFile(file: string): AcceptedRequest[] {
 }
 
 /**
- * Reads every results/ and failed/ object of a deployment and audits SPEC section 5 against the
+ * Reads every results/ and failed/ object of a deployment and audits the contract's Invariants against the
  * rules the deployment itself enforces (its batch function's settings).
  */
 export async function auditDeployment(

@@ -17,7 +17,7 @@ const USAGE = `usage: npm run chaos -- [--items N] [--fault-rate R] [--crash-rat
 
 A chaos run on the running local cloud (.local/outputs.json): redeploys with FAULT_RATE and
 CRASH_RATE, sends the items, stops the faults (redeploys with the local defaults), measures the
-drain, redrives the dead-letter queue, drains again and audits SPEC section 5 with the accepted
+drain, redrives the dead-letter queue, drains again and audits the contract's Invariants with the accepted
 record. Defaults: 10000 items, fault rate 0.3, crash rate 0.05, 50 requests/s, 8 in flight.`;
 
 /** Counts log lines of the batch function that mention a text, since a time. */

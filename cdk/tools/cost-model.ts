@@ -3,10 +3,10 @@
  * benchmark feeds it what it counted, the tests feed it tables.
  */
 
-/** us-east-1 prices, as copied in ../shared/REFERENCE.md (checked 2026-11). */
+/** us-east-1 list prices as of 2026-11 (from third-party copies of the AWS price pages). */
 export const US_EAST_1_PRICES = {
   checked: '2026-11',
-  source: '../shared/REFERENCE.md: third-party copies of the AWS price pages, us-east-1',
+  source: 'AWS list prices, us-east-1, 2026-11 (third-party copies of the AWS price pages)',
   apiGatewayRestPerMillionRequests: 3.5,
   lambdaPerMillionRequests: 0.2,
   lambdaArmPerGbSecond: 0.0000133334,

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import type { ClientErrorCode } from '../../lambdas/domain/errors';
 import { DEFAULT_CONFIG } from '../lib/config';
 
-/** Invalid POST /items requests (SPEC section 2) for `npm run fuzz`, and the check of each answer. */
+/** Invalid POST /items requests (the contract's HTTP API) for `npm run fuzz`, and the check of each answer. */
 
-/** The SPEC section 2 defaults, which the local deployment runs with. */
+/** The HTTP API defaults of the contract, which the local deployment runs with. */
 export const MAX_ITEMS = DEFAULT_CONFIG.maxItemsPerRequest;
 export const MAX_BODY_BYTES = DEFAULT_CONFIG.maxBodyBytes;
 
@@ -54,7 +54,7 @@ export interface FuzzCase {
 /** What API Gateway's templated 403 says (README, HTTP API). */
 export const API_KEY_CODES: readonly string[] = ['INVALID_API_KEY', 'MISSING_AUTHENTICATION_TOKEN'];
 
-/** SPEC section 2, written out here rather than taken from the product so the two are checked against each other. */
+/** The contract's HTTP API, written out here rather than taken from the product so the two are checked against each other. */
 const STATUS_OF: Record<ClientErrorCode, 400 | 413 | 415> = {
   MALFORMED_JSON: 400,
   NOT_AN_ARRAY: 400,

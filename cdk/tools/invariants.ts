@@ -1,7 +1,7 @@
 import { minuteLabel, minutePath } from '../../lambdas/domain/keys';
 import type { ExclusionPair } from '../../lambdas/domain/settings';
 
-/** The invariants of SPEC section 5, checked from what a client was told and what S3 holds. */
+/** The contract's Invariants, checked from what a client was told and what S3 holds. */
 
 export interface AcceptedRequest {
   readonly requestId: string;

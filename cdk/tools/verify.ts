@@ -6,7 +6,7 @@ import { table } from './stats';
 
 const USAGE = `usage: npm run verify -- [--accepted FILE] [--stack NAME] [--strict]
 
-Audits SPEC section 5 on a deployment (.local/outputs.json, or --stack NAME in your AWS account):
+Audits the contract's Invariants on a deployment (.local/outputs.json, or --stack NAME in your AWS account):
 every results/ and failed/ object is read; exclusion (2), size (3) and minute partition (4) are
 checked on all of them; with --accepted (the JSON lines npm run load writes), also no loss (1),
 order (5) and duplicates (6). Exits 1 on any violation; duplicates are counted, and fail only with

@@ -164,7 +164,7 @@ function byGroup(entries: readonly Entry[]): Map<string, Entry[]> {
 
 /**
  * Writes one segment; if it spans several message groups and fails, writes each group's part on its
- * own, so a failure fails only the groups it belongs to (SPEC 4: other groups carry on).
+ * own, so a failure fails only the groups it belongs to (the contract's Batch writer: other groups carry on).
  */
 async function writeIsolatingGroups(
   segment: readonly Entry[],

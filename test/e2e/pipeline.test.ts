@@ -3,7 +3,7 @@ import { violationsOf } from '../../cdk/tools/invariants';
 import { accept, waitAndAudit } from './support';
 
 describe('the deployed pipeline, through HTTP and S3', () => {
-  it('stores the original example requests keeping every invariant of SPEC section 5', async () => {
+  it("stores the original example requests keeping every one of the contract's Invariants", async () => {
     // Prepare: the original client's requests, in order.
     const requests = [[1, 2, 3, 4], [5, 7, 8], [1], [2], [1, 2, 3, 4, 5]];
 

@@ -54,7 +54,7 @@ export async function storedItemsOf(requestIds: readonly string[]): Promise<numb
   return results.flatMap((object) => object.body.items).filter((entry) => wanted.has(entry.requestId)).length;
 }
 
-/** Waits until every item of these requests is in a results object, then audits SPEC section 5. */
+/** Waits until every item of these requests is in a results object, then audits the contract's Invariants. */
 export async function waitAndAudit(accepted: readonly AcceptedRequest[]) {
   const total = accepted.reduce((sum, request) => sum + request.items.length, 0);
   await pollUntil('every accepted item to be stored', async () =>

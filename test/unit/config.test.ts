@@ -16,7 +16,7 @@ describe('resolveConfig', () => {
     { name: 'no context', raw: undefined },
     { name: 'an empty object', raw: {} },
     { name: 'an empty JSON string', raw: '{}' },
-  ])('returns the SPEC defaults for $name', ({ raw }) => {
+  ])('returns the contract defaults for $name', ({ raw }) => {
     // Act
     const config = resolveConfig(raw);
 

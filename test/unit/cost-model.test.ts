@@ -66,7 +66,7 @@ describe('costPerMillionItems', () => {
     expect(cost.total).toBeCloseTo(3.5 + 0.2 + 13.3334 + 0.5 + 5, 6);
   });
 
-  it('gives the floor of REFERENCE.md for objects of five items: S3 PUTs at $1.00 per million items', () => {
+  it('gives the floor for objects of five items: S3 PUTs at $1.00 per million items', () => {
     const cost = costPerMillionItems({
       apiRequests: 0,
       lambdaInvocations: 0,

@@ -30,7 +30,7 @@ const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 describe('encodeEnvelope / decodeEnvelope', () => {
   it.each([
-    { name: 'the SPEC example', value: envelope() },
+    { name: 'the contract example', value: envelope() },
     { name: 'a negative item at index 0', value: envelope({ item: -7, index: 0 }) },
     {
       name: 'the largest safe integer',
@@ -44,7 +44,7 @@ describe('encodeEnvelope / decodeEnvelope', () => {
     expect(decoded).toEqual(value);
   });
 
-  it('encodes the versioned JSON shape of SPEC section 3', () => {
+  it("encodes the versioned JSON shape of the contract's Messages", () => {
     // Act
     const body = JSON.parse(encodeEnvelope(envelope()));
 

@@ -9,7 +9,7 @@ export const FIXED_NOW = '2026-11-23T10:42:07.123Z';
 export const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/items.fifo';
 export { API_KEY_ID } from '../support/lambda-events';
 
-/** The production defaults of SPEC section 2: 500 items, 64 KiB. */
+/** The production defaults of the contract's HTTP API: 500 items, 64 KiB. */
 export const DEFAULT_LIMITS: RequestLimits = { maxItemsPerRequest: 500, maxBodyBytes: 64 * 1024 };
 
 export const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json' };
