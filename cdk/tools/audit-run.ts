@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { readBatchSettings } from '../../lambdas/domain/settings';
+import { type BatchSettings, readBatchSettings } from '../../lambdas/domain/settings';
 import { clientConfig, clientsFor, type Deployment } from './deployment';
 import {
   type AcceptedRequest,
@@ -35,6 +35,14 @@ export function readAcceptedFile(file: string): AcceptedRequest[] {
     });
 }
 
+/** The rules a deployment enforces (batch size, exclusion pairs): its batch function's settings. */
+export async function deployedBatchSettings(deployment: Deployment): Promise<BatchSettings> {
+  const fn = await new LambdaClient(clientConfig(deployment)).send(
+    new GetFunctionConfigurationCommand({ FunctionName: deployment.batchFunctionName }),
+  );
+  return readBatchSettings(fn.Environment?.Variables ?? {});
+}
+
 /**
  * Reads every results/ and failed/ object of a deployment and audits the contract's Invariants against the
  * rules the deployment itself enforces (its batch function's settings).
@@ -44,10 +52,7 @@ export async function auditDeployment(
   accepted: readonly AcceptedRequest[],
 ): Promise<DeploymentAudit> {
   const clients = clientsFor(deployment);
-  const fn = await new LambdaClient(clientConfig(deployment)).send(
-    new GetFunctionConfigurationCommand({ FunctionName: deployment.batchFunctionName }),
-  );
-  const settings = readBatchSettings(fn.Environment?.Variables ?? {});
+  const settings = await deployedBatchSettings(deployment);
   const read = { concurrency: 32 };
   const [results, failures, deadLetters] = await Promise.all([
     readObjects<ResultObject['body']>(clients, deployment.bucketName, 'results/', read),

@@ -1,3 +1,12 @@
+/** A bad option value: the tools exit 2 on it, as on an unknown option (see runTool). */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 /** A numeric option within a range, or its default; the error names the option. */
 export function numberOption(
   value: string | undefined,
@@ -9,7 +18,7 @@ export function numberOption(
   if (value === undefined) return fallback;
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
-    throw new Error(`--${name} must be a number from ${min} to ${max} (got ${value})`);
+    throw new UsageError(`--${name} must be a number from ${min} to ${max} (got ${value})`);
   }
   return parsed;
 }
@@ -21,12 +30,12 @@ export function parseConfigOption(text: string | undefined): Record<string, unkn
   try {
     value = JSON.parse(text);
   } catch {
-    throw new Error(
+    throw new UsageError(
       `--config must be a JSON object of pipeline settings, e.g. '{"faultRate":0.3}' (got ${text})`,
     );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`--config must be a JSON object of pipeline settings (got ${text})`);
+    throw new UsageError(`--config must be a JSON object of pipeline settings (got ${text})`);
   }
   return value as Record<string, unknown>;
 }
@@ -36,7 +45,7 @@ export const ITEM_MIXES = ['uniform', 'exclusion', 'pairs'] as const;
 export function mixOption(value: string | undefined): (typeof ITEM_MIXES)[number] {
   const mix = value ?? 'exclusion';
   if (!(ITEM_MIXES as readonly string[]).includes(mix)) {
-    throw new Error(`--mix must be one of ${ITEM_MIXES.join(', ')} (got ${mix})`);
+    throw new UsageError(`--mix must be one of ${ITEM_MIXES.join(', ')} (got ${mix})`);
   }
   return mix as (typeof ITEM_MIXES)[number];
 }

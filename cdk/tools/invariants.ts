@@ -61,7 +61,8 @@ export interface AuditInput {
   readonly exclusionPairs: readonly ExclusionPair[];
 }
 
-const itemId = (requestId: string, index: number): string => `${requestId}#${index}`;
+/** How the audit names an item: `<requestId>#<index>`. */
+export const itemId = (requestId: string, index: number): string => `${requestId}#${index}`;
 
 /** S3 stamps LastModified when a PUT completes, which may be a moment after the minute turned. */
 const LAST_MODIFIED_SLACK_MS = 5_000;

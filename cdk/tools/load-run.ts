@@ -21,7 +21,7 @@ export interface LoadOptions {
 }
 
 /** The 202 body of `POST /items`. */
-type AcceptedAnswer = Pick<AcceptedRequest, 'requestId' | 'enqueuedOutOfOrder'>;
+export type AcceptedAnswer = Pick<AcceptedRequest, 'requestId' | 'enqueuedOutOfOrder'>;
 
 export interface SentRequest extends AcceptedRequest {
   readonly sentAt: number;

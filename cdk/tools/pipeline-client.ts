@@ -30,8 +30,9 @@ export async function postItems(
   deployment: Deployment,
   body: string,
   headers: Record<string, string> = {},
+  http: typeof fetch = fetch,
 ): Promise<PostResult> {
-  const response = await fetch(deployment.apiUrl, {
+  const response = await http(deployment.apiUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': deployment.apiKey, ...headers },
     body,
@@ -80,6 +81,8 @@ export interface ReadOptions {
   readonly concurrency?: number;
   /** Only objects stored at or after this time (S3 LastModified). */
   readonly modifiedSince?: Date;
+  /** Keys not to read, e.g. those read by an earlier poll (objects are written once). */
+  readonly skip?: ReadonlySet<string>;
 }
 
 /** Objects under a prefix with their JSON bodies, read a few at a time, in key order. */
@@ -87,10 +90,11 @@ export async function readObjects<T>(
   clients: Clients,
   bucket: string,
   prefix: string,
-  { concurrency = 8, modifiedSince }: ReadOptions = {},
+  { concurrency = 8, modifiedSince, skip }: ReadOptions = {},
 ): Promise<StoredObject<T>[]> {
   const keys: { key: string; lastModified?: Date }[] = [];
   for await (const entry of listKeys(clients, bucket, prefix)) {
+    if (skip?.has(entry.key)) continue;
     if (!modifiedSince || (entry.lastModified && entry.lastModified >= modifiedSince)) keys.push(entry);
   }
   keys.sort((a, b) => a.key.localeCompare(b.key));

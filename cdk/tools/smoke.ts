@@ -1,0 +1,20 @@
+import { runTool, toolArgs } from './cli';
+import { clientsFor, loadDeployment } from './deployment';
+import { formatVerdict, runSmoke, SMOKE_USAGE, smokeOptions } from './smoke-run';
+
+runTool(async () => {
+  const { values, positionals } = toolArgs(SMOKE_USAGE, {
+    timeout: { type: 'string' },
+    stack: { type: 'string' },
+  });
+  if (values.help) {
+    console.log(SMOKE_USAGE);
+    return 0;
+  }
+  const options = smokeOptions(values, positionals);
+  const deployment = await loadDeployment({ stack: values.stack });
+  const log = (line: string) => console.error(line);
+  const report = await runSmoke(deployment, { clients: clientsFor(deployment), log }, options);
+  console.log(formatVerdict(report));
+  return report.passed ? 0 : 1;
+});
