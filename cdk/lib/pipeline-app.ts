@@ -3,6 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { resolveConfig } from './config';
 import { acknowledgeNagFindings } from './nag';
 import { PipelineStack } from './pipeline-stack';
+import { suppressTemplateFindings } from './template-suppressions';
 
 export const DEFAULT_STACK_NAME = 'FifoBatchPipeline';
 
@@ -17,6 +18,7 @@ export function addPipeline(app: App): PipelineStack {
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
   acknowledgeNagFindings(stack);
+  suppressTemplateFindings(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;
 }

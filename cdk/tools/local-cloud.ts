@@ -29,6 +29,7 @@ function run(command: string, args: string[], log: Log): void {
   }
 }
 
+/** The first of $PYTHON, python3, python that is Python 3.10+ with venv (for the project's virtualenvs). */
 function findPython(): string {
   for (const candidate of [process.env.PYTHON, 'python3', 'python'].filter(Boolean) as string[]) {
     const probe = spawnSync(
@@ -42,28 +43,43 @@ function findPython(): string {
     if (probe.status === 0 && major === 3 && (minor ?? 0) >= 10) return candidate;
   }
   throw new LocalCloudError(
-    'The local cloud needs Python 3.10 or newer with the venv module (Debian/Ubuntu: apt-get install python3 python3-venv). ' +
+    'The local tools need Python 3.10 or newer with the venv module (Debian/Ubuntu: apt-get install python3 python3-venv). ' +
       'Set PYTHON to its path if it is not python3.',
+  );
+}
+
+/**
+ * Installs the pinned PyPI packages (name -> exact version) into a project-local virtualenv, once:
+ * nothing happens while every pinned version is already there.
+ */
+export function ensureVenv(venvDir: string, pins: Readonly<Record<string, string>>, log: Log): void {
+  const names = Object.keys(pins);
+  const installed = spawnSync(
+    path.join(venvDir, 'bin', 'python'),
+    [
+      '-c',
+      'import importlib.metadata as m, sys; print(" ".join(m.version(n) for n in sys.argv[1:]))',
+      ...names,
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const wanted = names.map((name) => pins[name]).join(' ');
+  if (installed.status === 0 && installed.stdout.trim() === wanted) return;
+  const requirements = names.map((name) => `${name}==${pins[name]}`);
+  log(`Installing ${requirements.join(' ')} into ${path.relative(PROJECT_ROOT, venvDir)} (once)...`);
+  if (!existsSync(path.join(venvDir, 'bin', 'pip'))) run(findPython(), ['-m', 'venv', venvDir], log);
+  run(
+    path.join(venvDir, 'bin', 'pip'),
+    ['install', '--disable-pip-version-check', '--progress-bar', 'on', ...requirements],
+    log,
   );
 }
 
 /** Installs MiniStack into the project's own virtualenv (.local/venv) unless the pinned version is there. */
 export function ensureMiniStack(log: Log): void {
-  const installed = spawnSync(
-    path.join(VENV_DIR, 'bin', 'python'),
-    ['-c', 'import importlib.metadata as m; print(m.version("ministack"))'],
-    {
-      encoding: 'utf8',
-    },
-  );
-  if (installed.status === 0 && installed.stdout.trim() === MINISTACK_VERSION) return;
-  log(`Installing MiniStack ${MINISTACK_VERSION} into ${path.relative(PROJECT_ROOT, VENV_DIR)} (once)...`);
-  if (!existsSync(path.join(VENV_DIR, 'bin', 'pip'))) run(findPython(), ['-m', 'venv', VENV_DIR], log);
-  run(
-    path.join(VENV_DIR, 'bin', 'pip'),
-    ['install', '--disable-pip-version-check', '--progress-bar', 'on', `ministack==${MINISTACK_VERSION}`],
-    log,
-  );
+  ensureVenv(VENV_DIR, { ministack: MINISTACK_VERSION }, log);
 }
 
 export interface LocalCloud {

@@ -1,0 +1,40 @@
+import { readFileSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { PROJECT_ROOT } from '../lib/function-bundling';
+import { addPipeline } from '../lib/pipeline-app';
+import { runTool, toolArgs } from './cli';
+import { LOCAL_DIR } from './local-cloud';
+import { type CfnTemplate, checkTemplate, report, suppressionsOf } from './template-checks';
+
+const USAGE = `usage: npm run test:template -- [TEMPLATE]
+
+Synthesizes the app as cdk synth does (cdk.json context, cdk-nag), then runs cfn-lint with the
+serverless rules and checkov on the template; exits 1 on any finding not suppressed with a reason in
+cdk/lib/template-suppressions.ts. With TEMPLATE, checks that file instead. The checkers are installed
+from PyPI into .local/venv-checks once.`;
+
+/** The stack's template as `cdk synth` makes it, minus the function bundles: the checks read no code. */
+function synthTemplate(): string {
+  const outdir = path.join(LOCAL_DIR, 'template-check');
+  rmSync(outdir, { recursive: true, force: true });
+  const { context } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
+  const app = new App({ outdir, context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const stack = addPipeline(app);
+  return app.synth().getStackArtifact(stack.artifactId).templateFullPath;
+}
+
+runTool(async () => {
+  const { values, positionals } = toolArgs(USAGE, {});
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const templatePath = positionals[0] ?? synthTemplate();
+  console.error(`Checking ${templatePath} with cfn-lint and checkov...`);
+  const findings = await checkTemplate(templatePath, console.error);
+  const template = JSON.parse(readFileSync(templatePath, 'utf8')) as CfnTemplate;
+  const { passed, text } = report(findings, suppressionsOf(template).length);
+  console.log(text);
+  return passed ? 0 : 1;
+});

@@ -1,0 +1,99 @@
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CFN_LINT_REASONS } from '../../cdk/lib/template-suppressions';
+import {
+  type CfnTemplate,
+  checkTemplate,
+  ensureCheckTools,
+  type Finding,
+  report,
+  suppressionsOf,
+} from '../../cdk/tools/template-checks';
+import { assemblyDir, synthPipeline } from './synth';
+
+// Runs cfn-lint and checkov (Python) three times: about 9 s, plus about 50 s once to install them.
+const { template, stack } = synthPipeline();
+const appTemplate: CfnTemplate = template.toJSON();
+const queueId = stack.getLogicalId(stack.queues.queue.node.defaultChild as CfnElement);
+
+/** A deep copy of the app's template, for a test to break. */
+const templateCopy = (): CfnTemplate => structuredClone(appTemplate);
+
+function writeTemplate(name: string, body: CfnTemplate): string {
+  const file = path.join(assemblyDir(), `${name}.template.json`);
+  writeFileSync(file, JSON.stringify(body, null, 1));
+  return file;
+}
+
+const check = (name: string, body: CfnTemplate): Promise<Finding[]> =>
+  checkTemplate(writeTemplate(name, body), console.error);
+
+const keyOf = ({ tool, resource, rule }: { tool: string; resource: string; rule: string }) =>
+  `${resource} ${tool} ${rule}`;
+
+beforeAll(() => ensureCheckTools(console.error), 300_000);
+
+describe('template checks (cfn-lint with serverless rules, checkov)', () => {
+  it('find nothing unsuppressed in the app template', async () => {
+    // Act
+    const findings = await check('app', appTemplate);
+
+    // Assert
+    expect(report(findings, 0).text).toContain('no findings');
+    expect(findings).toEqual([]);
+  });
+
+  it('fail on a template whose item queue has no RedrivePolicy, naming the queue', async () => {
+    // Prepare
+    const broken = templateCopy();
+    delete broken.Resources?.[queueId]?.Properties?.RedrivePolicy;
+
+    // Act
+    const findings = await check('no-redrive', broken);
+
+    // Assert
+    expect(findings).toContainEqual(expect.objectContaining({ resource: queueId, rule: 'ES6000' }));
+    expect(report(findings, 0).passed).toBe(false);
+  });
+
+  it('find exactly what is suppressed once the suppressions are removed: each one is still needed', async () => {
+    // Prepare
+    const bare = templateCopy();
+    for (const resource of Object.values(bare.Resources ?? {})) {
+      for (const key of ['checkov', 'cfn-lint', CFN_LINT_REASONS]) delete resource.Metadata?.[key];
+    }
+
+    // Act
+    const findings = await check('unsuppressed', bare);
+
+    // Assert
+    expect(findings.map(keyOf).sort()).toEqual(suppressionsOf(appTemplate).map(keyOf).sort());
+  });
+});
+
+describe('suppressions (cdk/lib/template-suppressions.ts)', () => {
+  const suppressions = suppressionsOf(appTemplate);
+
+  it('are there, each with a reason', () => {
+    expect(suppressions.length).toBeGreaterThan(0);
+    for (const suppression of suppressions)
+      expect(suppression.reason.trim(), keyOf(suppression)).not.toBe('');
+  });
+
+  it('give cfn-lint no reason without its ignore_checks entry', () => {
+    // Prepare
+    const ignored = new Set(suppressions.map(keyOf));
+
+    // Act
+    const reasons = Object.entries(appTemplate.Resources ?? {}).flatMap(([resource, { Metadata }]) =>
+      Object.keys(Metadata?.[CFN_LINT_REASONS] ?? {}).map((rule) =>
+        keyOf({ tool: 'cfn-lint', resource, rule }),
+      ),
+    );
+
+    // Assert
+    expect(reasons.filter((reason) => !ignored.has(reason))).toEqual([]);
+  });
+});
