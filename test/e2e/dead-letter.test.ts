@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redrive } from '../../cdk/tools/pipeline-client';
+import { redrive } from '../../cdk/ops/pipeline-client';
 import {
   accept,
   clients,

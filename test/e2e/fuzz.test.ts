@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkResponse, fuzzCases, postFuzzCase } from '../../cdk/tools/fuzz-cases';
+import { checkResponse, fuzzCases, postFuzzCase } from '../harness/fuzz-cases';
 import { accept, deployment, pollUntil, readFailures, readResults, storedItemsOf } from './support';
 
 const countStored = async () => (await readResults()).length + (await readFailures()).length;

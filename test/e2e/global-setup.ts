@@ -1,9 +1,9 @@
 import type { TestProject } from 'vitest/node';
 import type { PipelineConfig } from '../../cdk/lib/config';
 import { resolveConfig } from '../../cdk/lib/config';
-import { localPipelineSettings } from '../../cdk/tools/deploy';
-import type { Deployment } from '../../cdk/tools/deployment';
-import { startOwnCloud } from '../../cdk/tools/own-cloud';
+import { localPipelineSettings } from '../../cdk/local/deploy';
+import { startOwnCloud } from '../../cdk/local/own-cloud';
+import type { Deployment } from '../../cdk/ops/deployment';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { auditDeployment } from '../../cdk/tools/audit-run';
-import { violationsOf } from '../../cdk/tools/invariants';
-import { sendLoad } from '../../cdk/tools/load-run';
-import { waitForDrain } from '../../cdk/tools/queues';
+import { auditDeployment } from '../../cdk/ops/audit-run';
+import { violationsOf } from '../../cdk/ops/invariants';
+import { waitForDrain } from '../../cdk/ops/queues';
+import { sendLoad } from '../harness/load-run';
 import { clients, deployment } from './support';
 
 // A small version of `npm run load` + `npm run verify`, so CI keeps both tools honest.

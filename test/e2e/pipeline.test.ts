@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { violationsOf } from '../../cdk/tools/invariants';
+import { violationsOf } from '../../cdk/ops/invariants';
 import { accept, waitAndAudit } from './support';
 
 describe('the deployed pipeline, through HTTP and S3', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { postItems } from '../../cdk/tools/pipeline-client';
+import { postItems } from '../../cdk/ops/pipeline-client';
 import { accept, deployment, pollUntil, readResults, storedItemsOf } from './support';
 
 const oversize = `[${Array.from({ length: 501 }, () => 1).join(',')}]`;

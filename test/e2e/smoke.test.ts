@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeDeployment } from '../../cdk/tools/deployment';
-import { formatVerdict, runSmoke } from '../../cdk/tools/smoke-run';
+import { writeDeployment } from '../../cdk/ops/deployment';
+import { formatVerdict, runSmoke } from '../../cdk/ops/smoke-run';
 import { clients, deployment } from './support';
 
 /** Runs `npm run smoke`'s command line to its end: exit code and output. */
 const smokeCli = (args: readonly string[], env: Record<string, string> = {}) => {
-  const { status, stdout, stderr } = spawnSync('npx', ['tsx', 'cdk/tools/smoke.ts', ...args], {
+  const { status, stdout, stderr } = spawnSync('npx', ['tsx', 'cdk/commands/smoke.ts', ...args], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
   });

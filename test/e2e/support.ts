@@ -1,13 +1,13 @@
 import { inject } from 'vitest';
-import { clientsFor } from '../../cdk/tools/deployment';
+import { clientsFor } from '../../cdk/ops/deployment';
 import {
   type AcceptedRequest,
   auditInvariants,
   type FailureObject,
   type ResultObject,
-} from '../../cdk/tools/invariants';
-import { postItems, readObjects } from '../../cdk/tools/pipeline-client';
-import { queueDepth as queueDepthOf } from '../../cdk/tools/queues';
+} from '../../cdk/ops/invariants';
+import { postItems, readObjects } from '../../cdk/ops/pipeline-client';
+import { queueDepth as queueDepthOf } from '../../cdk/ops/queues';
 
 export const deployment = inject('deployment');
 export const config = inject('config');

@@ -10,7 +10,7 @@ import {
   type Finding,
   report,
   suppressionsOf,
-} from '../../cdk/tools/template-checks';
+} from '../static/template-checks';
 import { assemblyDir, synthPipeline } from './synth';
 
 // Runs cfn-lint and checkov (Python) three times: about 9 s, plus about 50 s once to install them.

@@ -5,7 +5,7 @@ import {
   sendBatchesFor,
   US_EAST_1_PRICES,
   usagePerItem,
-} from '../../cdk/tools/cost-model';
+} from '../bench/cost-model';
 
 const runCounts = (overrides: Partial<RunCounts> = {}): RunCounts => ({
   items: 100,

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { RequestRejectedError } from '../../lambdas/domain/errors';
+import { parseItemsRequest } from '../../lambdas/domain/request';
 import {
   API_KEY_CODES,
   CATEGORIES,
@@ -6,9 +8,7 @@ import {
   type FuzzCase,
   fuzzCases,
   wireHeaders,
-} from '../../cdk/tools/fuzz-cases';
-import { RequestRejectedError } from '../../lambdas/domain/errors';
-import { parseItemsRequest } from '../../lambdas/domain/request';
+} from '../harness/fuzz-cases';
 import { DEFAULT_LIMITS } from './factories.ingest';
 
 const SEEDS = [1, 42, 20_261_123];

@@ -7,7 +7,7 @@ import {
   type FailureObject,
   type ResultObject,
   violationsOf,
-} from '../../cdk/tools/invariants';
+} from '../../cdk/ops/invariants';
 import { failureKey, minuteLabel, minutePath } from '../../lambdas/domain/keys';
 import { ACCEPTED_AT, messageIdOf, requestIdOf } from './factories.batch';
 

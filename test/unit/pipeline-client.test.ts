@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { bodyOf, redrive } from '../../cdk/tools/pipeline-client';
+import { bodyOf, redrive } from '../../cdk/ops/pipeline-client';
 import { ACCEPTED_AT } from './factories.batch';
 import { rejectionOf } from './factories.ingest';
 

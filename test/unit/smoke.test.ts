@@ -9,10 +9,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { UsageError } from '../../cdk/tools/cli-options';
-import { clientsFor, type Deployment, loadDeployment } from '../../cdk/tools/deployment';
-import type { ResultObject } from '../../cdk/tools/invariants';
-import { formatVerdict, runSmoke, type SmokeOptions, smokeOptions } from '../../cdk/tools/smoke-run';
+import { UsageError } from '../../cdk/ops/cli-options';
+import { clientsFor, type Deployment, loadDeployment } from '../../cdk/ops/deployment';
+import type { ResultObject } from '../../cdk/ops/invariants';
+import { formatVerdict, runSmoke, type SmokeOptions, smokeOptions } from '../../cdk/ops/smoke-run';
 import { minuteLabel, minutePath } from '../../lambdas/domain/keys';
 import { rejectionOf, thrownBy } from './factories.ingest';
 

@@ -9,7 +9,7 @@ import {
   report,
   suppressionsOf,
   TemplateCheckError,
-} from '../../cdk/tools/template-checks';
+} from '../static/template-checks';
 
 /** One cfn-lint JSON match, as cfn-lint 1.58 prints it (fields we do not read left out). */
 const cfnLintMatch = (level: string, rule: string, where: Array<string | number> | null, line = 85) => ({

@@ -1,9 +1,9 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Clients, Deployment } from './deployment';
-import type { AcceptedRequest, ResultObject } from './invariants';
-import { postItems, readObjects } from './pipeline-client';
-import { percentile, progress } from './stats';
+import type { Clients, Deployment } from '../../cdk/ops/deployment';
+import type { AcceptedRequest, ResultObject } from '../../cdk/ops/invariants';
+import { type AcceptedAnswer, postItems, readObjects } from '../../cdk/ops/pipeline-client';
+import { percentile, progress } from '../../cdk/ops/stats';
 
 export type ItemMix = 'uniform' | 'exclusion' | 'pairs';
 
@@ -19,9 +19,6 @@ export interface LoadOptions {
   readonly out?: string;
   readonly showProgress?: boolean;
 }
-
-/** The 202 body of `POST /items`. */
-export type AcceptedAnswer = Pick<AcceptedRequest, 'requestId' | 'enqueuedOutOfOrder'>;
 
 export interface SentRequest extends AcceptedRequest {
   readonly sentAt: number;

@@ -6,8 +6,12 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Clients, Deployment } from './deployment';
+import type { AcceptedRequest } from './invariants';
 
 /** What the tools and the end-to-end tests do with a deployment: send, read back, redrive. */
+
+/** The 202 body of `POST /items`. */
+export type AcceptedAnswer = Pick<AcceptedRequest, 'requestId' | 'enqueuedOutOfOrder'>;
 
 export interface PostResult {
   readonly status: number;

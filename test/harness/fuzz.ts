@@ -1,7 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { runTool, toolArgs } from './cli';
-import { numberOption } from './cli-options';
-import { type Clients, clientsFor, type Deployment, loadDeployment } from './deployment';
+import { runTool, toolArgs } from '../../cdk/ops/cli';
+import { numberOption } from '../../cdk/ops/cli-options';
+import { type Clients, clientsFor, type Deployment, loadDeployment } from '../../cdk/ops/deployment';
+import type { FailureObject, ResultObject } from '../../cdk/ops/invariants';
+import { listKeys, postItems, readJson } from '../../cdk/ops/pipeline-client';
+import { table } from '../../cdk/ops/stats';
 import {
   CATEGORIES,
   type Category,
@@ -10,9 +13,6 @@ import {
   fuzzCases,
   postFuzzCase,
 } from './fuzz-cases';
-import type { FailureObject, ResultObject } from './invariants';
-import { listKeys, postItems, readJson } from './pipeline-client';
-import { table } from './stats';
 
 const USAGE = `usage: npm run fuzz -- [--cases N] [--seed S] [--concurrency C] [--rate RPS] [--timeout S] [--stack NAME]
 

@@ -1,6 +1,6 @@
-import { runTool, toolArgs } from './cli';
-import { clientsFor, loadDeployment } from './deployment';
-import { formatVerdict, runSmoke, SMOKE_USAGE, smokeOptions } from './smoke-run';
+import { runTool, toolArgs } from '../ops/cli';
+import { clientsFor, loadDeployment } from '../ops/deployment';
+import { formatVerdict, runSmoke, SMOKE_USAGE, smokeOptions } from '../ops/smoke-run';
 
 runTool(async () => {
   const { values, positionals } = toolArgs(SMOKE_USAGE, {

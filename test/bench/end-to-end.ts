@@ -6,12 +6,12 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
+import { waitUntil } from '../../cdk/local/local-cloud';
+import { clientConfig, clientsFor, type Deployment } from '../../cdk/ops/deployment';
+import { functionLogMessages } from '../../cdk/ops/function-logs';
+import { waitForDrain } from '../../cdk/ops/queues';
+import { type ItemMix, type Percentiles, percentiles, sendLoad, storedRun } from '../harness/load-run';
 import type { FunctionCounts } from './cost-model';
-import { clientConfig, clientsFor, type Deployment } from './deployment';
-import { functionLogMessages } from './function-logs';
-import { type ItemMix, type Percentiles, percentiles, sendLoad, storedRun } from './load-run';
-import { waitUntil } from './local-cloud';
-import { waitForDrain } from './queues';
 
 /** Benchmarks against a deployed stack: throughput, latency, what each item costs in requests. */
 

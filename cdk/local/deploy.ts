@@ -11,7 +11,7 @@ import {
   describeDeployment,
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
-} from './deployment';
+} from '../ops/deployment';
 import { LOCAL_DIR, LocalCloudError, type Log } from './local-cloud';
 
 export interface DeployOptions {

@@ -23,6 +23,21 @@ export function numberOption(
   return parsed;
 }
 
+/** A whole-number option within a range, or its default; the error names the option. */
+export function integerOption(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const parsed = numberOption(value, name, fallback, min, max);
+  if (!Number.isInteger(parsed)) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got ${value})`);
+  }
+  return parsed;
+}
+
 /** `--config '{"faultRate":0.3}'`: settings over the local ones, validated later by resolveConfig. */
 export function parseConfigOption(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};

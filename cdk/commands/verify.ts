@@ -1,8 +1,8 @@
-import { auditDeployment, readAcceptedFile } from './audit-run';
-import { runTool, toolArgs } from './cli';
-import { loadDeployment } from './deployment';
-import { violationsOf } from './invariants';
-import { table } from './stats';
+import { auditDeployment, readAcceptedFile } from '../ops/audit-run';
+import { runTool, toolArgs } from '../ops/cli';
+import { loadDeployment } from '../ops/deployment';
+import { violationsOf } from '../ops/invariants';
+import { table } from '../ops/stats';
 
 const USAGE = `usage: npm run verify -- [--accepted FILE] [--stack NAME] [--strict]
 

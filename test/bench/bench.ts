@@ -1,14 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { type PipelineRun, type RawFifoRun, rawFifoThroughput, runPipeline } from './bench-cloud';
-import { benchColdStart, benchHandlers, benchSegmenting } from './bench-inprocess';
-import { runTool, toolArgs } from './cli';
-import { mixOption, numberOption } from './cli-options';
+import { LOCAL_DIR } from '../../cdk/local/local-cloud';
+import { startOwnCloud } from '../../cdk/local/own-cloud';
+import { runTool, toolArgs } from '../../cdk/ops/cli';
+import { mixOption, numberOption } from '../../cdk/ops/cli-options';
+import { median, table } from '../../cdk/ops/stats';
+import type { ItemMix } from '../harness/load-run';
+import { benchColdStart } from './cold-start';
 import { costPerMillionItems, US_EAST_1_PRICES, usagePerItem } from './cost-model';
-import type { ItemMix } from './load-run';
-import { LOCAL_DIR } from './local-cloud';
-import { startOwnCloud } from './own-cloud';
-import { median, table } from './stats';
+import { type PipelineRun, type RawFifoRun, rawFifoThroughput, runPipeline } from './end-to-end';
+import { benchHandlers } from './handlers';
+import { benchSegmenting } from './segmenting';
 
 const USAGE = `usage: npm run bench -- [options]
 

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import * as path from 'node:path';
+import type { Deployment } from '../ops/deployment';
 import { deployToEmulator } from './deploy';
-import type { Deployment } from './deployment';
 import { ensureMiniStack, LOCAL_DIR, type LocalCloud, type Log, startMiniStack } from './local-cloud';
 
 /** A port nothing listens on now, chosen by the OS. */

@@ -1,10 +1,10 @@
 import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { PROJECT_ROOT } from '../lib/function-bundling';
-import { addPipeline } from '../lib/pipeline-app';
-import { runTool, toolArgs } from './cli';
-import { LOCAL_DIR } from './local-cloud';
+import { PROJECT_ROOT } from '../../cdk/lib/function-bundling';
+import { addPipeline } from '../../cdk/lib/pipeline-app';
+import { LOCAL_DIR } from '../../cdk/local/local-cloud';
+import { runTool, toolArgs } from '../../cdk/ops/cli';
 import { type CfnTemplate, checkTemplate, report, suppressionsOf } from './template-checks';
 
 const USAGE = `usage: npm run test:template -- [TEMPLATE]

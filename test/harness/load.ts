@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { runTool, toolArgs } from './cli';
-import { mixOption, numberOption } from './cli-options';
-import { clientsFor, loadDeployment } from './deployment';
+import { LOCAL_DIR } from '../../cdk/local/local-cloud';
+import { runTool, toolArgs } from '../../cdk/ops/cli';
+import { mixOption, numberOption } from '../../cdk/ops/cli-options';
+import { clientsFor, loadDeployment } from '../../cdk/ops/deployment';
+import { queueDepth, waitForDrain } from '../../cdk/ops/queues';
+import { table } from '../../cdk/ops/stats';
 import { percentiles, sendLoad, storedRun } from './load-run';
-import { LOCAL_DIR } from './local-cloud';
-import { queueDepth, waitForDrain } from './queues';
-import { table } from './stats';
 
 const USAGE = `usage: npm run load -- [options]
 

@@ -1,17 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { auditDeployment } from './audit-run';
-import { runTool, toolArgs } from './cli';
-import { mixOption, numberOption } from './cli-options';
-import { deployToEmulator } from './deploy';
-import { clientsFor, type Deployment, loadDeployment, writeDeployment } from './deployment';
-import { functionLogMessages } from './function-logs';
-import { violationsOf } from './invariants';
+import { deployToEmulator } from '../../cdk/local/deploy';
+import { LOCAL_DIR } from '../../cdk/local/local-cloud';
+import { auditDeployment } from '../../cdk/ops/audit-run';
+import { runTool, toolArgs } from '../../cdk/ops/cli';
+import { mixOption, numberOption } from '../../cdk/ops/cli-options';
+import { clientsFor, type Deployment, loadDeployment, writeDeployment } from '../../cdk/ops/deployment';
+import { functionLogMessages } from '../../cdk/ops/function-logs';
+import { violationsOf } from '../../cdk/ops/invariants';
+import { redrive } from '../../cdk/ops/pipeline-client';
+import { queueDepth, waitForDrain } from '../../cdk/ops/queues';
+import { table } from '../../cdk/ops/stats';
 import { sendLoad } from './load-run';
-import { LOCAL_DIR } from './local-cloud';
-import { redrive } from './pipeline-client';
-import { queueDepth, waitForDrain } from './queues';
-import { table } from './stats';
 
 const USAGE = `usage: npm run chaos -- [--items N] [--fault-rate R] [--crash-rate R] [--rate RPS] [--concurrency C]
 

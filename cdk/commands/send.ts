@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
-import { runTool, toolArgs } from './cli';
-import { loadDeployment } from './deployment';
-import { bodyOf, postItems } from './pipeline-client';
+import { runTool, toolArgs } from '../ops/cli';
+import { loadDeployment } from '../ops/deployment';
+import { bodyOf, postItems } from '../ops/pipeline-client';
 
 const USAGE = `usage: npm run send -- [items...] [--idempotency-key KEY] [--stack NAME]
 

@@ -5,7 +5,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_STACK_NAME } from '../lib/pipeline-app';
-import { LOCAL_DIR } from './local-cloud';
+import { LOCAL_DIR } from '../local/local-cloud';
 
 /** What a tool needs to find a running deployment (SPEC section 7: `.local/outputs.json`). */
 export interface Deployment {

@@ -1,6 +1,6 @@
-import { runTool, toolArgs } from './cli';
-import { clientsFor, loadDeployment } from './deployment';
-import { redrive } from './pipeline-client';
+import { runTool, toolArgs } from '../ops/cli';
+import { clientsFor, loadDeployment } from '../ops/deployment';
+import { redrive } from '../ops/pipeline-client';
 
 const USAGE = `usage: npm run redrive -- [--stack NAME]
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
+import { DEFAULT_CONFIG } from '../../cdk/lib/config';
 import type { ClientErrorCode } from '../../lambdas/domain/errors';
-import { DEFAULT_CONFIG } from '../lib/config';
 
 /** Invalid POST /items requests (the contract's HTTP API) for `npm run fuzz`, and the check of each answer. */
 

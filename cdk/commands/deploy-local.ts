@@ -1,7 +1,7 @@
-import { runTool, toolArgs } from './cli';
-import { parseConfigOption } from './cli-options';
-import { deployToEmulator } from './deploy';
-import { loadDeployment, writeDeployment } from './deployment';
+import { deployToEmulator } from '../local/deploy';
+import { runTool, toolArgs } from '../ops/cli';
+import { parseConfigOption } from '../ops/cli-options';
+import { loadDeployment, writeDeployment } from '../ops/deployment';
 
 const USAGE = `usage: npm run deploy:local -- [--config JSON]
 

@@ -1,6 +1,6 @@
-import { runTool, toolArgs } from './cli';
-import { clientsFor, loadDeployment } from './deployment';
-import { queueDepth, waitForDrain } from './queues';
+import { runTool, toolArgs } from '../ops/cli';
+import { clientsFor, loadDeployment } from '../ops/deployment';
+import { queueDepth, waitForDrain } from '../ops/queues';
 
 const USAGE = `usage: npm run drain -- [--timeout SECONDS] [--stack NAME]
 

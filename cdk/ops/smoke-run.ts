@@ -5,8 +5,7 @@ import { deployedBatchSettings } from './audit-run';
 import { numberOption, UsageError } from './cli-options';
 import type { Clients, Deployment } from './deployment';
 import { type AcceptedRequest, type Audit, auditInvariants, itemId, type ResultObject } from './invariants';
-import type { AcceptedAnswer } from './load-run';
-import { type PostResult, postItems, readObjects } from './pipeline-client';
+import { type AcceptedAnswer, type PostResult, postItems, readObjects } from './pipeline-client';
 import { table } from './stats';
 
 /** The original system's example requests, sent in this order. */

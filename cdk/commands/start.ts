@@ -1,0 +1,43 @@
+import { DEFAULT_PORT, readyBanner, type Session, startSession } from '../local/session';
+import { toolArgs } from '../ops/cli';
+import { integerOption, parseConfigOption, UsageError } from '../ops/cli-options';
+import { followFunctionLogs } from '../ops/function-logs';
+
+const USAGE = `usage: npm start [-- --config JSON] [--port PORT]
+
+Starts the local cloud (or uses AWS_ENDPOINT_URL), deploys the stack with cdk.json's localPipeline
+settings (and --config over them, e.g. '{"faultRate":0.3}'), writes .local/outputs.json and follows
+the functions' logs until Ctrl-C, which stops everything it started. --port runs a second local
+cloud (state in .local/ministack-PORT); point the tools at it with PIPELINE_OUTPUTS=.local/outputs-PORT.json.`;
+
+const log = (message: string) => console.error(`[start] ${message}`);
+let session: Session | undefined;
+let stopFollowing: (() => void) | undefined;
+
+async function shutdown(exitCode: number): Promise<never> {
+  stopFollowing?.();
+  if (session?.cloud) {
+    log(`Stopping MiniStack (pid ${session.cloud.pid})...`);
+    await session.cloud.stop();
+  }
+  process.exit(exitCode);
+}
+
+process.once('SIGINT', () => void shutdown(0));
+process.once('SIGTERM', () => void shutdown(0));
+
+try {
+  const { values } = toolArgs(USAGE, { config: { type: 'string' }, port: { type: 'string' } });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const port = integerOption(values.port, 'port', DEFAULT_PORT, 1024, 65_535);
+  const started = performance.now();
+  session = await startSession({ port, pipeline: parseConfigOption(values.config), log });
+  console.log(readyBanner(session, (performance.now() - started) / 1000));
+  stopFollowing = followFunctionLogs(session.deployment, (line) => console.log(line));
+} catch (error) {
+  console.error(`[start] ${error instanceof Error ? error.message : String(error)}`);
+  await shutdown(error instanceof UsageError ? 2 : 1);
+}

@@ -1,0 +1,68 @@
+import * as path from 'node:path';
+import { DEFAULT_STACK_NAME } from '../lib/pipeline-app';
+import { type Deployment, OUTPUTS_FILE, writeDeployment } from '../ops/deployment';
+import { deployToEmulator } from './deploy';
+import { ensureMiniStack, LOCAL_DIR, type LocalCloud, type Log, startMiniStack } from './local-cloud';
+
+/** The port `npm start` uses unless told otherwise: the emulators' usual one. */
+export const DEFAULT_PORT = 4566;
+
+export interface SessionOptions {
+  readonly port: number;
+  /** Settings over cdk.json's local ones, e.g. `{ faultRate: 0.3 }`. */
+  readonly pipeline: Record<string, unknown>;
+  readonly log: Log;
+}
+
+export interface Session {
+  readonly deployment: Deployment;
+  readonly outputsFile: string;
+  /** The MiniStack this session started; absent when it used AWS_ENDPOINT_URL. */
+  readonly cloud?: LocalCloud;
+}
+
+/** `.local/outputs.json` for the default port; a second cloud gets its own file. */
+export const outputsFileFor = (port: number): string =>
+  port === DEFAULT_PORT ? OUTPUTS_FILE : path.join(LOCAL_DIR, `outputs-${port}.json`);
+
+/**
+ * `npm start`'s work: the local cloud (MiniStack, or AWS_ENDPOINT_URL when set), the real stack
+ * deployed to it, and the outputs file the tools read. On failure, stops what it started.
+ */
+export async function startSession({ port, pipeline, log }: SessionOptions): Promise<Session> {
+  let cloud: LocalCloud | undefined;
+  try {
+    let endpoint = process.env.AWS_ENDPOINT_URL;
+    if (endpoint) {
+      log(`AWS_ENDPOINT_URL is set: deploying to ${endpoint} (no MiniStack started)`);
+    } else {
+      ensureMiniStack(log);
+      const dir = path.join(LOCAL_DIR, port === DEFAULT_PORT ? 'ministack' : `ministack-${port}`);
+      cloud = await startMiniStack({ port, dir, log });
+      endpoint = cloud.endpoint;
+    }
+    const deployment = await deployToEmulator({ endpoint, stackName: DEFAULT_STACK_NAME, pipeline, log });
+    const outputsFile = outputsFileFor(port);
+    writeDeployment(deployment, outputsFile);
+    return { deployment, outputsFile, ...(cloud ? { cloud } : {}) };
+  } catch (error) {
+    await cloud?.stop();
+    throw error;
+  }
+}
+
+/** What `npm start` prints once the stack is up: where it is and how to call it. */
+export const readyBanner = ({ deployment, outputsFile }: Session, seconds: number): string => `
+Ready in ${seconds.toFixed(1)} s. Outputs: ${path.relative(process.cwd(), outputsFile)}
+
+  API URL  ${deployment.apiUrl}
+  API key  ${deployment.apiKey}
+  bucket   ${deployment.bucketName}
+
+  curl -sS -X POST '${deployment.apiUrl}' \\
+    -H 'x-api-key: ${deployment.apiKey}' -H 'content-type: application/json' -d '[1,2,3,4]'
+
+  npm run send -- 1 2 3 4      npm run results      npm run smoke      npm run redrive
+
+Following the functions' logs. Ctrl-C stops everything.
+`;

@@ -1,0 +1,201 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import { FUNCTION_BUNDLING, PROJECT_ROOT } from '../../cdk/lib/function-bundling';
+import { BUCKET_NAME, METRICS_NAMESPACE, medianOf, type Progress, QUEUE_URL } from './measure';
+
+/** Cold start: bundle size and require + module init of the function bundles, in fresh processes. */
+
+export interface BundleResult {
+  readonly name: string;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  readonly sourceMapBytes: number;
+  /** Median require + module init, with NODE_OPTIONS=--enable-source-maps as the stack sets it. */
+  readonly initMs: number;
+  /** The same without --enable-source-maps, measured alternately with `initMs`. */
+  readonly initMsWithoutSourceMaps: number;
+  /** `initMs` over the hello-world bundle's `initMs`. */
+  readonly initRatioToHello: number;
+  /** Packages (or own code) by bytes in the minified bundle, largest first. */
+  readonly biggestInputs: readonly { readonly name: string; readonly bytes: number }[];
+}
+
+export interface ColdStartResult {
+  readonly node: string;
+  readonly runs: number;
+  readonly bundles: BundleResult[];
+}
+
+interface BundleSpec {
+  readonly name: string;
+  /** Relative to the project root; the hello-world floor is written into the temp folder instead. */
+  readonly entry?: string;
+  /** What the handler needs at init on top of the common environment. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+const BUNDLES: readonly BundleSpec[] = [
+  { name: 'hello', env: {} },
+  {
+    name: 'ingest',
+    entry: 'lambdas/ingest/handler.ts',
+    env: { QUEUE_URL, POWERTOOLS_SERVICE_NAME: 'ingest' },
+  },
+  {
+    name: 'batch',
+    entry: 'lambdas/batch/handler.ts',
+    env: { BUCKET_NAME, POWERTOOLS_SERVICE_NAME: 'batch' },
+  },
+];
+
+const HELLO_SOURCE = 'export const handler = async () => ({ statusCode: 200 });\n';
+
+// Runs in the child: only the require is timed, not Node's own start-up.
+const LOADER_SOURCE = `const file = process.argv[2];
+const start = process.hrtime.bigint();
+const loaded = require(file);
+const ms = Number(process.hrtime.bigint() - start) / 1e6;
+if (typeof loaded.handler !== 'function') throw new Error(file + ' exports no handler');
+process.stdout.write(String(ms));
+`;
+
+/**
+ * The esbuild options NodejsFunction derives from PipelineFunction's bundling props, from the same
+ * settings (cdk/lib/function-bundling.ts), run from the project root as CDK does. `sourcemap: true`
+ * is CDK's `--sourcemap`: an external file plus the sourceMappingURL comment that Node follows.
+ */
+async function bundleLikeTheStack(entry: string, outfile: string): Promise<Metafile> {
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    absWorkingDir: PROJECT_ROOT,
+    bundle: true,
+    platform: 'node',
+    target: FUNCTION_BUNDLING.target,
+    format: 'cjs',
+    minify: FUNCTION_BUNDLING.minify,
+    sourcemap: FUNCTION_BUNDLING.sourceMap,
+    sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+    mainFields: [...FUNCTION_BUNDLING.mainFields],
+    alias: FUNCTION_BUNDLING.alias,
+    external: [],
+    metafile: true,
+    logLevel: 'warning',
+  });
+  return result.metafile;
+}
+
+const packageOf = (input: string): string => {
+  const at = input.lastIndexOf('node_modules/');
+  if (at === -1) return 'own code';
+  const [first = input, second] = input.slice(at + 'node_modules/'.length).split('/');
+  return first.startsWith('@') ? `${first}/${second}` : first;
+};
+
+function biggestInputs(metafile: Metafile, count: number): { name: string; bytes: number }[] {
+  const output = Object.values(metafile.outputs).find((candidate) => candidate.entryPoint !== undefined);
+  const byPackage = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    const name = packageOf(input);
+    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...byPackage]
+    .map(([name, bytes]) => ({ name, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, count);
+}
+
+const execFileAsync = promisify(execFile);
+
+interface BuiltBundle {
+  readonly spec: BundleSpec;
+  readonly file: string;
+  readonly metafile: Metafile;
+  readonly code: Buffer;
+  readonly mapBytes: number;
+  readonly withMaps: number[];
+  readonly withoutMaps: number[];
+}
+
+async function initMs(
+  loader: string,
+  file: string,
+  env: Readonly<Record<string, string>>,
+  sourceMaps: boolean,
+): Promise<number> {
+  // A minimal environment, like a function's: nothing from this process leaks into the child.
+  const { stdout } = await execFileAsync(process.execPath, [loader, file], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'us-east-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+      ...env,
+    },
+  });
+  return Number(stdout);
+}
+
+/**
+ * Bundles the hello-world floor and both handlers as the stack does, then times require + module
+ * init in `runs` fresh processes each, alternating bundles and source-map settings so that noise
+ * spreads evenly over them.
+ */
+export async function benchColdStart(runs = 7, onProgress?: Progress): Promise<ColdStartResult> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-cold-start-'));
+  try {
+    // The project's package.json says "type": "module"; the temp folder is outside it anyway, but
+    // the marker keeps the CommonJS bundles CommonJS wherever tmpdir() points.
+    await writeFile(path.join(dir, 'package.json'), '{"type":"commonjs"}\n');
+    const loader = path.join(dir, 'loader.js');
+    await writeFile(loader, LOADER_SOURCE);
+    const helloEntry = path.join(dir, 'hello.ts');
+    await writeFile(helloEntry, HELLO_SOURCE);
+
+    const built: BuiltBundle[] = [];
+    for (const spec of BUNDLES) {
+      onProgress?.(`bundling ${spec.name}`);
+      const file = path.join(dir, `${spec.name}.js`);
+      const metafile = await bundleLikeTheStack(spec.entry ?? helloEntry, file);
+      const code = await readFile(file);
+      const map = await readFile(`${file}.map`);
+      built.push({ spec, file, metafile, code, mapBytes: map.length, withMaps: [], withoutMaps: [] });
+    }
+
+    // Round 0 warms the page cache and Node's own start-up paths; it is not counted.
+    for (let round = 0; round <= runs; round += 1) {
+      for (const bundle of built) {
+        const order = round % 2 === 0 ? [true, false] : [false, true];
+        for (const sourceMaps of order) {
+          const ms = await initMs(loader, bundle.file, bundle.spec.env, sourceMaps);
+          if (round > 0) (sourceMaps ? bundle.withMaps : bundle.withoutMaps).push(ms);
+        }
+      }
+      if (round > 0) onProgress?.(`cold start: run ${round}/${runs}`);
+    }
+
+    const helloMs = medianOf(built[0]?.withMaps ?? []);
+    return {
+      node: process.version,
+      runs,
+      bundles: built.map((bundle) => ({
+        name: bundle.spec.name,
+        bytes: bundle.code.length,
+        gzipBytes: gzipSync(bundle.code).length,
+        sourceMapBytes: bundle.mapBytes,
+        initMs: medianOf(bundle.withMaps),
+        initMsWithoutSourceMaps: medianOf(bundle.withoutMaps),
+        initRatioToHello: medianOf(bundle.withMaps) / helloMs,
+        biggestInputs: biggestInputs(bundle.metafile, 8),
+      })),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { integerOption, numberOption, UsageError } from '../../cdk/ops/cli-options';
+import type { StoredObject } from '../../cdk/ops/pipeline-client';
+import { formatByMinute, type ListedBody } from '../../cdk/ops/results-listing';
+
+describe('numeric options', () => {
+  it.each([
+    { value: undefined, expected: 4566 },
+    { value: '4600', expected: 4600 },
+    { value: '1024', expected: 1024 },
+  ])('integerOption reads $value as $expected', ({ value, expected }) => {
+    expect(integerOption(value, 'port', 4566, 1024, 65_535)).toBe(expected);
+  });
+
+  it.each([
+    { value: '4566.5', message: '--port must be a whole number from 1024 to 65535 (got 4566.5)' },
+    { value: '80', message: '--port must be a number from 1024 to 65535 (got 80)' },
+    { value: 'soon', message: '--port must be a number from 1024 to 65535 (got soon)' },
+    { value: '-1', message: '--port must be a number from 1024 to 65535 (got -1)' },
+  ])('integerOption rejects $value as a usage error naming the option', ({ value, message }) => {
+    // Act
+    const read = () => integerOption(value, 'port', 4566, 1024, 65_535);
+
+    // Assert
+    expect(read).toThrow(UsageError);
+    expect(read).toThrow(message);
+  });
+
+  it('numberOption keeps fractions', () => {
+    expect(numberOption('0.5', 'rate', 1, 0, 1)).toBe(0.5);
+  });
+});
+
+const object = (key: string, body: ListedBody): StoredObject<ListedBody> => ({
+  key,
+  lastModified: undefined,
+  body,
+});
+
+describe('formatByMinute', () => {
+  it('lists objects under their UTC minute, oldest first, with their items, groups and a count', () => {
+    // Prepare
+    const objects = [
+      object('results/2026/11/23/10/43/b.json', {
+        items: [{ item: 2, requestId: 'r2', index: 0, groupId: 'r2' }],
+      }),
+      object('results/2026/11/23/10/42/a.json', {
+        items: [
+          { item: 1, requestId: 'r1', index: 0, groupId: 'r1' },
+          { item: 3, requestId: 'r3', index: 0, groupId: 'r3' },
+        ],
+      }),
+      object('failed/2026/11/23/10/43/m-1.json', { item: 13, reason: 'write_failed', receiveCount: 3 }),
+    ];
+
+    // Act
+    const lines = formatByMinute(objects);
+
+    // Assert
+    expect(lines).toEqual([
+      '2026-11-23 10:42 UTC',
+      '  results  a  [1,3]  groups r1, r3',
+      '2026-11-23 10:43 UTC',
+      '  results  b  [2]  group r2',
+      '  failed   m-1  item 13  write_failed (receive 3)',
+      '2 results objects (3 items), 1 failure records',
+    ]);
+  });
+});
