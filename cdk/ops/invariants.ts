@@ -1,5 +1,5 @@
 import { minuteLabel, minutePath } from '../../lambdas/domain/keys';
-import type { ExclusionPair } from '../../lambdas/domain/settings';
+import type { ExclusionPair } from '../../lambdas/domain/limits';
 
 /** The contract's Invariants, checked from what a client was told and what S3 holds. */
 

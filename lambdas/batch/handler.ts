@@ -4,11 +4,18 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { readBatchSettings } from '../domain/settings';
 import { logger, metrics } from '../shared/observability';
-import { processBatch, type QueueRecord } from './process-batch';
+import { crashAfterWrites, readFaultSettings, withStorageFaults } from './fault-injection';
+import { type BatchOutcome, processBatch, type QueueRecord } from './process-batch';
+import { s3ObjectStore } from './s3-object-store';
 
-// Read once per cold start: a bad setting fails the first invocation with its name.
+// Read once per cold start: a missing or bad setting fails the first invocation with its name.
 const settings = readBatchSettings(process.env);
-const s3 = new S3Client({});
+const faults = readFaultSettings(process.env);
+const store = withStorageFaults(
+  s3ObjectStore(new S3Client({}), settings.bucketName, (ms) => sleep(ms)),
+  faults,
+  Math.random,
+);
 
 export const toQueueRecord = (record: SQSRecord): QueueRecord => ({
   messageId: record.messageId,
@@ -19,21 +26,22 @@ export const toQueueRecord = (record: SQSRecord): QueueRecord => ({
   receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
 });
 
+function report(outcome: BatchOutcome): void {
+  for (const failure of outcome.failures) logger.warn('Record failed', { ...failure });
+  for (const error of outcome.failureRecordErrors) logger.error('Failure record not written', { error });
+  metrics.addMetric('ItemsStored', MetricUnit.Count, outcome.itemsStored);
+  metrics.addMetric('SegmentsWritten', MetricUnit.Count, outcome.segmentsWritten);
+  metrics.addMetric('ExclusionSplits', MetricUnit.Count, outcome.exclusionSplits);
+  metrics.addMetric('ItemsFailed', MetricUnit.Count, outcome.failures.length);
+}
+
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   logger.addContext(context);
   try {
-    const outcome = await processBatch(event.Records.map(toQueueRecord), settings, {
-      s3,
-      clock: () => new Date(),
-      random: Math.random,
-      sleep: (ms) => sleep(ms),
-    });
-    for (const failure of outcome.failures) logger.warn('Record failed', { ...failure });
-    for (const error of outcome.failureRecordErrors) logger.error('Failure record not written', { error });
-    metrics.addMetric('ItemsStored', MetricUnit.Count, outcome.itemsStored);
-    metrics.addMetric('SegmentsWritten', MetricUnit.Count, outcome.segmentsWritten);
-    metrics.addMetric('ExclusionSplits', MetricUnit.Count, outcome.exclusionSplits);
-    metrics.addMetric('ItemsFailed', MetricUnit.Count, outcome.failures.length);
+    const records = event.Records.map(toQueueRecord);
+    const outcome = await processBatch(records, settings, { store, clock: () => new Date() });
+    crashAfterWrites(faults, Math.random, records.length);
+    report(outcome);
     return { batchItemFailures: outcome.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
   } finally {
     metrics.publishStoredMetrics();

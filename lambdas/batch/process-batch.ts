@@ -1,9 +1,9 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { decodeEnvelope, type Envelope } from '../domain/envelope';
-import { InjectedCrashError, InjectedFaultError, MalformedEnvelopeError } from '../domain/errors';
+import { MalformedEnvelopeError } from '../domain/errors';
 import { failureKey, minuteLabel, resultKey } from '../domain/keys';
 import { segmentByExclusion } from '../domain/segment';
-import type { BatchSettings } from '../domain/settings';
+import type { BatchRules } from '../domain/settings';
+import type { FailureReason, FailureRecord, ObjectStore, ResultsObject } from './object-store';
 
 /** An SQS record reduced to what the batch rules need, in delivery order. */
 export interface QueueRecord {
@@ -15,15 +15,9 @@ export interface QueueRecord {
 }
 
 export interface BatchDeps {
-  readonly s3: S3Client;
+  readonly store: ObjectStore;
   readonly clock: () => Date;
-  /** Uniform in [0, 1): drives FAULT_RATE. */
-  readonly random: () => number;
-  /** Waits between attempts of a write S3 asks us to retry. */
-  readonly sleep: (ms: number) => Promise<void>;
 }
-
-export type FailureReason = 'malformed' | 'write_failed' | 'earlier_item_failed';
 
 export interface RecordFailure {
   readonly messageId: string;
@@ -50,105 +44,70 @@ interface Entry {
   readonly envelope: Envelope;
 }
 
+interface Malformed {
+  readonly record: QueueRecord;
+  readonly error: MalformedEnvelopeError;
+}
+
+interface EntryFailure {
+  readonly entry: Entry;
+  readonly reason: FailureReason;
+  readonly error: string;
+}
+
 interface StoreOutcome {
   readonly stored: number;
   readonly segmentsWritten: number;
   readonly exclusionSplits: number;
-  readonly failures: { entry: Entry; reason: FailureReason; error: string }[];
+  readonly failures: EntryFailure[];
+}
+
+/** What one kind of failure came to: the failures, and the failure records written or not. */
+interface FailureReport {
+  readonly failures: RecordFailure[];
+  readonly recordsWritten: number;
+  readonly recordErrors: string[];
 }
 
 const errorText = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
-async function putJson(
-  deps: BatchDeps,
-  bucket: string,
-  key: string,
-  body: unknown,
-  options: { writeOnce?: boolean } = {},
-): Promise<void> {
-  await deps.s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: JSON.stringify(body),
-      ContentType: 'application/json',
-      ...(options.writeOnce ? { IfNoneMatch: '*' } : {}),
-    }),
-  );
-}
-
-const httpStatusOf = (error: unknown): number | undefined =>
-  (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-
-/** S3's answer to a write-once PUT whose key already holds an object. */
-const isAlreadyStored = (error: unknown): boolean =>
-  error instanceof Error && (error.name === 'PreconditionFailed' || httpStatusOf(error) === 412);
-
-/**
- * S3's answer when a concurrent write to the same key was in progress; S3's documentation says to
- * retry, and the SDK does not. Without our retry the records would wait a whole visibility timeout.
- */
-const isConflict = (error: unknown): boolean =>
-  error instanceof Error && (error.name === 'ConditionalRequestConflict' || httpStatusOf(error) === 409);
-
-/** Attempts of a write-once PUT that S3 answers with a conflict, and the first pause between them. */
-export const CONFLICT_ATTEMPTS = 3;
-const CONFLICT_BACKOFF_MS = 50;
-
-/** A write-once PUT; a key that already holds an object is left as it is. */
-async function putOnce(deps: BatchDeps, bucket: string, key: string, body: unknown): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
+function decodeRecords(records: readonly QueueRecord[]): { entries: Entry[]; malformed: Malformed[] } {
+  const entries: Entry[] = [];
+  const malformed: Malformed[] = [];
+  for (const record of records) {
     try {
-      await putJson(deps, bucket, key, body, { writeOnce: true });
-      return;
+      entries.push({ record, envelope: decodeEnvelope(record.body) });
     } catch (error) {
-      if (isAlreadyStored(error)) return;
-      if (!isConflict(error) || attempt >= CONFLICT_ATTEMPTS) throw error;
-      await deps.sleep(CONFLICT_BACKOFF_MS * 2 ** (attempt - 1));
+      if (!(error instanceof MalformedEnvelopeError)) throw error;
+      malformed.push({ record, error });
     }
   }
+  return { entries, malformed };
 }
 
-function injectFault(items: readonly number[], settings: BatchSettings, deps: BatchDeps): void {
-  const targeted = items.find((item) => settings.faultItems.includes(item));
-  if (targeted !== undefined) throw new InjectedFaultError(`FAULT_ITEMS: item ${targeted} always fails`);
-  if (settings.faultRate > 0 && deps.random() < settings.faultRate) {
-    throw new InjectedFaultError(`FAULT_RATE ${settings.faultRate}: simulated storage failure`);
-  }
-}
+const resultsObjectOf = (segment: readonly Entry[], writtenAt: Date): ResultsObject => ({
+  v: 1,
+  minute: minuteLabel(writtenAt),
+  writtenAt: writtenAt.toISOString(),
+  items: segment.map(({ record, envelope }) => ({
+    item: envelope.item,
+    requestId: envelope.requestId,
+    index: envelope.index,
+    messageId: record.messageId,
+    groupId: record.groupId,
+    acceptedAt: envelope.acceptedAt,
+  })),
+});
 
-async function writeSegment(
-  segment: readonly Entry[],
-  settings: BatchSettings,
-  deps: BatchDeps,
-): Promise<void> {
-  injectFault(
-    segment.map((entry) => entry.envelope.item),
-    settings,
-    deps,
-  );
+/** One object per segment, under the minute of the write; the key hashes the deduplication ids. */
+async function writeSegment(segment: readonly Entry[], deps: BatchDeps): Promise<void> {
   const writtenAt = deps.clock();
   const key = resultKey(
     writtenAt,
     segment.map((entry) => entry.record.deduplicationId),
   );
-  // Write-once: a redelivered segment in the same minute finds its object already stored and leaves
-  // it as it is, so the object keeps the time of its first write, which the order audit relies on.
-  const body = {
-    v: 1,
-    minute: minuteLabel(writtenAt),
-    writtenAt: writtenAt.toISOString(),
-    items: segment.map(({ record, envelope }) => ({
-      item: envelope.item,
-      requestId: envelope.requestId,
-      index: envelope.index,
-      messageId: record.messageId,
-      groupId: record.groupId,
-      acceptedAt: envelope.acceptedAt,
-    })),
-  };
-  await putOnce(deps, settings.bucketName, key, body);
+  await deps.store.putResults(key, resultsObjectOf(segment, writtenAt));
 }
 
 /** A segment's entries by message group, each group's in delivery order. */
@@ -168,16 +127,15 @@ function byGroup(entries: readonly Entry[]): Map<string, Entry[]> {
  */
 async function writeIsolatingGroups(
   segment: readonly Entry[],
-  settings: BatchSettings,
   deps: BatchDeps,
 ): Promise<{ written: (readonly Entry[])[]; failed: Map<string, unknown> }> {
   try {
-    await writeSegment(segment, settings, deps);
+    await writeSegment(segment, deps);
     return { written: [segment], failed: new Map() };
   } catch (error) {
     const parts = [...byGroup(segment)];
     if (parts.length === 1) return { written: [], failed: new Map([[parts[0]?.[0] ?? '', error]]) };
-    const results = await Promise.allSettled(parts.map(([, part]) => writeSegment(part, settings, deps)));
+    const results = await Promise.allSettled(parts.map(([, part]) => writeSegment(part, deps)));
     const written: (readonly Entry[])[] = [];
     const failed = new Map<string, unknown>();
     results.forEach((result, position) => {
@@ -189,6 +147,21 @@ async function writeIsolatingGroups(
   }
 }
 
+/** Entries of groups that already failed in this invocation are not written: nothing overtakes a failure. */
+function withoutBlocked(
+  segment: readonly Entry[],
+  failedGroups: ReadonlyMap<string, string>,
+): { writable: Entry[]; blocked: EntryFailure[] } {
+  const writable: Entry[] = [];
+  const blocked: EntryFailure[] = [];
+  for (const entry of segment) {
+    const blockedBy = failedGroups.get(entry.record.groupId);
+    if (blockedBy === undefined) writable.push(entry);
+    else blocked.push({ entry, reason: 'earlier_item_failed', error: `Blocked by ${blockedBy}` });
+  }
+  return { writable, blocked };
+}
+
 /**
  * Valid records in delivery order, cut by the exclusion rule and the batch size into segments that
  * may span message groups, so each object is as full as the rules allow. Segments are written one
@@ -196,30 +169,24 @@ async function writeIsolatingGroups(
  */
 async function storeEntries(
   entries: readonly Entry[],
-  settings: BatchSettings,
+  rules: BatchRules,
   deps: BatchDeps,
 ): Promise<StoreOutcome> {
   const { segments, exclusionSplits } = segmentByExclusion(entries, (entry) => entry.envelope.item, {
-    exclusionPairs: settings.exclusionPairs,
-    maxSize: settings.batchSize,
+    exclusionPairs: rules.exclusionPairs,
+    maxSize: rules.batchSize,
   });
   const failedGroups = new Map<string, string>();
-  const failures: StoreOutcome['failures'] = [];
+  const failures: EntryFailure[] = [];
   let stored = 0;
   let segmentsWritten = 0;
   for (const segment of segments) {
-    const writable: Entry[] = [];
-    for (const entry of segment) {
-      const blockedBy = failedGroups.get(entry.record.groupId);
-      if (blockedBy === undefined) writable.push(entry);
-      else failures.push({ entry, reason: 'earlier_item_failed', error: `Blocked by ${blockedBy}` });
-    }
+    const { writable, blocked } = withoutBlocked(segment, failedGroups);
+    failures.push(...blocked);
     if (writable.length === 0) continue;
-    const { written, failed } = await writeIsolatingGroups(writable, settings, deps);
-    for (const part of written) {
-      stored += part.length;
-      segmentsWritten += 1;
-    }
+    const { written, failed } = await writeIsolatingGroups(writable, deps);
+    stored += written.reduce((sum, part) => sum + part.length, 0);
+    segmentsWritten += written.length;
     for (const [groupId, error] of failed) failedGroups.set(groupId, errorText(error));
     for (const entry of writable) {
       const error = failed.has(entry.record.groupId) ? failedGroups.get(entry.record.groupId) : undefined;
@@ -229,111 +196,120 @@ async function storeEntries(
   return { stored, segmentsWritten, exclusionSplits, failures };
 }
 
-/**
- * Stores one invocation's records: valid items cut by the exclusion rule into objects of at most
- * `batchSize` (see `storeEntries`); malformed records as failure records.
- */
-export async function processBatch(
-  records: readonly QueueRecord[],
-  settings: BatchSettings,
+/** A failure record names the item and its request when the envelope was valid, else keeps the body. */
+async function writeFailureRecord(
   deps: BatchDeps,
-): Promise<BatchOutcome> {
-  const entries: Entry[] = [];
-  const malformed: { record: QueueRecord; error: MalformedEnvelopeError }[] = [];
-  for (const record of records) {
-    try {
-      entries.push({ record, envelope: decodeEnvelope(record.body) });
-    } catch (error) {
-      if (!(error instanceof MalformedEnvelopeError)) throw error;
-      malformed.push({ record, error });
-    }
-  }
-
-  const outcome = await storeEntries(entries, settings, deps);
-
-  const failures: RecordFailure[] = [];
-  const failureRecordErrors: string[] = [];
-  let failureRecordsWritten = 0;
-  const writeFailureRecord = async (
-    record: QueueRecord,
-    reason: FailureReason,
-    error: string,
-    envelope?: Envelope,
-  ) => {
-    const writtenAt = deps.clock();
-    await putJson(deps, settings.bucketName, failureKey(writtenAt, record.messageId), {
-      v: 1,
-      minute: minuteLabel(writtenAt),
-      writtenAt: writtenAt.toISOString(),
-      reason,
-      error,
-      messageId: record.messageId,
-      groupId: record.groupId,
-      receiveCount: record.receiveCount,
-      ...(envelope
-        ? {
-            item: envelope.item,
-            requestId: envelope.requestId,
-            index: envelope.index,
-            acceptedAt: envelope.acceptedAt,
-          }
-        : { body: record.body }),
-    });
-    failureRecordsWritten += 1;
+  record: QueueRecord,
+  failure: { reason: FailureReason; error: string; envelope?: Envelope },
+): Promise<void> {
+  const writtenAt = deps.clock();
+  const { envelope } = failure;
+  const body: FailureRecord = {
+    v: 1,
+    minute: minuteLabel(writtenAt),
+    writtenAt: writtenAt.toISOString(),
+    reason: failure.reason,
+    error: failure.error,
+    messageId: record.messageId,
+    groupId: record.groupId,
+    receiveCount: record.receiveCount,
+    ...(envelope
+      ? {
+          item: envelope.item,
+          requestId: envelope.requestId,
+          index: envelope.index,
+          acceptedAt: envelope.acceptedAt,
+        }
+      : { body: record.body }),
   };
+  await deps.store.putFailureRecord(failureKey(writtenAt, record.messageId), body);
+}
 
-  // A malformed record can never succeed, so it is recorded and acknowledged; only if the record
-  // itself cannot be written is the message retried.
-  await Promise.all(
-    malformed.map(async ({ record, error }) => {
+/**
+ * A malformed record can never succeed, so it is recorded and acknowledged; only if the record
+ * itself cannot be written is the message retried.
+ */
+async function recordMalformed(malformed: readonly Malformed[], deps: BatchDeps): Promise<FailureReport> {
+  const failures = await Promise.all(
+    malformed.map(async ({ record, error }): Promise<RecordFailure> => {
+      const failure = { messageId: record.messageId, reason: 'malformed' as const };
       try {
-        await writeFailureRecord(record, 'malformed', error.message);
-        failures.push({
-          messageId: record.messageId,
-          reason: 'malformed',
-          error: error.message,
-          retried: false,
-        });
+        await writeFailureRecord(deps, record, { reason: 'malformed', error: error.message });
+        return { ...failure, error: error.message, retried: false };
       } catch (writeError) {
-        failures.push({
-          messageId: record.messageId,
-          reason: 'malformed',
-          error: errorText(writeError),
-          retried: true,
-        });
+        return { ...failure, error: errorText(writeError), retried: true };
       }
     }),
   );
+  return { failures, recordsWritten: failures.filter(({ retried }) => !retried).length, recordErrors: [] };
+}
 
-  // Items on their final receive are about to move to the dead-letter queue: record them in S3 too.
+/**
+ * Every failed entry is retried. Those on their final receive are about to move to the dead-letter
+ * queue: they are recorded in S3 too.
+ */
+async function recordFinalFailures(
+  failed: readonly EntryFailure[],
+  rules: BatchRules,
+  deps: BatchDeps,
+): Promise<FailureReport> {
+  const recordErrors: string[] = [];
+  let recordsWritten = 0;
   await Promise.all(
-    outcome.failures.map(async ({ entry, reason, error }) => {
-      failures.push({ messageId: entry.record.messageId, reason, error, retried: true });
-      if (entry.record.receiveCount < settings.maxReceiveCount) return;
-      try {
-        await writeFailureRecord(entry.record, reason, error, entry.envelope);
-      } catch (writeError) {
-        failureRecordErrors.push(`${entry.record.messageId}: ${errorText(writeError)}`);
-      }
-    }),
+    failed
+      .filter(({ entry }) => entry.record.receiveCount >= rules.maxReceiveCount)
+      .map(async ({ entry, reason, error }) => {
+        try {
+          await writeFailureRecord(deps, entry.record, { reason, error, envelope: entry.envelope });
+          recordsWritten += 1;
+        } catch (writeError) {
+          recordErrors.push(`${entry.record.messageId}: ${errorText(writeError)}`);
+        }
+      }),
   );
+  const failures = failed.map(({ entry, reason, error }) => ({
+    messageId: entry.record.messageId,
+    reason,
+    error,
+    retried: true,
+  }));
+  return { failures, recordsWritten, recordErrors };
+}
 
-  // Chaos runs: fail the invocation after its writes, as a crash would; SQS redelivers every record.
-  if (settings.crashRate > 0 && deps.random() < settings.crashRate) {
-    throw new InjectedCrashError(
-      `CRASH_RATE ${settings.crashRate}: simulated crash after ${records.length} records`,
-    );
-  }
-
+/** The outcome, failures in delivery order. */
+function outcomeOf(
+  records: readonly QueueRecord[],
+  stored: StoreOutcome,
+  reports: readonly FailureReport[],
+): BatchOutcome {
   const order = new Map(records.map((record, position) => [record.messageId, position]));
-  failures.sort((a, b) => (order.get(a.messageId) ?? 0) - (order.get(b.messageId) ?? 0));
+  const failures = reports
+    .flatMap((report) => report.failures)
+    .sort((a, b) => (order.get(a.messageId) ?? 0) - (order.get(b.messageId) ?? 0));
   return {
     failedMessageIds: failures.filter((failure) => failure.retried).map((failure) => failure.messageId),
     failures,
-    itemsStored: outcome.stored,
-    segmentsWritten: outcome.segmentsWritten,
-    exclusionSplits: outcome.exclusionSplits,
-    failureRecordsWritten,
-    failureRecordErrors,
+    itemsStored: stored.stored,
+    segmentsWritten: stored.segmentsWritten,
+    exclusionSplits: stored.exclusionSplits,
+    failureRecordsWritten: reports.reduce((sum, report) => sum + report.recordsWritten, 0),
+    failureRecordErrors: reports.flatMap((report) => report.recordErrors),
   };
+}
+
+/**
+ * Stores one invocation's records (the contract's Batch writer): valid items cut by the exclusion
+ * rule into objects of at most `batchSize`, malformed records as failure records, and failure
+ * records for items on their final receive.
+ */
+export async function processBatch(
+  records: readonly QueueRecord[],
+  rules: BatchRules,
+  deps: BatchDeps,
+): Promise<BatchOutcome> {
+  const { entries, malformed } = decodeRecords(records);
+  const stored = await storeEntries(entries, rules, deps);
+  const malformedReport = await recordMalformed(malformed, deps);
+  const finalReport = await recordFinalFailures(stored.failures, rules, deps);
+  return outcomeOf(records, stored, [malformedReport, finalReport]);
 }

@@ -1,3 +1,5 @@
+import { HTTP_ERRORS, type HttpErrorCodeOf } from './http-errors';
+
 /** Base of every error this project raises on purpose: each carries a stable machine-readable code. */
 export abstract class PipelineError extends Error {
   abstract readonly code: string;
@@ -8,30 +10,15 @@ export abstract class PipelineError extends Error {
   }
 }
 
-export type ClientErrorCode =
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'TOO_MANY_ITEMS'
-  | 'MALFORMED_JSON'
-  | 'NOT_AN_ARRAY'
-  | 'EMPTY_ARRAY'
-  | 'INVALID_ITEM'
-  | 'INVALID_IDEMPOTENCY_KEY';
-
-const clientErrorStatus: Record<ClientErrorCode, 400 | 413 | 415> = {
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  PAYLOAD_TOO_LARGE: 413,
-  TOO_MANY_ITEMS: 413,
-  MALFORMED_JSON: 400,
-  NOT_AN_ARRAY: 400,
-  EMPTY_ARRAY: 400,
-  INVALID_ITEM: 400,
-  INVALID_IDEMPOTENCY_KEY: 400,
-};
+/** The codes the ingest function rejects a request with: its own 4xx codes in HTTP_ERRORS. */
+export type ClientErrorCode = HttpErrorCodeOf<{
+  madeBy: 'function' | 'function and gateway';
+  status: 400 | 413 | 415;
+}>;
 
 /** The request is wrong (4xx): nothing was enqueued and retrying it unchanged cannot help. */
 export class RequestRejectedError extends PipelineError {
-  readonly status: 400 | 413 | 415;
+  readonly status: (typeof HTTP_ERRORS)[ClientErrorCode]['status'];
 
   constructor(
     readonly code: ClientErrorCode,
@@ -39,13 +26,14 @@ export class RequestRejectedError extends PipelineError {
     readonly index?: number,
   ) {
     super(message);
-    this.status = clientErrorStatus[code];
+    this.status = HTTP_ERRORS[code].status;
   }
 }
 
-/** SQS kept failing after retries (503): `enqueued` items made it, the rest did not. */
+/** SQS kept failing after retries: `enqueued` items made it, the rest did not. */
 export class EnqueueFailedError extends PipelineError {
   readonly code = 'ENQUEUE_FAILED';
+  readonly status = HTTP_ERRORS.ENQUEUE_FAILED.status;
 
   constructor(
     readonly requestId: string,
@@ -65,14 +53,4 @@ export class ConfigError extends PipelineError {
 /** An SQS record whose body is not a valid item envelope: never retried, recorded as a failure. */
 export class MalformedEnvelopeError extends PipelineError {
   readonly code = 'MALFORMED_ENVELOPE';
-}
-
-/** A crash raised on purpose by CRASH_RATE after a batch's writes: SQS redelivers the whole batch. */
-export class InjectedCrashError extends PipelineError {
-  readonly code = 'INJECTED_CRASH';
-}
-
-/** A storage fault raised on purpose by FAULT_RATE or FAULT_ITEMS (demos and chaos runs). */
-export class InjectedFaultError extends PipelineError {
-  readonly code = 'INJECTED_FAULT';
 }

@@ -1,4 +1,4 @@
-import type { ExclusionPair } from './settings';
+import type { ExclusionPair } from './limits';
 
 export interface SegmentRules {
   readonly exclusionPairs: readonly ExclusionPair[];

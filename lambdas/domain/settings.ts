@@ -1,12 +1,12 @@
 import { ConfigError } from './errors';
+import { type Check, type ExclusionPair, LIMITS, type Ordering } from './limits';
 
 /**
- * Settings shared by the CDK app (which validates them at synth) and the functions (which read
- * them from environment variables once, at cold start). One set of rules serves both.
+ * The functions' environment: the constructs write it with `ingestEnvironment` and `batchEnvironment`,
+ * and the functions read it back once, at cold start. Every variable is required: the stack always
+ * sets them all, so a missing one means a function that does not match its stack, and it fails with
+ * the variable's name instead of running on a default nobody chose. Ranges are those of limits.ts.
  */
-
-export type Ordering = 'perRequest' | 'global';
-export type ExclusionPair = readonly [number, number];
 
 export const ENV = {
   queueUrl: 'QUEUE_URL',
@@ -17,106 +17,45 @@ export const ENV = {
   batchSize: 'BATCH_SIZE',
   exclusionPairs: 'EXCLUSION_PAIRS',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
-  faultRate: 'FAULT_RATE',
-  faultItems: 'FAULT_ITEMS',
-  crashRate: 'CRASH_RATE',
 } as const;
 
-export const LIMITS = {
-  batchSize: { min: 1, max: 10 },
-  maxItemsPerRequest: { min: 1, max: 500 },
-  maxBodyBytes: { min: 2, max: 1024 * 1024 },
-  maxReceiveCount: { min: 1, max: 1000 },
-} as const;
-
-const describe = (value: unknown): string =>
-  typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
-
-export function checkInteger(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${describe(value)})`);
-  }
-  return value;
-}
-
-export function checkNumber(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a number from ${min} to ${max} (got ${describe(value)})`);
-  }
-  return value;
-}
-
-export function checkOrdering(name: string, value: unknown): Ordering {
-  if (value !== 'perRequest' && value !== 'global') {
-    throw new ConfigError(`${name} must be "perRequest" or "global" (got ${describe(value)})`);
-  }
-  return value;
-}
-
-export function checkSafeIntegers(name: string, value: unknown): number[] {
-  if (!Array.isArray(value) || !value.every((n) => Number.isSafeInteger(n))) {
-    throw new ConfigError(`${name} must be a list of safe integers (got ${describe(value)})`);
-  }
-  return value;
-}
-
-export function checkExclusionPairs(name: string, value: unknown): ExclusionPair[] {
-  const isPair = (pair: unknown): pair is ExclusionPair =>
-    Array.isArray(pair) &&
-    pair.length === 2 &&
-    pair.every((n) => Number.isSafeInteger(n)) &&
-    pair[0] !== pair[1];
-  if (!Array.isArray(value) || !value.every(isPair)) {
-    throw new ConfigError(
-      `${name} must be a list of pairs of two different safe integers, e.g. [[1,2]] (got ${describe(value)})`,
-    );
-  }
-  return value;
-}
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Pairs travel as `1:2,3:4` in the environment. */
-export const formatExclusionPairs = (pairs: readonly ExclusionPair[]): string =>
+const formatExclusionPairs = (pairs: readonly ExclusionPair[]): string =>
   pairs.map(([a, b]) => `${a}:${b}`).join(',');
 
 export const formatIntegers = (values: readonly number[]): string => values.join(',');
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function required(env: Env, name: string): string {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') {
-    throw new ConfigError(`${name} must be set`);
-  }
-  return value.trim();
-}
-
-const optional = (env: Env, name: string): string | undefined => {
+/** The variable's value, which must be set; `allowEmpty` for lists, where "" is the empty list. */
+function required(env: Env, name: string, { allowEmpty = false } = {}): string {
   const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-};
+  if (value === undefined || (value === '' && !allowEmpty)) throw new ConfigError(`${name} must be set`);
+  return value;
+}
 
 /** A number, or the text itself when it is not one, so that the error quotes what was set. */
 const toNumber = (text: string): number | string => (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text);
 
-function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const text = optional(env, name);
-  return text === undefined ? fallback : checkInteger(name, toNumber(text), min, max);
+/** Splits a comma-separated list; "" is the empty list. */
+function listOf<T>(env: Env, name: string, parse: (text: string) => T): T[] {
+  const text = required(env, name, { allowEmpty: true });
+  return text === '' ? [] : text.split(',').map(parse);
 }
 
-function readIntegerList(env: Env, name: string): number[] {
-  const text = optional(env, name);
-  if (text === undefined) return [];
-  return checkSafeIntegers(name, text.split(',').map(toNumber));
-}
+/** Reads a required number and checks it against its range in limits.ts. */
+export const readNumber = (env: Env, name: string, check: Check<number>): number =>
+  check(name, toNumber(required(env, name)));
 
-function readExclusionPairs(env: Env, name: string): ExclusionPair[] {
-  const text = optional(env, name);
-  if (text === undefined) return [[1, 2]];
-  return checkExclusionPairs(
+/** Reads a required list of numbers, e.g. `3,9`; "" is the empty list. */
+export const readNumbers = <T>(env: Env, name: string, check: Check<T>): T =>
+  check(name, listOf(env, name, toNumber));
+
+const readExclusionPairs = (env: Env, name: string): readonly ExclusionPair[] =>
+  LIMITS.exclusionPairs.check(
     name,
-    text.split(',').map((pair) => pair.split(':').map(toNumber)),
+    listOf(env, name, (pair) => pair.split(':').map(toNumber)),
   );
-}
 
 export interface IngestSettings {
   readonly queueUrl: string;
@@ -125,43 +64,46 @@ export interface IngestSettings {
   readonly maxBodyBytes: number;
 }
 
+export const ingestEnvironment = (settings: IngestSettings): Record<string, string> => ({
+  [ENV.queueUrl]: settings.queueUrl,
+  [ENV.ordering]: settings.ordering,
+  [ENV.maxItemsPerRequest]: String(settings.maxItemsPerRequest),
+  [ENV.maxBodyBytes]: String(settings.maxBodyBytes),
+});
+
 export function readIngestSettings(env: Env): IngestSettings {
-  const { maxItemsPerRequest, maxBodyBytes } = LIMITS;
   return {
     queueUrl: required(env, ENV.queueUrl),
-    ordering: checkOrdering(ENV.ordering, optional(env, ENV.ordering) ?? 'perRequest'),
-    maxItemsPerRequest: readInteger(
-      env,
-      ENV.maxItemsPerRequest,
-      500,
-      maxItemsPerRequest.min,
-      maxItemsPerRequest.max,
-    ),
-    maxBodyBytes: readInteger(env, ENV.maxBodyBytes, 64 * 1024, maxBodyBytes.min, maxBodyBytes.max),
+    ordering: LIMITS.ordering.check(ENV.ordering, required(env, ENV.ordering)),
+    maxItemsPerRequest: readNumber(env, ENV.maxItemsPerRequest, LIMITS.maxItemsPerRequest.check),
+    maxBodyBytes: readNumber(env, ENV.maxBodyBytes, LIMITS.maxBodyBytes.check),
   };
 }
 
-export interface BatchSettings {
-  readonly bucketName: string;
+/** What the batch writer's rules need (the contract's Batch writer). */
+export interface BatchRules {
   readonly batchSize: number;
   readonly exclusionPairs: readonly ExclusionPair[];
+  /** The queue's; a record on this receive is on its final attempt before the dead-letter queue. */
   readonly maxReceiveCount: number;
-  readonly faultRate: number;
-  readonly faultItems: readonly number[];
-  readonly crashRate: number;
 }
 
+export interface BatchSettings extends BatchRules {
+  readonly bucketName: string;
+}
+
+export const batchEnvironment = (settings: BatchSettings): Record<string, string> => ({
+  [ENV.bucketName]: settings.bucketName,
+  [ENV.batchSize]: String(settings.batchSize),
+  [ENV.exclusionPairs]: formatExclusionPairs(settings.exclusionPairs),
+  [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
+});
+
 export function readBatchSettings(env: Env): BatchSettings {
-  const { batchSize, maxReceiveCount } = LIMITS;
-  const faultRate = optional(env, ENV.faultRate);
-  const crashRate = optional(env, ENV.crashRate);
   return {
     bucketName: required(env, ENV.bucketName),
-    batchSize: readInteger(env, ENV.batchSize, 5, batchSize.min, batchSize.max),
+    batchSize: readNumber(env, ENV.batchSize, LIMITS.batchSize.check),
     exclusionPairs: readExclusionPairs(env, ENV.exclusionPairs),
-    maxReceiveCount: readInteger(env, ENV.maxReceiveCount, 3, maxReceiveCount.min, maxReceiveCount.max),
-    faultRate: faultRate === undefined ? 0 : checkNumber(ENV.faultRate, toNumber(faultRate), 0, 1),
-    faultItems: readIntegerList(env, ENV.faultItems),
-    crashRate: crashRate === undefined ? 0 : checkNumber(ENV.crashRate, toNumber(crashRate), 0, 1),
+    maxReceiveCount: readNumber(env, ENV.maxReceiveCount, LIMITS.maxReceiveCount.check),
   };
 }

@@ -46,7 +46,7 @@ export const handler = async (event: ApiEvent, context: Context): Promise<APIGat
     if (error instanceof EnqueueFailedError) {
       metrics.addMetric('ItemsAccepted', MetricUnit.Count, error.enqueued);
       logger.error('Queue kept failing', { error });
-      return errorResponse(503, {
+      return errorResponse(error.status, {
         code: error.code,
         message: `${error.message}. Retry with the same Idempotency-Key to complete it without duplicates.`,
         requestId: error.requestId,

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { FUNCTION_BUNDLING, PROJECT_ROOT } from '../../cdk/lib/function-bundling';
-import { BUCKET_NAME, METRICS_NAMESPACE, medianOf, type Progress, QUEUE_URL } from './measure';
+import { BATCH_ENV, INGEST_ENV, METRICS_NAMESPACE, medianOf, type Progress } from './measure';
 
 /** Cold start: bundle size and require + module init of the function bundles, in fresh processes. */
 
@@ -44,12 +44,12 @@ const BUNDLES: readonly BundleSpec[] = [
   {
     name: 'ingest',
     entry: 'lambdas/ingest/handler.ts',
-    env: { QUEUE_URL, POWERTOOLS_SERVICE_NAME: 'ingest' },
+    env: { ...INGEST_ENV, POWERTOOLS_SERVICE_NAME: 'ingest' },
   },
   {
     name: 'batch',
     entry: 'lambdas/batch/handler.ts',
-    env: { BUCKET_NAME, POWERTOOLS_SERVICE_NAME: 'batch' },
+    env: { ...BATCH_ENV, POWERTOOLS_SERVICE_NAME: 'batch' },
   },
 ];
 

@@ -6,7 +6,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { deduplicationId, encodeEnvelope } from '../../lambdas/domain/envelope';
 import { lambdaContext, v1Event } from '../support/lambda-events';
 import {
+  BATCH_ENV,
   BUCKET_NAME,
+  INGEST_ENV,
   METRICS_NAMESPACE,
   medianOf,
   type Progress,
@@ -166,8 +168,8 @@ async function muted<T>(work: () => Promise<T>): Promise<T> {
 export async function benchHandlers(runs = 5, onProgress?: Progress): Promise<HandlerResult[]> {
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
-    QUEUE_URL,
-    BUCKET_NAME,
+    ...INGEST_ENV,
+    ...BATCH_ENV,
     POWERTOOLS_SERVICE_NAME: 'bench',
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -7,6 +7,8 @@ import { synthPipeline } from './synth';
 
 /** The bundle directory of each function, found through the asset metadata CDK writes. */
 let bundles: Record<'ingest' | 'batch', string>;
+/** Each function's environment as the stack sets it; references to other resources become placeholders. */
+let environments: Record<'ingest' | 'batch', Record<string, string>>;
 
 beforeAll(() => {
   const { app, stack, template } = synthPipeline({}, { bundle: true });
@@ -20,6 +22,21 @@ beforeAll(() => {
   bundles = {
     ingest: assetDir(stack.ingestApi.ingestFunction),
     batch: assetDir(stack.batchWriter.batchFunction),
+  };
+  const environmentOf = (fn: typeof stack.ingestApi.ingestFunction): Record<string, string> => {
+    const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
+    const variables: Record<string, unknown> =
+      template.toJSON().Resources[logicalId].Properties.Environment.Variables;
+    return Object.fromEntries(
+      Object.entries(variables).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : `${name}-of-the-deployment`,
+      ]),
+    );
+  };
+  environments = {
+    ingest: environmentOf(stack.ingestApi.ingestFunction),
+    batch: environmentOf(stack.batchWriter.batchFunction),
   };
 });
 
@@ -75,19 +92,18 @@ describe('bundles in a fresh Node.js process', () => {
       },
     );
 
-  it('load and export a handler when configured', () => {
-    const ingest = load(bundles.ingest, {
-      QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo',
-    });
-    const batch = load(bundles.batch, { BUCKET_NAME: 'results-bucket' });
+  it('load and export a handler with the environment the stack gives them', () => {
+    const ingest = load(bundles.ingest, environments.ingest);
+    const batch = load(bundles.batch, environments.batch);
 
     expect(ingest.stdout.trim()).toBe('function');
     expect(batch.stdout.trim()).toBe('function');
   });
 
-  it('fail at load with the name of a missing setting', () => {
-    const ingest = load(bundles.ingest, {});
-    const batch = load(bundles.batch, { BUCKET_NAME: 'b', FAULT_RATE: '2' });
+  it('fail at load with the name of a missing or invalid setting', () => {
+    const { QUEUE_URL: _, ...withoutQueueUrl } = environments.ingest;
+    const ingest = load(bundles.ingest, withoutQueueUrl);
+    const batch = load(bundles.batch, { ...environments.batch, FAULT_RATE: '2' });
 
     expect(ingest.status).not.toBe(0);
     expect(ingest.stderr).toContain('QUEUE_URL must be set');

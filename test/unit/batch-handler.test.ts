@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resultKey } from '../../lambdas/domain/keys';
 import {
   anyFailureRecord,
+  BATCH_FUNCTION_ENV,
+  batchEnv,
   FIXED_MINUTE_PATH,
   FIXED_NOW,
   failureObjects,
@@ -49,17 +51,8 @@ const failedIds = (response: SQSBatchResponse): string[] =>
 beforeEach(() => {
   vi.resetModules();
   s3Mock.reset();
-  vi.stubEnv('BUCKET_NAME', 'results-bucket');
-  vi.stubEnv('AWS_REGION', 'eu-west-1');
-  // Keep Powertools quiet: no log lines, no EMF metric blobs on stdout.
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-  vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'FifoBatchPipelineTest');
-  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'batch-writer');
-  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-  // Settings from the developer's shell must not leak into the tests.
-  for (const name of ['BATCH_SIZE', 'EXCLUSION_PAIRS', 'MAX_RECEIVE_COUNT', 'FAULT_RATE', 'FAULT_ITEMS']) {
-    vi.stubEnv(name, undefined);
-  }
+  // Every variable the stack sets, so nothing from the developer's shell leaks into the tests.
+  for (const [name, value] of Object.entries(batchEnv())) vi.stubEnv(name, value);
   // Only Date is faked, so keys are predictable; timers and promises run normally.
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date(FIXED_NOW));
@@ -156,6 +149,24 @@ describe('batch handler', () => {
     expect(storedSegments(bucket)).toEqual([[3], [4]]);
   });
 
+  it('fails the invocation after its writes when CRASH_RATE draws a crash, so SQS redelivers every record', async () => {
+    // Prepare: a rate of 1 crashes on every draw.
+    vi.stubEnv('CRASH_RATE', '1');
+    const handler = await loadHandler();
+    const bucket = fakeBucket(s3Mock);
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 3],
+    ]);
+
+    // Act
+    const run = handler(sqsEvent(records), context);
+
+    // Assert: the write happened, and the invocation still fails.
+    await expect(run).rejects.toThrow(/CRASH_RATE 1: simulated crash after 2 records/);
+    expect(storedSegments(bucket)).toEqual([[1, 3]]);
+  });
+
   it('never returns an empty failure list when writes failed, even if failure records fail too', async () => {
     // Prepare: S3 is down for everything, on the final receive.
     const handler = await loadHandler();
@@ -206,10 +217,18 @@ describe('batch handler', () => {
     await expect(handler(broken, context)).rejects.toThrow(TypeError);
   });
 
+  it.each(Object.keys(BATCH_FUNCTION_ENV))('fails to load without %s, naming the variable', async (name) => {
+    // Prepare: the stack sets every one of these, so none has a fallback.
+    vi.stubEnv(name, undefined);
+
+    // Act / Assert
+    await expect(loadHandler()).rejects.toThrow(`${name} must be set`);
+  });
+
   it.each([
-    { name: 'BUCKET_NAME', value: undefined },
     { name: 'BATCH_SIZE', value: '0' },
     { name: 'EXCLUSION_PAIRS', value: '1-2' },
+    { name: 'FAULT_RATE', value: '2' },
   ])('fails to load when $name is $value, naming the variable', async ({ name, value }) => {
     // Prepare
     vi.stubEnv(name, value);

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, resolveConfig } from '../../cdk/lib/config';
-import { ConfigError } from '../../lambdas/domain/errors';
-import { readIngestSettings } from '../../lambdas/domain/settings';
-import { QUEUE_URL, thrownBy } from './factories.ingest';
-
-/** Runs `fn`, which must fail with a ConfigError, and returns the error's message. */
-function configErrorMessage(fn: () => unknown): string {
-  const error = thrownBy(fn);
-  expect(error).toBeInstanceOf(ConfigError);
-  return (error as ConfigError).message;
-}
+import { LIMITS } from '../../lambdas/domain/limits';
+import { configErrorMessage } from './factories.ingest';
 
 describe('resolveConfig', () => {
   it.each([
@@ -136,64 +128,24 @@ describe('resolveConfig', () => {
     // Assert
     for (const text of mentions) expect(message).toContain(text);
   });
-});
 
-describe('readIngestSettings', () => {
-  it('applies the defaults when only QUEUE_URL is set', () => {
-    // Act
-    const settings = readIngestSettings({ QUEUE_URL });
+  const integerSettings = Object.entries(LIMITS).flatMap(([name, limit]) =>
+    'min' in limit ? [{ name, min: limit.min, max: limit.max }] : [],
+  );
 
-    // Assert
-    expect(settings).toEqual({
-      queueUrl: QUEUE_URL,
-      ordering: 'perRequest',
-      maxItemsPerRequest: 500,
-      maxBodyBytes: 64 * 1024,
-    });
-  });
+  it.each(
+    integerSettings.flatMap(({ name, min, max }) => [
+      { name, min, max, value: min - 1 },
+      { name, min, max, value: max + 1 },
+    ]),
+  )(
+    'rejects $name $value, one past its range in LIMITS, in the one message format',
+    ({ name, min, max, value }) => {
+      // Act
+      const message = configErrorMessage(() => resolveConfig({ [name]: value }));
 
-  it('reads every setting from the environment', () => {
-    // Act
-    const settings = readIngestSettings({
-      QUEUE_URL: ` ${QUEUE_URL} `,
-      ORDERING: 'global',
-      MAX_ITEMS_PER_REQUEST: '20',
-      MAX_BODY_BYTES: '1024',
-    });
-
-    // Assert
-    expect(settings).toEqual({
-      queueUrl: QUEUE_URL,
-      ordering: 'global',
-      maxItemsPerRequest: 20,
-      maxBodyBytes: 1024,
-    });
-  });
-
-  it.each<{ name: string; env: Record<string, string>; mentions: string[] }>([
-    { name: 'a missing QUEUE_URL', env: {}, mentions: ['QUEUE_URL'] },
-    { name: 'a blank QUEUE_URL', env: { QUEUE_URL: '  ' }, mentions: ['QUEUE_URL'] },
-    {
-      name: 'MAX_ITEMS_PER_REQUEST "abc"',
-      env: { QUEUE_URL, MAX_ITEMS_PER_REQUEST: 'abc' },
-      mentions: ['MAX_ITEMS_PER_REQUEST', 'abc'],
+      // Assert
+      expect(message).toBe(`pipeline.${name} must be an integer from ${min} to ${max} (got ${value})`);
     },
-    {
-      name: 'MAX_ITEMS_PER_REQUEST "501"',
-      env: { QUEUE_URL, MAX_ITEMS_PER_REQUEST: '501' },
-      mentions: ['MAX_ITEMS_PER_REQUEST', 'got 501'],
-    },
-    {
-      name: 'MAX_BODY_BYTES "64KiB"',
-      env: { QUEUE_URL, MAX_BODY_BYTES: '64KiB' },
-      mentions: ['MAX_BODY_BYTES', '64KiB'],
-    },
-    { name: 'ORDERING "random"', env: { QUEUE_URL, ORDERING: 'random' }, mentions: ['ORDERING', 'random'] },
-  ])('rejects $name with a ConfigError naming the variable and the value', ({ env, mentions }) => {
-    // Act
-    const message = configErrorMessage(() => readIngestSettings(env));
-
-    // Assert
-    for (const text of mentions) expect(message).toContain(text);
-  });
+  );
 });

@@ -1,8 +1,11 @@
 import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
+import type { FaultSettings } from '../../lambdas/batch/fault-injection';
+import type { FailureRecord, ResultsObject } from '../../lambdas/batch/object-store';
 import type { BatchDeps, QueueRecord } from '../../lambdas/batch/process-batch';
-import type { BatchSettings } from '../../lambdas/domain/settings';
+import { s3ObjectStore } from '../../lambdas/batch/s3-object-store';
+import type { BatchRules } from '../../lambdas/domain/settings';
 
 /** The fixed "now" of every batch test: 10:42 UTC, so keys land under results/2026/11/23/10/42/. */
 export const FIXED_NOW = '2026-11-23T10:42:07.123Z';
@@ -67,15 +70,49 @@ export function malformedRecord(body: string, messageId = 'msg-bad', receiveCoun
   return { messageId, body, groupId: 'A', deduplicationId: `${messageId}-dedup`, receiveCount };
 }
 
-export function batchSettings(overrides: Partial<BatchSettings> = {}): BatchSettings {
+export const BUCKET_NAME = 'results-bucket';
+
+/** The contract's defaults: batches of 5, the pair (1, 2), 3 receives. */
+export function batchRules(overrides: Partial<BatchRules> = {}): BatchRules {
+  return { batchSize: 5, exclusionPairs: [[1, 2]], maxReceiveCount: 3, ...overrides };
+}
+
+/** Every fault switch off unless overridden. */
+export function faultSettings(overrides: Partial<FaultSettings> = {}): FaultSettings {
+  return { faultRate: 0, faultItems: [], crashRate: 0, ...overrides };
+}
+
+/** The batch writer's settings as the stack passes them, with the defaults. */
+export const BATCH_SETTINGS_ENV: Readonly<Record<string, string>> = {
+  BUCKET_NAME,
+  BATCH_SIZE: '5',
+  EXCLUSION_PAIRS: '1:2',
+  MAX_RECEIVE_COUNT: '3',
+};
+
+/** The fault switches as the stack passes them when they are off. */
+export const FAULTS_OFF_ENV: Readonly<Record<string, string>> = {
+  FAULT_RATE: '0',
+  FAULT_ITEMS: '',
+  CRASH_RATE: '0',
+};
+
+/** Every variable the stack gives the batch function, with the default settings. */
+export const BATCH_FUNCTION_ENV: Readonly<Record<string, string>> = {
+  ...BATCH_SETTINGS_ENV,
+  ...FAULTS_OFF_ENV,
+};
+
+/** BATCH_FUNCTION_ENV, plus a Region and quiet Powertools for tests. */
+export function batchEnv(overrides: Readonly<Record<string, string>> = {}): Record<string, string> {
   return {
-    bucketName: 'results-bucket',
-    batchSize: 5,
-    exclusionPairs: [[1, 2]],
-    maxReceiveCount: 3,
-    faultRate: 0,
-    faultItems: [],
-    crashRate: 0,
+    ...BATCH_FUNCTION_ENV,
+    AWS_REGION: 'eu-west-1',
+    // No log lines, no EMF metric blobs on stdout.
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_NAMESPACE: 'FifoBatchPipelineTest',
+    POWERTOOLS_SERVICE_NAME: 'batch-writer',
+    POWERTOOLS_METRICS_DISABLED: 'true',
     ...overrides,
   };
 }
@@ -100,24 +137,21 @@ export function scriptedRandom(values: readonly number[]): ScriptedRandom {
 
 export interface DepsOptions {
   readonly now?: string;
-  readonly random?: () => number;
+  readonly bucketName?: string;
   /** Receives every pause the code asks for; pauses take no time in tests. */
   readonly sleeps?: number[];
 }
 
+/** A fixed clock and the S3 store on the given (mocked) client. */
 export function batchDeps(
   s3: S3Client,
-  { now = FIXED_NOW, random = scriptedRandom([]), sleeps = [] }: DepsOptions = {},
+  { now = FIXED_NOW, bucketName = BUCKET_NAME, sleeps = [] }: DepsOptions = {},
 ): BatchDeps {
-  // A fresh Date per call, so code under test cannot mutate the clock for later calls.
-  return {
-    s3,
-    clock: () => new Date(now),
-    random,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
+  const sleep = async (ms: number): Promise<void> => {
+    sleeps.push(ms);
   };
+  // A fresh Date per call, so code under test cannot mutate the clock for later calls.
+  return { store: s3ObjectStore(s3, bucketName, sleep), clock: () => new Date(now) };
 }
 
 export function sqsRecord(record: QueueRecord): SQSRecord {
@@ -143,37 +177,6 @@ export function sqsRecord(record: QueueRecord): SQSRecord {
 }
 
 export const sqsEvent = (records: readonly QueueRecord[]): SQSEvent => ({ Records: records.map(sqsRecord) });
-
-/** The shape of a results object body, as the tests read it back. */
-export interface ResultsBody {
-  readonly v: number;
-  readonly minute: string;
-  readonly writtenAt: string;
-  readonly items: readonly {
-    readonly item: number;
-    readonly requestId: string;
-    readonly index: number;
-    readonly messageId: string;
-    readonly groupId: string;
-    readonly acceptedAt: string;
-  }[];
-}
-
-/** The shape of a failure record body. */
-export interface FailureBody {
-  readonly v: number;
-  readonly minute: string;
-  readonly reason: string;
-  readonly error: string;
-  readonly messageId: string;
-  readonly groupId: string;
-  readonly receiveCount: number;
-  readonly item?: number;
-  readonly requestId?: string;
-  readonly index?: number;
-  readonly acceptedAt?: string;
-  readonly body?: string;
-}
 
 export interface WrittenObject {
   readonly key: string;
@@ -227,15 +230,15 @@ export function fakeBucket(
   return bucket;
 }
 
-export const resultObjects = (bucket: FakeBucket): { key: string; body: ResultsBody }[] =>
+export const resultObjects = (bucket: FakeBucket): { key: string; body: ResultsObject }[] =>
   bucket.stored
     .filter((written) => written.key.startsWith('results/'))
-    .map(({ key, body }) => ({ key, body: body as ResultsBody }));
+    .map(({ key, body }) => ({ key, body: body as ResultsObject }));
 
-export const failureObjects = (bucket: FakeBucket): { key: string; body: FailureBody }[] =>
+export const failureObjects = (bucket: FakeBucket): { key: string; body: FailureRecord }[] =>
   bucket.stored
     .filter((written) => written.key.startsWith('failed/'))
-    .map(({ key, body }) => ({ key, body: body as FailureBody }));
+    .map(({ key, body }) => ({ key, body: body as FailureRecord }));
 
 /** Item numbers of each stored results object, in write order: the easiest shape to compare. */
 export const storedSegments = (bucket: FakeBucket): number[][] =>

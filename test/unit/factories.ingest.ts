@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { type Mock, vi } from 'vitest';
+import { expect, type Mock, vi } from 'vitest';
+import { ConfigError } from '../../lambdas/domain/errors';
 import type { HttpRequest, RequestLimits } from '../../lambdas/domain/request';
 import type { IngestSettings } from '../../lambdas/domain/settings';
 import type { IngestDeps } from '../../lambdas/ingest/accept-items';
@@ -23,11 +24,18 @@ export function ingestSettings(overrides: Partial<IngestSettings> = {}): IngestS
   return { queueUrl: QUEUE_URL, ordering: 'perRequest', ...DEFAULT_LIMITS, ...overrides };
 }
 
-/** The environment the stack gives the ingest function, plus quiet Powertools for tests. */
+/** Every variable the stack gives the ingest function, with the default settings. */
+export const INGEST_FUNCTION_ENV: Readonly<Record<string, string>> = {
+  QUEUE_URL,
+  ORDERING: 'perRequest',
+  MAX_ITEMS_PER_REQUEST: '500',
+  MAX_BODY_BYTES: '65536',
+};
+
+/** INGEST_FUNCTION_ENV, plus a Region and quiet Powertools for tests. */
 export function ingestEnv(overrides: Readonly<Record<string, string>> = {}): Record<string, string> {
   return {
-    QUEUE_URL,
-    ORDERING: 'perRequest',
+    ...INGEST_FUNCTION_ENV,
     AWS_REGION: 'eu-west-1',
     POWERTOOLS_SERVICE_NAME: 'ingest-test',
     POWERTOOLS_METRICS_NAMESPACE: 'PipelineTest',
@@ -79,4 +87,12 @@ export function thrownBy(fn: () => unknown): unknown {
     return error;
   }
   throw new Error('expected the call to throw, but it returned');
+}
+
+/** Calls `read`, which must fail with a ConfigError, and returns the error's message. */
+export function configErrorMessage(read: () => unknown): string {
+  const error = thrownBy(read);
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as ConfigError).code).toBe('INVALID_CONFIG');
+  return (error as ConfigError).message;
 }

@@ -1,14 +1,32 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import { failureKey, minuteLabel, minutePath, resultKey } from '../../lambdas/domain/keys';
 
 const at = (iso: string): Date => new Date(iso);
 const DEDUP_IDS = ['req-A:0', 'req-A:1', 'req-A:2'];
+const KEYS_MODULE = new URL('../../lambdas/domain/keys.ts', import.meta.url).href;
+
+/**
+ * Runs minutePath and minuteLabel in a child process whose TZ is `timeZone`: a test cannot change
+ * the zone of its own process (setting TZ in a worker thread, vitest --pool threads, changes nothing).
+ */
+function inTimeZone(timeZone: string, iso: string): { localDate: number; path: string; label: string } {
+  const script = `
+    const { minutePath, minuteLabel } = await import(${JSON.stringify(KEYS_MODULE)});
+    const at = new Date(${JSON.stringify(iso)});
+    console.log(JSON.stringify({ localDate: at.getDate(), path: minutePath(at), label: minuteLabel(at) }));`;
+  const output = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '--eval', script],
+    {
+      env: { ...process.env, TZ: timeZone },
+      encoding: 'utf8',
+    },
+  );
+  return JSON.parse(output);
+}
 
 describe('minutePath and minuteLabel', () => {
-  afterEach(() => {
-    vi.unstubAllEnvs();
-  });
-
   it.each([
     { iso: '2026-01-02T03:04:59.999Z', path: '2026/01/02/03/04', label: '2026-01-02T03:04Z' },
     { iso: '2026-11-23T10:42:07.123Z', path: '2026/11/23/10/42', label: '2026-11-23T10:42Z' },
@@ -21,16 +39,11 @@ describe('minutePath and minuteLabel', () => {
   });
 
   it('ignores the local time zone, even where the local date is already the next day', () => {
-    // Prepare: UTC+14, so 23:59 UTC on Dec 31 is Jan 1 locally.
-    vi.stubEnv('TZ', 'Pacific/Kiritimati');
-    const lateEvening = at('2026-12-31T23:59:30.000Z');
-    expect(lateEvening.getDate()).toBe(1); // the stub took effect: local time really differs
-
-    // Act
-    const path = minutePath(lateEvening);
-    const label = minuteLabel(lateEvening);
+    // Act: UTC+14, so 23:59 UTC on Dec 31 is Jan 1 locally.
+    const { localDate, path, label } = inTimeZone('Pacific/Kiritimati', '2026-12-31T23:59:30.000Z');
 
     // Assert
+    expect(localDate).toBe(1); // the zone took effect: local time really differs
     expect(path).toBe('2026/12/31/23/59');
     expect(label).toBe('2026-12-31T23:59Z');
   });

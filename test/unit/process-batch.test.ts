@@ -2,12 +2,13 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CONFLICT_ATTEMPTS, processBatch } from '../../lambdas/batch/process-batch';
+import { processBatch } from '../../lambdas/batch/process-batch';
+import { CONFLICT_ATTEMPTS } from '../../lambdas/batch/s3-object-store';
 import {
   ACCEPTED_AT,
   anyFailureRecord,
   batchDeps,
-  batchSettings,
+  batchRules,
   conditionalRequestConflict,
   FIXED_MINUTE_PATH,
   FIXED_NOW,
@@ -19,7 +20,6 @@ import {
   queueRecords,
   resultHolding,
   resultObjects,
-  scriptedRandom,
   segmentsOfGroup,
   storedSegments,
 } from './factories.batch';
@@ -44,10 +44,9 @@ describe('processBatch: storing segments', () => {
       ['A', 5],
     ]);
     const bucket = fakeBucket(s3Mock);
-    const random = scriptedRandom([]);
 
     // Act
-    const outcome = await processBatch(records, batchSettings(), batchDeps(s3, { random }));
+    const outcome = await processBatch(records, batchRules(), batchDeps(s3));
 
     // Assert
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(2);
@@ -68,8 +67,6 @@ describe('processBatch: storing segments', () => {
     });
     expect(outcome.failedMessageIds).toEqual([]);
     expect(outcome.failures).toEqual([]);
-    // FAULT_RATE 0 must not even draw a random number.
-    expect(random.calls()).toBe(0);
   });
 
   it('writes JSON objects to the configured bucket', async () => {
@@ -79,8 +76,8 @@ describe('processBatch: storing segments', () => {
     // Act
     await processBatch(
       [queueRecord({ item: 3 })],
-      batchSettings({ bucketName: 'other-bucket' }),
-      batchDeps(s3),
+      batchRules(),
+      batchDeps(s3, { bucketName: 'other-bucket' }),
     );
 
     // Assert
@@ -101,7 +98,7 @@ describe('processBatch: storing segments', () => {
     const bucket = fakeBucket(s3Mock);
 
     // Act
-    const outcome = await processBatch(records, batchSettings({ batchSize: 2 }), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules({ batchSize: 2 }), batchDeps(s3));
 
     // Assert
     expect(storedSegments(bucket)).toEqual([[3, 4], [5, 6], [7]]);
@@ -121,7 +118,7 @@ describe('processBatch: storing segments', () => {
     const bucket = fakeBucket(s3Mock);
 
     // Act
-    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules(), batchDeps(s3));
 
     // Assert
     expect(storedSegments(bucket)).toEqual([[3, 4, 5, 6, 7]]);
@@ -146,7 +143,7 @@ describe('processBatch: storing segments', () => {
     const bucket = fakeBucket(s3Mock);
 
     // Act
-    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules(), batchDeps(s3));
 
     // Assert
     expect(storedSegments(bucket)).toEqual([[1], [2, 3, 4]]);
@@ -174,7 +171,7 @@ describe('processBatch: storing segments', () => {
     ]);
 
     // Act
-    await processBatch(records, batchSettings(), batchDeps(s3));
+    await processBatch(records, batchRules(), batchDeps(s3));
 
     // Assert
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(4);
@@ -190,13 +187,13 @@ describe('processBatch: storing segments', () => {
       ['B', 4],
     ]);
     const first = fakeBucket(s3Mock);
-    await processBatch(records, batchSettings(), batchDeps(s3, { now: '2026-11-23T10:42:01.000Z' }));
+    await processBatch(records, batchRules(), batchDeps(s3, { now: '2026-11-23T10:42:01.000Z' }));
     const firstKeys = first.stored.map(({ key }) => key);
     s3Mock.reset();
     const second = fakeBucket(s3Mock);
 
     // Act
-    await processBatch(records, batchSettings(), batchDeps(s3, { now: '2026-11-23T10:42:58.000Z' }));
+    await processBatch(records, batchRules(), batchDeps(s3, { now: '2026-11-23T10:42:58.000Z' }));
 
     // Assert: [1] and [2,3,4]
     expect(firstKeys).toHaveLength(2);
@@ -210,7 +207,7 @@ describe('processBatch: write-once results objects', () => {
     fakeBucket(s3Mock);
 
     // Act
-    await processBatch([queueRecord({ item: 3 })], batchSettings(), batchDeps(s3));
+    await processBatch([queueRecord({ item: 3 })], batchRules(), batchDeps(s3));
 
     // Assert
     expect(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input.IfNoneMatch).toBe('*');
@@ -224,13 +221,13 @@ describe('processBatch: write-once results objects', () => {
       ['B', 3],
     ]);
     const bucket = fakeBucket(s3Mock);
-    await processBatch(records, batchSettings(), batchDeps(s3, { now: '2026-11-23T10:42:01.000Z' }));
+    await processBatch(records, batchRules(), batchDeps(s3, { now: '2026-11-23T10:42:01.000Z' }));
     const first = resultObjects(bucket).map(({ key, body }) => ({ key, writtenAt: body.writtenAt }));
 
     // Act
     const outcome = await processBatch(
       records,
-      batchSettings(),
+      batchRules(),
       batchDeps(s3, { now: '2026-11-23T10:42:58.000Z' }),
     );
 
@@ -256,11 +253,7 @@ describe('processBatch: write-once results objects', () => {
     const sleeps: number[] = [];
 
     // Act
-    const outcome = await processBatch(
-      [queueRecord({ item: 3 })],
-      batchSettings(),
-      batchDeps(s3, { sleeps }),
-    );
+    const outcome = await processBatch([queueRecord({ item: 3 })], batchRules(), batchDeps(s3, { sleeps }));
 
     // Assert
     expect(outcome.failedMessageIds).toEqual([]);
@@ -274,7 +267,7 @@ describe('processBatch: write-once results objects', () => {
     s3Mock.on(PutObjectCommand).rejects(conditionalRequestConflict());
 
     // Act
-    const outcome = await processBatch([queueRecord({ item: 3 })], batchSettings(), batchDeps(s3));
+    const outcome = await processBatch([queueRecord({ item: 3 })], batchRules(), batchDeps(s3));
 
     // Assert
     expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
@@ -287,7 +280,7 @@ describe('processBatch: write-once results objects', () => {
     s3Mock.on(PutObjectCommand).rejects(Object.assign(new Error('Slow Down'), { name: 'SlowDown' }));
 
     // Act
-    const outcome = await processBatch([queueRecord({ item: 3 })], batchSettings(), batchDeps(s3));
+    const outcome = await processBatch([queueRecord({ item: 3 })], batchRules(), batchDeps(s3));
 
     // Assert: no retry of our own (the SDK's retries cover throttling)
     expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
@@ -311,7 +304,7 @@ describe('processBatch: failed writes', () => {
     const bucket = fakeBucket(s3Mock, resultHolding(a2?.messageId ?? ''));
 
     // Act
-    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules(), batchDeps(s3));
 
     // Assert
     expect(outcome.failedMessageIds).toEqual([a2?.messageId, a4?.messageId]);
@@ -331,7 +324,7 @@ describe('processBatch: failed writes', () => {
     const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
 
     // Act
-    const outcome = await processBatch(records, batchSettings({ batchSize: 2 }), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules({ batchSize: 2 }), batchDeps(s3));
 
     // Assert
     expect(outcome.failures.map(({ messageId, reason }) => ({ messageId, reason }))).toEqual([
@@ -354,7 +347,7 @@ describe('processBatch: failed writes', () => {
     const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
 
     // Act
-    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules(), batchDeps(s3));
 
     // Assert
     expect(
@@ -382,7 +375,7 @@ describe('processBatch: failed writes', () => {
     const bucket = fakeBucket(s3Mock, resultHolding('msg-A-1'));
 
     // Act
-    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules(), batchDeps(s3));
 
     // Assert
     expect(storedSegments(bucket)).toEqual([[1]]);
@@ -406,7 +399,7 @@ describe('processBatch: failed writes', () => {
     fakeBucket(s3Mock, resultHolding('msg-A-0'));
 
     // Act
-    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules(), batchDeps(s3));
 
     // Assert
     expect(outcome.failures[0]?.error).toContain('S3 rejected results/');
@@ -431,7 +424,7 @@ describe('processBatch: malformed records', () => {
     const bucket = fakeBucket(s3Mock);
 
     // Act
-    const outcome = await processBatch([malformedRecord(body, 'msg-bad', 2)], batchSettings(), batchDeps(s3));
+    const outcome = await processBatch([malformedRecord(body, 'msg-bad', 2)], batchRules(), batchDeps(s3));
 
     // Assert
     expect(outcome.failedMessageIds).toEqual([]);
@@ -464,7 +457,7 @@ describe('processBatch: malformed records', () => {
     const bucket = fakeBucket(s3Mock);
 
     // Act
-    const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules(), batchDeps(s3));
 
     // Assert
     expect(storedSegments(bucket)).toEqual([[3, 4]]);
@@ -477,7 +470,7 @@ describe('processBatch: malformed records', () => {
     const bucket = fakeBucket(s3Mock, anyFailureRecord);
 
     // Act
-    const outcome = await processBatch([malformedRecord('not json')], batchSettings(), batchDeps(s3));
+    const outcome = await processBatch([malformedRecord('not json')], batchRules(), batchDeps(s3));
 
     // Assert
     expect(outcome.failedMessageIds).toEqual(['msg-bad']);
@@ -504,7 +497,7 @@ describe('processBatch: final attempt before the dead-letter queue', () => {
       // Act
       const outcome = await processBatch(
         [queueRecord({ item: 3, receiveCount })],
-        batchSettings({ maxReceiveCount: 3 }),
+        batchRules({ maxReceiveCount: 3 }),
         batchDeps(s3),
       );
 
@@ -527,7 +520,7 @@ describe('processBatch: final attempt before the dead-letter queue', () => {
     const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
 
     // Act
-    await processBatch(records, batchSettings(), batchDeps(s3));
+    await processBatch(records, batchRules(), batchDeps(s3));
 
     // Assert
     const byKey = [...failureObjects(bucket)].sort((a, b) => a.key.localeCompare(b.key));
@@ -559,7 +552,7 @@ describe('processBatch: final attempt before the dead-letter queue', () => {
     // Act
     const outcome = await processBatch(
       [queueRecord({ item: 3, receiveCount: 3 })],
-      batchSettings(),
+      batchRules(),
       batchDeps(s3),
     );
 
@@ -568,114 +561,6 @@ describe('processBatch: final attempt before the dead-letter queue', () => {
     expect(outcome.failureRecordsWritten).toBe(0);
     expect(outcome.failureRecordErrors).toEqual([expect.stringContaining('msg-A-0')]);
     expect(bucket.stored).toEqual([]);
-  });
-});
-
-describe('processBatch: injected faults', () => {
-  it('fails exactly the segments that contain a FAULT_ITEMS item, without calling S3 for them', async () => {
-    // Prepare: cut into [1] and [2,7,3,4,7]; that packed write fails before S3 is called, so each
-    // group's part is written on its own: A's [2,7] and C's [7] fail, B's [3,4] is stored.
-    const records = queueRecords([
-      ['A', 1],
-      ['A', 2],
-      ['A', 7],
-      ['B', 3],
-      ['B', 4],
-      ['C', 7],
-    ]);
-    const bucket = fakeBucket(s3Mock);
-
-    // Act
-    const outcome = await processBatch(records, batchSettings({ faultItems: [7] }), batchDeps(s3));
-
-    // Assert
-    expect(outcome.failedMessageIds).toEqual(['msg-A-1', 'msg-A-2', 'msg-C-0']);
-    expect(outcome.failures.every(({ error }) => error.includes('FAULT_ITEMS'))).toBe(true);
-    expect(segmentsOfGroup(bucket, 'A')).toEqual([[1]]);
-    expect(segmentsOfGroup(bucket, 'B')).toEqual([[3, 4]]);
-    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(2);
-  });
-
-  it('fails every segment with FAULT_RATE 1', async () => {
-    // Prepare
-    const records = queueRecords([
-      ['A', 1],
-      ['A', 2],
-      ['B', 3],
-    ]);
-    fakeBucket(s3Mock);
-    const random = scriptedRandom([0.999, 0.999]);
-
-    // Act
-    const outcome = await processBatch(records, batchSettings({ faultRate: 1 }), batchDeps(s3, { random }));
-
-    // Assert: A's second segment is blocked by the first, so only two draws happen.
-    expect(outcome.failedMessageIds).toEqual(['msg-A-0', 'msg-A-1', 'msg-B-0']);
-    expect(outcome.failures.map(({ reason }) => reason)).toEqual([
-      'write_failed',
-      'earlier_item_failed',
-      'write_failed',
-    ]);
-    expect(outcome.failures[0]?.error).toContain('FAULT_RATE');
-    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
-    expect(random.calls()).toBe(2);
-  });
-
-  it('with FAULT_RATE 0.5 and draws [0.2, 0.2, 0.9] fails the packed object, then A alone, and stores B', async () => {
-    // Prepare: one object [3,4] draws first; its groups' parts then draw in delivery order.
-    const records = queueRecords([
-      ['A', 3],
-      ['B', 4],
-    ]);
-    const bucket = fakeBucket(s3Mock);
-    const random = scriptedRandom([0.2, 0.2, 0.9]);
-
-    // Act
-    const outcome = await processBatch(records, batchSettings({ faultRate: 0.5 }), batchDeps(s3, { random }));
-
-    // Assert
-    expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
-    expect(storedSegments(bucket)).toEqual([[4]]);
-    expect(random.calls()).toBe(3);
-  });
-
-  it('with FAULT_RATE 0.5 and draws [0.9, 0.2] stores the first segment of a group and fails the second', async () => {
-    // Prepare: batch size 1 makes two segments of one group, drawn strictly one after the other.
-    const records = queueRecords([
-      ['A', 3],
-      ['A', 4],
-    ]);
-    const bucket = fakeBucket(s3Mock);
-    const random = scriptedRandom([0.9, 0.2]);
-
-    // Act
-    const outcome = await processBatch(
-      records,
-      batchSettings({ faultRate: 0.5, batchSize: 1 }),
-      batchDeps(s3, { random }),
-    );
-
-    // Assert
-    expect(storedSegments(bucket)).toEqual([[3]]);
-    expect(outcome.failedMessageIds).toEqual(['msg-A-1']);
-  });
-
-  it.each([
-    { draw: 0.4999, fails: true },
-    { draw: 0.5, fails: false },
-  ])('with FAULT_RATE 0.5 a draw of $draw fails: $fails', async ({ draw, fails }) => {
-    // Prepare
-    fakeBucket(s3Mock);
-
-    // Act
-    const outcome = await processBatch(
-      [queueRecord({ item: 3 })],
-      batchSettings({ faultRate: 0.5 }),
-      batchDeps(s3, { random: scriptedRandom([draw]) }),
-    );
-
-    // Assert
-    expect(outcome.failedMessageIds).toEqual(fails ? ['msg-A-0'] : []);
   });
 });
 
@@ -699,7 +584,7 @@ describe('processBatch: outcome counters', () => {
       const records = queueRecords(items.map((item) => ['A', item] as const));
 
       // Act
-      const outcome = await processBatch(records, batchSettings(), batchDeps(s3));
+      const outcome = await processBatch(records, batchRules(), batchDeps(s3));
 
       // Assert
       expect(outcome.itemsStored).toBe(stored);
@@ -723,7 +608,7 @@ describe('processBatch: outcome counters', () => {
           const bucket = fakeBucket(s3Mock, () => failPlan[call++] ?? false);
           const records = queueRecords(specs);
 
-          const outcome = await processBatch(records, batchSettings({ batchSize }), batchDeps(s3));
+          const outcome = await processBatch(records, batchRules({ batchSize }), batchDeps(s3));
 
           const objects = resultObjects(bucket);
           const storedIds = objects.flatMap(({ body }) => body.items.map((entry) => entry.messageId));
@@ -748,40 +633,5 @@ describe('processBatch: outcome counters', () => {
         },
       ),
     );
-  });
-});
-
-describe('processBatch: CRASH_RATE', () => {
-  it('fails the whole invocation after its writes when the crash is drawn, so SQS redelivers every record', async () => {
-    // Prepare
-    const records = queueRecords([
-      ['A', 1],
-      ['A', 3],
-    ]);
-    const bucket = fakeBucket(s3Mock);
-
-    // Act
-    const run = processBatch(
-      records,
-      batchSettings({ crashRate: 0.5 }),
-      batchDeps(s3, { random: scriptedRandom([0.4]) }),
-    );
-
-    // Assert: the write happened, and the invocation still fails.
-    await expect(run).rejects.toThrow(/CRASH_RATE 0.5/);
-    expect(storedSegments(bucket)).toEqual([[1, 3]]);
-  });
-
-  it('returns normally when the crash is not drawn', async () => {
-    const records = queueRecords([['A', 1]]);
-    fakeBucket(s3Mock);
-
-    const outcome = await processBatch(
-      records,
-      batchSettings({ crashRate: 0.5 }),
-      batchDeps(s3, { random: scriptedRandom([0.6]) }),
-    );
-
-    expect(outcome.failedMessageIds).toEqual([]);
   });
 });

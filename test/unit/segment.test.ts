@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ExclusionPair } from '../../lambdas/domain/limits';
 import { segmentByExclusion } from '../../lambdas/domain/segment';
-import type { ExclusionPair } from '../../lambdas/domain/settings';
 
 const DEFAULT_PAIRS: readonly ExclusionPair[] = [[1, 2]];
 const identity = (item: number): number => item;

@@ -1,28 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../lambdas/domain/errors';
 import {
-  type ExclusionPair,
-  formatExclusionPairs,
-  formatIntegers,
+  type BatchSettings,
+  batchEnvironment,
+  type IngestSettings,
+  ingestEnvironment,
   readBatchSettings,
+  readIngestSettings,
 } from '../../lambdas/domain/settings';
-
-const BASE_ENV = { BUCKET_NAME: 'results-bucket' };
-
-/** Runs readBatchSettings and returns what it threw, so a test can inspect type and message. */
-function configErrorFrom(env: Record<string, string | undefined>): unknown {
-  try {
-    readBatchSettings(env);
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
+import { BATCH_SETTINGS_ENV } from './factories.batch';
+import { configErrorMessage, INGEST_FUNCTION_ENV, QUEUE_URL } from './factories.ingest';
 
 describe('readBatchSettings', () => {
-  it('falls back to the contract defaults when only the bucket is set', () => {
+  it('reads the environment the stack sets with the default settings', () => {
     // Act
-    const settings = readBatchSettings(BASE_ENV);
+    const settings = readBatchSettings(BATCH_SETTINGS_ENV);
 
     // Assert
     expect(settings).toEqual({
@@ -30,37 +21,16 @@ describe('readBatchSettings', () => {
       batchSize: 5,
       exclusionPairs: [[1, 2]],
       maxReceiveCount: 3,
-      faultRate: 0,
-      faultItems: [],
-      crashRate: 0,
     });
   });
 
-  it('treats blank optional values as unset', () => {
-    // Act
-    const settings = readBatchSettings({
-      ...BASE_ENV,
-      BATCH_SIZE: ' ',
-      EXCLUSION_PAIRS: '',
-      FAULT_RATE: '  ',
-    });
-
-    // Assert
-    expect(settings.batchSize).toBe(5);
-    expect(settings.exclusionPairs).toEqual([[1, 2]]);
-    expect(settings.faultRate).toBe(0);
-  });
-
-  it('reads every setting from the environment', () => {
+  it('reads every setting, trimming blanks around values', () => {
     // Act
     const settings = readBatchSettings({
       BUCKET_NAME: ' my-bucket ',
       BATCH_SIZE: '10',
       EXCLUSION_PAIRS: '1:2,3:4',
       MAX_RECEIVE_COUNT: '5',
-      FAULT_RATE: '0.25',
-      FAULT_ITEMS: '7,-3',
-      CRASH_RATE: '0.1',
     });
 
     // Assert
@@ -72,55 +42,133 @@ describe('readBatchSettings', () => {
         [3, 4],
       ],
       maxReceiveCount: 5,
-      faultRate: 0.25,
-      faultItems: [7, -3],
-      crashRate: 0.1,
     });
   });
 
-  it('reads back the pairs and items the CDK app formats', () => {
-    // Prepare
-    const pairs: ExclusionPair[] = [
-      [1, 2],
-      [-5, 40],
-    ];
-
+  it('reads an empty EXCLUSION_PAIRS as no pairs, not as the default pair', () => {
     // Act
-    const settings = readBatchSettings({
-      ...BASE_ENV,
-      EXCLUSION_PAIRS: formatExclusionPairs(pairs),
-      FAULT_ITEMS: formatIntegers([3, 9]),
-    });
+    const settings = readBatchSettings({ ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '' });
 
     // Assert
-    expect(settings.exclusionPairs).toEqual(pairs);
-    expect(settings.faultItems).toEqual([3, 9]);
+    expect(settings.exclusionPairs).toEqual([]);
+  });
+
+  it.each<{ name: string; settings: BatchSettings }>([
+    {
+      name: 'the defaults',
+      settings: { bucketName: 'b', batchSize: 5, exclusionPairs: [[1, 2]], maxReceiveCount: 3 },
+    },
+    {
+      name: 'a negative pair and the ends of the ranges',
+      settings: { bucketName: 'b', batchSize: 1, exclusionPairs: [[-5, 40]], maxReceiveCount: 1000 },
+    },
+    {
+      name: 'no pairs',
+      settings: { bucketName: 'b', batchSize: 10, exclusionPairs: [], maxReceiveCount: 1 },
+    },
+  ])('reads back the environment batchEnvironment writes for $name', ({ settings }) => {
+    // Act
+    const read = readBatchSettings(batchEnvironment(settings));
+
+    // Assert
+    expect(read).toEqual(settings);
   });
 
   it.each([
-    { name: 'BUCKET_NAME', env: {} },
-    { name: 'BUCKET_NAME', env: { BUCKET_NAME: '   ' } },
-    { name: 'BATCH_SIZE', env: { ...BASE_ENV, BATCH_SIZE: '0' } },
-    { name: 'BATCH_SIZE', env: { ...BASE_ENV, BATCH_SIZE: '11' } },
-    { name: 'BATCH_SIZE', env: { ...BASE_ENV, BATCH_SIZE: 'abc' } },
-    { name: 'BATCH_SIZE', env: { ...BASE_ENV, BATCH_SIZE: '2.5' } },
-    { name: 'EXCLUSION_PAIRS', env: { ...BASE_ENV, EXCLUSION_PAIRS: '1-2' } },
-    { name: 'EXCLUSION_PAIRS', env: { ...BASE_ENV, EXCLUSION_PAIRS: '1:1' } },
-    { name: 'EXCLUSION_PAIRS', env: { ...BASE_ENV, EXCLUSION_PAIRS: '1:2:3' } },
-    { name: 'EXCLUSION_PAIRS', env: { ...BASE_ENV, EXCLUSION_PAIRS: '1:2,' } },
-    { name: 'FAULT_RATE', env: { ...BASE_ENV, FAULT_RATE: '2' } },
-    { name: 'FAULT_RATE', env: { ...BASE_ENV, FAULT_RATE: '-0.1' } },
-    { name: 'FAULT_RATE', env: { ...BASE_ENV, FAULT_RATE: 'often' } },
-    { name: 'FAULT_ITEMS', env: { ...BASE_ENV, FAULT_ITEMS: 'x' } },
-    { name: 'FAULT_ITEMS', env: { ...BASE_ENV, FAULT_ITEMS: '1,,2' } },
-    { name: 'MAX_RECEIVE_COUNT', env: { ...BASE_ENV, MAX_RECEIVE_COUNT: '0' } },
+    ...Object.keys(BATCH_SETTINGS_ENV).map((name) => ({
+      name,
+      env: { ...BATCH_SETTINGS_ENV, [name]: undefined },
+    })),
+    { name: 'BUCKET_NAME', env: { ...BATCH_SETTINGS_ENV, BUCKET_NAME: '   ' } },
+    { name: 'BATCH_SIZE', env: { ...BATCH_SETTINGS_ENV, BATCH_SIZE: ' ' } },
+    { name: 'BATCH_SIZE', env: { ...BATCH_SETTINGS_ENV, BATCH_SIZE: '0' } },
+    { name: 'BATCH_SIZE', env: { ...BATCH_SETTINGS_ENV, BATCH_SIZE: '11' } },
+    { name: 'BATCH_SIZE', env: { ...BATCH_SETTINGS_ENV, BATCH_SIZE: 'abc' } },
+    { name: 'BATCH_SIZE', env: { ...BATCH_SETTINGS_ENV, BATCH_SIZE: '2.5' } },
+    { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1-2' } },
+    { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1:1' } },
+    { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1:2:3' } },
+    { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1:2,' } },
+    { name: 'MAX_RECEIVE_COUNT', env: { ...BATCH_SETTINGS_ENV, MAX_RECEIVE_COUNT: '0' } },
   ])('rejects $name in $env with a ConfigError naming the variable', ({ name, env }) => {
     // Act
-    const error = configErrorFrom(env);
+    const message = configErrorMessage(() => readBatchSettings(env));
 
     // Assert
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).code).toBe('INVALID_CONFIG');
-    expect((error as ConfigError).message).toContain(name);
+    expect(message).toContain(name);
+  });
+
+  it('says which variable is missing', () => {
+    // Act
+    const message = configErrorMessage(() =>
+      readBatchSettings({ ...BATCH_SETTINGS_ENV, BATCH_SIZE: undefined }),
+    );
+
+    // Assert
+    expect(message).toBe('BATCH_SIZE must be set');
+  });
+});
+
+describe('readIngestSettings', () => {
+  it('reads the environment the stack sets with the default settings', () => {
+    // Act
+    const settings = readIngestSettings(INGEST_FUNCTION_ENV);
+
+    // Assert
+    expect(settings).toEqual({
+      queueUrl: QUEUE_URL,
+      ordering: 'perRequest',
+      maxItemsPerRequest: 500,
+      maxBodyBytes: 64 * 1024,
+    });
+  });
+
+  it.each<IngestSettings>([
+    { queueUrl: QUEUE_URL, ordering: 'global', maxItemsPerRequest: 20, maxBodyBytes: 1024 },
+    { queueUrl: QUEUE_URL, ordering: 'perRequest', maxItemsPerRequest: 1, maxBodyBytes: 1024 * 1024 },
+  ])(
+    'reads back the environment ingestEnvironment writes for $ordering, $maxItemsPerRequest items',
+    (settings) => {
+      // Act
+      const read = readIngestSettings(ingestEnvironment(settings));
+
+      // Assert
+      expect(read).toEqual(settings);
+    },
+  );
+
+  it.each<{ name: string; env: Record<string, string | undefined>; mentions: string[] }>([
+    ...Object.keys(INGEST_FUNCTION_ENV).map((name) => ({
+      name: `a missing ${name}`,
+      env: { ...INGEST_FUNCTION_ENV, [name]: undefined },
+      mentions: [`${name} must be set`],
+    })),
+    { name: 'a blank QUEUE_URL', env: { ...INGEST_FUNCTION_ENV, QUEUE_URL: '  ' }, mentions: ['QUEUE_URL'] },
+    {
+      name: 'MAX_ITEMS_PER_REQUEST "abc"',
+      env: { ...INGEST_FUNCTION_ENV, MAX_ITEMS_PER_REQUEST: 'abc' },
+      mentions: ['MAX_ITEMS_PER_REQUEST', 'abc'],
+    },
+    {
+      name: 'MAX_ITEMS_PER_REQUEST "501"',
+      env: { ...INGEST_FUNCTION_ENV, MAX_ITEMS_PER_REQUEST: '501' },
+      mentions: ['MAX_ITEMS_PER_REQUEST must be an integer from 1 to 500 (got 501)'],
+    },
+    {
+      name: 'MAX_BODY_BYTES "64KiB"',
+      env: { ...INGEST_FUNCTION_ENV, MAX_BODY_BYTES: '64KiB' },
+      mentions: ['MAX_BODY_BYTES', '64KiB'],
+    },
+    {
+      name: 'ORDERING "random"',
+      env: { ...INGEST_FUNCTION_ENV, ORDERING: 'random' },
+      mentions: ['ORDERING', 'random'],
+    },
+  ])('rejects $name with a ConfigError naming the variable and the value', ({ env, mentions }) => {
+    // Act
+    const message = configErrorMessage(() => readIngestSettings(env));
+
+    // Assert
+    for (const text of mentions) expect(message).toContain(text);
   });
 });

@@ -6,28 +6,69 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { type FaultSettings, faultEnvironment } from '../../../lambdas/batch/fault-injection';
 import { FAILED_PREFIX, RESULTS_PREFIX } from '../../../lambdas/domain/keys';
-import {
-  ENV,
-  type ExclusionPair,
-  formatExclusionPairs,
-  formatIntegers,
-  LIMITS,
-} from '../../../lambdas/domain/settings';
+import { type ExclusionPair, LIMITS } from '../../../lambdas/domain/limits';
+import { batchEnvironment } from '../../../lambdas/domain/settings';
 import { PipelineFunction } from './pipeline-function';
 
 export interface BatchWriterProps {
+  /** The FIFO item queue to consume, through an event source mapping that reports batch item failures. */
   readonly queue: IQueue;
+  /** Where results objects and failure records go; the function may only put objects under `results/` and `failed/`. */
   readonly bucket: IBucket;
+  /**
+   * Records per invocation, and the most items one results object holds. An integer from 1 to 10
+   * (`LIMITS.batchSize`; SQS FIFO event sources deliver at most 10).
+   */
   readonly batchSize: number;
+  /**
+   * Most batch functions running at once: the event source mapping's maximum concurrency. An integer
+   * from 2 to 1,000 (`LIMITS.maxConcurrency`).
+   */
   readonly maxConcurrency: number;
+  /**
+   * The function's timeout; the queue's visibility timeout must be at least 6 times this (the
+   * pipeline configuration checks both). A whole number of seconds from 1 to 900.
+   */
   readonly timeout: Duration;
+  /** Items never stored in the same results object: pairs of two different safe integers, e.g. `[[1, 2]]`. */
   readonly exclusionPairs: readonly ExclusionPair[];
+  /**
+   * The queue's `maxReceiveCount`: a record that fails on this receive also gets a failure record
+   * under `failed/`, since SQS moves it to the dead-letter queue next. An integer from 1 to 1,000.
+   */
   readonly maxReceiveCount: number;
-  readonly faultRate: number;
-  readonly faultItems: readonly number[];
-  readonly crashRate: number;
+  /**
+   * Share of results writes that fail on purpose, for demos and chaos runs. A number from 0 to 1.
+   * @default 0
+   */
+  readonly faultRate?: number;
+  /**
+   * Items whose results writes always fail, for dead-letter tests. Safe integers.
+   * @default - none
+   */
+  readonly faultItems?: readonly number[];
+  /**
+   * Share of invocations that fail after their writes, for chaos runs. A number from 0 to 1.
+   * @default 0
+   */
+  readonly crashRate?: number;
+  /** Retention of the function's log group. */
   readonly logRetention: RetentionDays;
+}
+
+/** Checks every prop against its range in limits.ts; returns the fault switches, defaults filled in. */
+function checkProps(id: string, props: BatchWriterProps): FaultSettings {
+  LIMITS.batchSize.check(`${id}.batchSize`, props.batchSize);
+  LIMITS.maxConcurrency.check(`${id}.maxConcurrency`, props.maxConcurrency);
+  LIMITS.exclusionPairs.check(`${id}.exclusionPairs`, props.exclusionPairs);
+  LIMITS.maxReceiveCount.check(`${id}.maxReceiveCount`, props.maxReceiveCount);
+  return {
+    faultRate: LIMITS.faultRate.check(`${id}.faultRate`, props.faultRate ?? LIMITS.faultRate.default),
+    faultItems: LIMITS.faultItems.check(`${id}.faultItems`, props.faultItems ?? LIMITS.faultItems.default),
+    crashRate: LIMITS.crashRate.check(`${id}.crashRate`, props.crashRate ?? LIMITS.crashRate.default),
+  };
 }
 
 /**
@@ -40,12 +81,7 @@ export class BatchWriter extends Construct {
 
   constructor(scope: Construct, id: string, props: BatchWriterProps) {
     super(scope, id);
-    const { min, max } = LIMITS.batchSize;
-    if (!Number.isInteger(props.batchSize) || props.batchSize < min || props.batchSize > max) {
-      throw new Error(
-        `${id}: batchSize must be an integer from ${min} to ${max} on a FIFO queue (got ${props.batchSize})`,
-      );
-    }
+    const faults = checkProps(id, props);
 
     this.batchFunction = new PipelineFunction(this, 'Writer', {
       entry: 'lambdas/batch/handler.ts',
@@ -53,13 +89,13 @@ export class BatchWriter extends Construct {
       timeout: props.timeout,
       logRetention: props.logRetention,
       environment: {
-        [ENV.bucketName]: props.bucket.bucketName,
-        [ENV.batchSize]: String(props.batchSize),
-        [ENV.exclusionPairs]: formatExclusionPairs(props.exclusionPairs),
-        [ENV.maxReceiveCount]: String(props.maxReceiveCount),
-        [ENV.faultRate]: String(props.faultRate),
-        [ENV.faultItems]: formatIntegers(props.faultItems),
-        [ENV.crashRate]: String(props.crashRate),
+        ...batchEnvironment({
+          bucketName: props.bucket.bucketName,
+          batchSize: props.batchSize,
+          exclusionPairs: props.exclusionPairs,
+          maxReceiveCount: props.maxReceiveCount,
+        }),
+        ...faultEnvironment(faults),
       },
     }).function;
 

@@ -12,14 +12,24 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV, type Ordering } from '../../../lambdas/domain/settings';
+import { HTTP_ERRORS, type HttpErrorCode } from '../../../lambdas/domain/http-errors';
+import { checkAtLeast, LIMITS, type Ordering } from '../../../lambdas/domain/limits';
+import { ingestEnvironment } from '../../../lambdas/domain/settings';
 import { PipelineFunction } from './pipeline-function';
 
 export interface IngestApiProps {
+  /** The FIFO item queue the ingest function sends to (one message per item); it may only send. */
   readonly queue: IQueue;
+  /** `perRequest`: one message group per request; `global`: one group, one strictly ordered stream. */
   readonly ordering: Ordering;
+  /** Items per POST; more answer 413 TOO_MANY_ITEMS. An integer from 1 to 500 (`LIMITS.maxItemsPerRequest`). */
   readonly maxItemsPerRequest: number;
+  /**
+   * Body bytes per POST; more answer 413 PAYLOAD_TOO_LARGE. An integer from 2 to 1,048,576
+   * (`LIMITS.maxBodyBytes`).
+   */
   readonly maxBodyBytes: number;
+  /** Whether `POST /items` requires an API key in `x-api-key` (the usage plan's key). */
   readonly apiKeyRequired: boolean;
   /**
    * Whether the stack sets the account's API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`).
@@ -28,17 +38,40 @@ export interface IngestApiProps {
    * since other APIs in the account may log through them.
    */
   readonly cloudWatchRole: boolean;
+  /** Steady requests per second of the usage plan and the stage. An integer from 1 to 10,000. */
   readonly throttleRateLimit: number;
+  /** Burst of the usage plan and the stage. An integer from 1 to 5,000, and at least `throttleRateLimit`. */
   readonly throttleBurstLimit: number;
+  /** Requests per API key per day. An integer from 1 to 2,000,000,000. */
   readonly dailyQuota: number;
+  /** Retention of the access log group and the function's log group. */
   readonly logRetention: RetentionDays;
+  /**
+   * The deployment stage, the first segment of the API's path.
+   * @default 'prod'
+   */
   readonly stageName?: string;
 }
 
 /** Gateway-made errors share the shape of ours: {"error": {"code", "message"}}. */
-const errorTemplate = (code: string) => ({
+const errorTemplate = (code: HttpErrorCode | '$context.error.responseType') => ({
   'application/json': `{"error":{"code":"${code}","message":$context.error.messageString}}`,
 });
+
+function checkProps(id: string, props: IngestApiProps): void {
+  LIMITS.ordering.check(`${id}.ordering`, props.ordering);
+  LIMITS.maxItemsPerRequest.check(`${id}.maxItemsPerRequest`, props.maxItemsPerRequest);
+  LIMITS.maxBodyBytes.check(`${id}.maxBodyBytes`, props.maxBodyBytes);
+  LIMITS.throttleRateLimit.check(`${id}.throttleRateLimit`, props.throttleRateLimit);
+  LIMITS.throttleBurstLimit.check(`${id}.throttleBurstLimit`, props.throttleBurstLimit);
+  checkAtLeast(
+    `${id}.throttleBurstLimit`,
+    props.throttleBurstLimit,
+    `${id}.throttleRateLimit`,
+    props.throttleRateLimit,
+  );
+  LIMITS.dailyQuota.check(`${id}.dailyQuota`, props.dailyQuota);
+}
 
 /**
  * `POST /items` on a REST API: API key and usage plan (throttle and daily quota), stage throttling,
@@ -52,32 +85,37 @@ export class IngestApi extends Construct {
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
-    if (props.throttleBurstLimit < props.throttleRateLimit) {
-      throw new Error(
-        `${id}: throttleBurstLimit must be at least throttleRateLimit (${props.throttleRateLimit})`,
-      );
-    }
-    const stageName = props.stageName ?? 'prod';
+    checkProps(id, props);
 
     this.ingestFunction = new PipelineFunction(this, 'Ingest', {
       entry: 'lambdas/ingest/handler.ts',
       serviceName: 'ingest',
       timeout: Duration.seconds(10),
       logRetention: props.logRetention,
-      environment: {
-        [ENV.queueUrl]: props.queue.queueUrl,
-        [ENV.ordering]: props.ordering,
-        [ENV.maxItemsPerRequest]: String(props.maxItemsPerRequest),
-        [ENV.maxBodyBytes]: String(props.maxBodyBytes),
-      },
+      environment: ingestEnvironment({
+        queueUrl: props.queue.queueUrl,
+        ordering: props.ordering,
+        maxItemsPerRequest: props.maxItemsPerRequest,
+        maxBodyBytes: props.maxBodyBytes,
+      }),
     }).function;
     props.queue.grantSendMessages(this.ingestFunction);
 
+    this.api = this.restApi(props);
+    this.addGatewayResponses();
+    this.api.root.addResource('items').addMethod('POST', new LambdaIntegration(this.ingestFunction), {
+      apiKeyRequired: props.apiKeyRequired,
+    });
+    this.apiKey = this.addUsagePlan(props);
+    this.itemsUrl = this.api.urlForPath('/items');
+  }
+
+  private restApi(props: IngestApiProps): RestApi {
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
-    this.api = new RestApi(this, 'Api', {
+    return new RestApi(this, 'Api', {
       description: 'FIFO batch pipeline: POST /items',
       deployOptions: {
-        stageName,
+        stageName: props.stageName ?? 'prod',
         tracingEnabled: true,
         throttlingRateLimit: props.throttleRateLimit,
         throttlingBurstLimit: props.throttleBurstLimit,
@@ -87,13 +125,19 @@ export class IngestApi extends Construct {
       cloudWatchRole: props.cloudWatchRole,
       cloudWatchRoleRemovalPolicy: props.cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
     });
+  }
 
-    // No body validation at the gateway: every body rule lives in the function, where its code
-    // and element index are exact (a gateway JSON schema check reported deeply nested or very long
-    // but valid JSON as malformed). Limits the gateway enforces itself still answer in our shape.
+  /**
+   * No body validation at the gateway: every body rule lives in the function, where its code and
+   * element index are exact (a gateway JSON schema check reported deeply nested or very long but
+   * valid JSON as malformed). Errors the gateway makes itself still answer in our shape: the code is
+   * its response type (INVALID_API_KEY, THROTTLED, ... in HTTP_ERRORS), except for a body over its
+   * own limit, which answers PAYLOAD_TOO_LARGE as the function does.
+   */
+  private addGatewayResponses(): void {
     this.api.addGatewayResponse('BodyTooLarge', {
       type: ResponseType.REQUEST_TOO_LARGE,
-      statusCode: '413',
+      statusCode: String(HTTP_ERRORS.PAYLOAD_TOO_LARGE.status),
       templates: errorTemplate('PAYLOAD_TOO_LARGE'),
     });
     this.api.addGatewayResponse('Default4xx', {
@@ -104,18 +148,16 @@ export class IngestApi extends Construct {
       type: ResponseType.DEFAULT_5XX,
       templates: errorTemplate('$context.error.responseType'),
     });
+  }
 
-    this.api.root.addResource('items').addMethod('POST', new LambdaIntegration(this.ingestFunction), {
-      apiKeyRequired: props.apiKeyRequired,
-    });
-
-    this.apiKey = this.api.addApiKey('ApiKey', { description: 'Key for POST /items' });
+  private addUsagePlan(props: IngestApiProps): IApiKey {
+    const apiKey = this.api.addApiKey('ApiKey', { description: 'Key for POST /items' });
     const plan = this.api.addUsagePlan('UsagePlan', {
       throttle: { rateLimit: props.throttleRateLimit, burstLimit: props.throttleBurstLimit },
       quota: { limit: props.dailyQuota, period: Period.DAY },
       apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
     });
-    plan.addApiKey(this.apiKey);
-    this.itemsUrl = this.api.urlForPath('/items');
+    plan.addApiKey(apiKey);
+    return apiKey;
   }
 }

@@ -1,10 +1,30 @@
 import { type Duration, Stack } from 'aws-cdk-lib';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { LIMITS } from '../../../lambdas/domain/limits';
 
+/**
+ * Retries and the dead-letter queue: a record the batch writer reports as failed becomes visible
+ * again after `visibilityTimeout` and is retried; after `maxReceiveCount` receives SQS moves it to
+ * the dead-letter queue, which keeps it `deadLetterRetention` for `npm run redrive`. Their defaults
+ * and ranges are in lambdas/domain/limits.ts, under "Retries and the dead-letter queue".
+ */
 export interface ItemQueuesProps {
+  /**
+   * How long a received message stays hidden before SQS delivers it again: at least 6 x the timeout of
+   * the function that consumes the queue, as AWS recommends. A whole number of seconds from 6 to
+   * 43,200 (`LIMITS.visibilityTimeoutSeconds`).
+   */
   readonly visibilityTimeout: Duration;
+  /**
+   * Receives before a message moves to the dead-letter queue. An integer from 1 to 1,000
+   * (`LIMITS.maxReceiveCount`).
+   */
   readonly maxReceiveCount: number;
+  /**
+   * How long the dead-letter queue keeps a message. A whole number of days from 1 to 14
+   * (`LIMITS.deadLetterRetentionDays`; SQS keeps messages at most 14 days).
+   */
   readonly deadLetterRetention: Duration;
 }
 
@@ -22,13 +42,15 @@ export class ItemQueues extends Construct {
 
   constructor(scope: Construct, id: string, props: ItemQueuesProps) {
     super(scope, id);
-    if (!Number.isInteger(props.maxReceiveCount) || props.maxReceiveCount < 1) {
-      throw new Error(`${id}: maxReceiveCount must be a positive integer (got ${props.maxReceiveCount})`);
-    }
-    const retentionDays = props.deadLetterRetention.toDays();
-    if (retentionDays > 14) {
-      throw new Error(`${id}: deadLetterRetention must be at most 14 days (got ${retentionDays})`);
-    }
+    LIMITS.visibilityTimeoutSeconds.check(
+      `${id}.visibilityTimeout in seconds`,
+      props.visibilityTimeout.toSeconds({ integral: false }),
+    );
+    LIMITS.maxReceiveCount.check(`${id}.maxReceiveCount`, props.maxReceiveCount);
+    LIMITS.deadLetterRetentionDays.check(
+      `${id}.deadLetterRetention in days`,
+      props.deadLetterRetention.toDays({ integral: false }),
+    );
     const baseName = Stack.of(this).stackName.slice(0, MAX_QUEUE_NAME - '-items-dlq.fifo'.length);
     const common = {
       fifo: true,

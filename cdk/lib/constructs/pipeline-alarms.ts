@@ -5,13 +5,24 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { LIMITS } from '../../../lambdas/domain/limits';
 
 export interface PipelineAlarmsProps {
+  /** The item queue: alarms when its oldest message is older than `oldestMessageAge`. */
   readonly queue: Queue;
+  /** The dead-letter queue: alarms as soon as it holds a message. */
   readonly deadLetterQueue: Queue;
+  /** Functions whose errors alarm, by a name used in the alarm's id and description (e.g. `Ingest`). */
   readonly functions: Readonly<Record<string, IFunction>>;
+  /**
+   * Age of the oldest queued message above which the consumer counts as stalled. A whole number of
+   * seconds from 60 (SQS metrics are per minute) to 1,209,600 (`LIMITS.oldestMessageAlarmSeconds`).
+   */
   readonly oldestMessageAge: Duration;
-  /** Where alarm state changes go; none when absent. */
+  /**
+   * Where alarm and OK state changes are sent.
+   * @default - no notifications; the alarms only change state
+   */
   readonly topic?: ITopic;
 }
 
@@ -23,9 +34,10 @@ export class PipelineAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
-    if (props.oldestMessageAge.toSeconds() < 60) {
-      throw new Error(`${id}: oldestMessageAge must be at least 60 seconds (SQS metrics are per minute)`);
-    }
+    LIMITS.oldestMessageAlarmSeconds.check(
+      `${id}.oldestMessageAge in seconds`,
+      props.oldestMessageAge.toSeconds({ integral: false }),
+    );
     const period = Duration.minutes(1);
     this.deadLetterQueueNotEmpty = new Alarm(this, 'DeadLetterQueueNotEmpty', {
       alarmDescription:

@@ -5,18 +5,30 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_LIMITS } from '../../../lambdas/domain/limits';
 import { FUNCTION_BUNDLING, PROJECT_ROOT } from '../function-bundling';
 
 export const METRICS_NAMESPACE = 'FifoBatchPipeline';
 
 export interface PipelineFunctionProps {
-  /** Handler module, relative to the project root, e.g. `lambdas/ingest/handler.ts`. */
+  /** Handler module, relative to the project root, e.g. `lambdas/ingest/handler.ts`; it exports `handler`. */
   readonly entry: string;
-  /** Powertools service name (logs and metrics dimension). */
+  /** Powertools service name (`POWERTOOLS_SERVICE_NAME`): the logs' `service` and the metrics' dimension. */
   readonly serviceName: string;
+  /** The function's timeout. A whole number of seconds from 1 to 900 (`FUNCTION_LIMITS.timeoutSeconds`). */
   readonly timeout: Duration;
+  /**
+   * Memory in MB, which also sets the function's CPU share. An integer from 128 to 10,240
+   * (`FUNCTION_LIMITS.memorySizeMb`).
+   * @default 256
+   */
   readonly memorySize?: number;
+  /** Retention of the function's own log group. */
   readonly logRetention: RetentionDays;
+  /**
+   * The handler's settings, added to the Node.js and Powertools variables every function gets.
+   * @default - no settings of its own
+   */
   readonly environment?: Record<string, string>;
 }
 
@@ -32,14 +44,14 @@ export class PipelineFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
-    const timeoutSeconds = props.timeout.toSeconds();
-    if (timeoutSeconds < 1 || timeoutSeconds > 900) {
-      throw new Error(`${id}: timeout must be from 1 to 900 seconds (got ${timeoutSeconds})`);
-    }
-    const memorySize = props.memorySize ?? 256;
-    if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
-      throw new Error(`${id}: memorySize must be an integer from 128 to 10240 MB (got ${memorySize})`);
-    }
+    FUNCTION_LIMITS.timeoutSeconds.check(
+      `${id}.timeout in seconds`,
+      props.timeout.toSeconds({ integral: false }),
+    );
+    const memorySize = FUNCTION_LIMITS.memorySizeMb.check(
+      `${id}.memorySize`,
+      props.memorySize ?? FUNCTION_LIMITS.memorySizeMb.default,
+    );
 
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,

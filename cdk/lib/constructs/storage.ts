@@ -2,9 +2,13 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { FAILED_PREFIX, RESULTS_PREFIX } from '../../../lambdas/domain/keys';
+import { LIMITS } from '../../../lambdas/domain/limits';
 
 export interface StorageProps {
-  /** Days before result and failure objects expire; 0 keeps them. */
+  /**
+   * Days before objects under `results/` and `failed/` expire; 0 keeps them forever.
+   * An integer from 0 to 36,500 (`LIMITS.retentionDays`).
+   */
   readonly retentionDays: number;
 }
 
@@ -14,11 +18,7 @@ export class Storage extends Construct {
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
-    if (!Number.isInteger(props.retentionDays) || props.retentionDays < 0) {
-      throw new Error(
-        `${id}: retentionDays must be a whole number of days, 0 for no expiry (got ${props.retentionDays})`,
-      );
-    }
+    LIMITS.retentionDays.check(`${id}.retentionDays`, props.retentionDays);
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,

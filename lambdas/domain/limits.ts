@@ -1,0 +1,209 @@
+import { ConfigError } from './errors';
+
+/**
+ * Every setting's default and range, in one place (the contract's Configuration). The CDK app
+ * builds its defaults and checks from this table (cdk/lib/config.ts), the constructs check their
+ * props with the same checks, and the functions check their environment with them at cold start,
+ * so a value is judged, and its error worded, the same everywhere. No aws-cdk-lib here: the
+ * function bundles import this module too.
+ */
+
+export type Ordering = 'perRequest' | 'global';
+export type ExclusionPair = readonly [number, number];
+
+/** Returns `value` when it is valid; otherwise throws a ConfigError naming `name` and the value. */
+export type Check<T> = (name: string, value: unknown) => T;
+
+export interface Limit<T> {
+  readonly default: T;
+  readonly check: Check<T>;
+}
+
+export interface IntegerLimit extends Limit<number> {
+  readonly min: number;
+  readonly max: number;
+}
+
+const describe = (value: unknown): string =>
+  typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
+
+export function checkInteger(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${describe(value)})`);
+  }
+  return value;
+}
+
+export function checkNumber(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a number from ${min} to ${max} (got ${describe(value)})`);
+  }
+  return value;
+}
+
+/** A rule between two settings, e.g. the burst limit is at least the rate limit. */
+export function checkAtLeast(name: string, value: number, boundName: string, bound: number): number {
+  if (value < bound) {
+    throw new ConfigError(`${name} must be at least ${boundName} (${bound}) (got ${describe(value)})`);
+  }
+  return value;
+}
+
+export function checkOrdering(name: string, value: unknown): Ordering {
+  if (value !== 'perRequest' && value !== 'global') {
+    throw new ConfigError(`${name} must be "perRequest" or "global" (got ${describe(value)})`);
+  }
+  return value;
+}
+
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean')
+    throw new ConfigError(`${name} must be true or false (got ${describe(value)})`);
+  return value;
+}
+
+export function checkSafeIntegers(name: string, value: unknown): number[] {
+  if (!Array.isArray(value) || !value.every((n) => Number.isSafeInteger(n))) {
+    throw new ConfigError(`${name} must be a list of safe integers (got ${describe(value)})`);
+  }
+  return value;
+}
+
+export function checkExclusionPairs(name: string, value: unknown): ExclusionPair[] {
+  const isPair = (pair: unknown): pair is ExclusionPair =>
+    Array.isArray(pair) &&
+    pair.length === 2 &&
+    pair.every((n) => Number.isSafeInteger(n)) &&
+    pair[0] !== pair[1];
+  if (!Array.isArray(value) || !value.every(isPair)) {
+    throw new ConfigError(
+      `${name} must be a list of pairs of two different safe integers, e.g. [[1,2]] (got ${describe(value)})`,
+    );
+  }
+  return value;
+}
+
+/** The retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+function checkLogRetention(name: string, value: unknown): number {
+  if (!LOG_RETENTION_DAYS.includes(value as (typeof LOG_RETENTION_DAYS)[number])) {
+    throw new ConfigError(`${name} must be one of ${LOG_RETENTION_DAYS.join(', ')} (got ${describe(value)})`);
+  }
+  return value as number;
+}
+
+function checkTopicArn(name: string, value: unknown): string {
+  if (
+    typeof value !== 'string' ||
+    (value !== '' && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(value))
+  ) {
+    throw new ConfigError(`${name} must be an SNS topic ARN or "" (got ${describe(value)})`);
+  }
+  return value;
+}
+
+type Range = { readonly min: number; readonly max: number };
+
+const range = ({ min, max }: Range): Omit<IntegerLimit, 'default'> => ({
+  min,
+  max,
+  check: (name, value) => checkInteger(name, value, min, max),
+});
+
+const integer = ({ default: fallback, ...bounds }: Range & { readonly default: number }): IntegerLimit => ({
+  default: fallback,
+  ...range(bounds),
+});
+
+const setting = <T>(fallback: T, check: Check<T>): Limit<T> => ({ default: fallback, check });
+
+/** A share of attempts, from 0 to 1. */
+const share = (fallback: number): Limit<number> =>
+  setting(fallback, (name, value) => checkNumber(name, value, 0, 1));
+
+/** AWS recommends a queue visibility timeout of at least 6 times the timeout of its consumer function. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+const BATCH_FUNCTION_TIMEOUT_SECONDS = 30;
+/** Lambda's own limit on a function's timeout. */
+const LAMBDA_TIMEOUT_SECONDS: Range = { min: 1, max: 900 };
+
+/** The pipeline's settings (the `pipeline` context): each one's default and range. */
+export const LIMITS = {
+  // The storage rule (the contract's Batch writer)
+  /** Records per batch-function invocation, and the most items one results object holds (SQS FIFO: 10). */
+  batchSize: integer({ default: 5, min: 1, max: 10 }),
+  /** Items that may never share a results object. */
+  exclusionPairs: setting<readonly ExclusionPair[]>([[1, 2]], checkExclusionPairs),
+  /** Upper bound on concurrent batch-function instances (the consumer is bounded on purpose; SQS: 2-1000). */
+  maxConcurrency: integer({ default: 2, min: 2, max: 1000 }),
+
+  // Retries and the dead-letter queue (applied in cdk/lib/constructs/item-queues.ts)
+  /** Receives before a message moves to the dead-letter queue; the last one also writes a failure record. */
+  maxReceiveCount: integer({ default: 3, min: 1, max: 1000 }),
+  /** The batch function's timeout (Lambda: at most 900 s). */
+  batchFunctionTimeoutSeconds: integer({
+    default: BATCH_FUNCTION_TIMEOUT_SECONDS,
+    ...LAMBDA_TIMEOUT_SECONDS,
+  }),
+  /**
+   * How long a received message stays hidden before SQS redelivers it: at least 6 x the batch function's
+   * timeout, and by default exactly that (it follows a changed timeout). SQS allows at most 12 hours.
+   */
+  visibilityTimeoutSeconds: integer({
+    default: VISIBILITY_TIMEOUT_FACTOR * BATCH_FUNCTION_TIMEOUT_SECONDS,
+    min: VISIBILITY_TIMEOUT_FACTOR,
+    max: 43_200,
+  }),
+  /** How long the dead-letter queue keeps messages for `npm run redrive` (SQS allows at most 14 days). */
+  deadLetterRetentionDays: integer({ default: 14, min: 1, max: 14 }),
+
+  // The HTTP API
+  /** `perRequest`: one message group per request; `global`: one strictly ordered stream. */
+  ordering: setting<Ordering>('perRequest', checkOrdering),
+  /** Items per POST; more answer 413 TOO_MANY_ITEMS. */
+  maxItemsPerRequest: integer({ default: 500, min: 1, max: 500 }),
+  /** Body bytes per POST; more answer 413 PAYLOAD_TOO_LARGE. */
+  maxBodyBytes: integer({ default: 64 * 1024, min: 2, max: 1024 * 1024 }),
+  /** Require `x-api-key` on `POST /items`. */
+  apiKeyRequired: setting(true, checkBoolean),
+  /**
+   * Set the account's API Gateway CloudWatch Logs role (one per account and Region), which access logs
+   * need on a fresh account; false when the account already has one.
+   */
+  apiGatewayCloudWatchRole: setting(true, checkBoolean),
+  /** Usage plan and stage throttle, requests per second. */
+  throttleRateLimit: integer({ default: 100, min: 1, max: 10_000 }),
+  /** Usage plan and stage burst; at least the rate limit. */
+  throttleBurstLimit: integer({ default: 200, min: 1, max: 5_000 }),
+  /** Requests per API key per day. */
+  dailyQuota: integer({ default: 1_000_000, min: 1, max: 2_000_000_000 }),
+
+  // Storage and operations
+  /** Days before results and failure records expire; 0 keeps them forever. */
+  retentionDays: integer({ default: 0, min: 0, max: 36_500 }),
+  /** Function and access log retention, one of LOG_RETENTION_DAYS. */
+  logRetentionDays: setting(30, checkLogRetention),
+  /** Alarm when the oldest queued message is older than this (SQS metrics are per minute: at least 60). */
+  oldestMessageAlarmSeconds: integer({ default: 300, min: 60, max: 1_209_600 }),
+  /** SNS topic that receives alarm notifications; "" for none. */
+  alarmTopicArn: setting('', checkTopicArn),
+
+  // Fault injection, for demos and chaos runs only (lambdas/batch/fault-injection.ts)
+  /** Share of results writes that fail on purpose. */
+  faultRate: share(0),
+  /** Items whose results writes always fail (dead-letter tests). */
+  faultItems: setting<readonly number[]>([], checkSafeIntegers),
+  /** Share of batch invocations that fail after their writes, before returning. */
+  crashRate: share(0),
+} as const;
+
+/** Limits of the functions themselves: props of the constructs, not pipeline settings. */
+export const FUNCTION_LIMITS = {
+  /** A function's timeout; no default, each function sets its own. */
+  timeoutSeconds: range(LAMBDA_TIMEOUT_SECONDS),
+  /** Memory in MB; Lambda allows 128 to 10,240. */
+  memorySizeMb: integer({ default: 256, min: 128, max: 10_240 }),
+} as const;

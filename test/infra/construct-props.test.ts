@@ -1,0 +1,180 @@
+import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { describe, expect, it } from 'vitest';
+import { BatchWriter, type BatchWriterProps } from '../../cdk/lib/constructs/batch-writer';
+import { IngestApi, type IngestApiProps } from '../../cdk/lib/constructs/ingest-api';
+import { ItemQueues, type ItemQueuesProps } from '../../cdk/lib/constructs/item-queues';
+import { PipelineAlarms } from '../../cdk/lib/constructs/pipeline-alarms';
+import { PipelineFunction, type PipelineFunctionProps } from '../../cdk/lib/constructs/pipeline-function';
+import { Storage } from '../../cdk/lib/constructs/storage';
+import { ConfigError } from '../../lambdas/domain/errors';
+import { assemblyDir } from './synth';
+
+/** A stack to build one construct in, with a queue and a bucket to give it; bundling is skipped. */
+function testStack() {
+  const app = new App({ outdir: assemblyDir(), context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Props');
+  return { stack, queue: new Queue(stack, 'Queue', { fifo: true }), bucket: new Bucket(stack, 'Bucket') };
+}
+
+type Built = ReturnType<typeof testStack>;
+
+/** The CloudFormation resources of the stack: 2 before the construct under test adds any. */
+const resourceCount = ({ stack }: Built): number =>
+  stack.node.findAll().filter((construct) => CfnResource.isCfnResource(construct)).length;
+
+const itemQueues = ({ stack }: Built, props: Partial<ItemQueuesProps>) =>
+  new ItemQueues(stack, 'Queues', {
+    visibilityTimeout: Duration.seconds(180),
+    maxReceiveCount: 3,
+    deadLetterRetention: Duration.days(14),
+    ...props,
+  });
+
+const batchWriter = ({ stack, queue, bucket }: Built, props: Partial<BatchWriterProps>) =>
+  new BatchWriter(stack, 'BatchWriter', {
+    queue,
+    bucket,
+    batchSize: 5,
+    maxConcurrency: 2,
+    timeout: Duration.seconds(30),
+    exclusionPairs: [[1, 2]],
+    maxReceiveCount: 3,
+    logRetention: RetentionDays.ONE_MONTH,
+    ...props,
+  });
+
+const ingestApi = ({ stack, queue }: Built, props: Partial<IngestApiProps>) =>
+  new IngestApi(stack, 'IngestApi', {
+    queue,
+    ordering: 'perRequest',
+    maxItemsPerRequest: 500,
+    maxBodyBytes: 65_536,
+    apiKeyRequired: true,
+    cloudWatchRole: false,
+    throttleRateLimit: 100,
+    throttleBurstLimit: 200,
+    dailyQuota: 1_000_000,
+    logRetention: RetentionDays.ONE_MONTH,
+    ...props,
+  });
+
+const pipelineFunction = ({ stack }: Built, props: Partial<PipelineFunctionProps>) =>
+  new PipelineFunction(stack, 'Fn', {
+    entry: 'lambdas/ingest/handler.ts',
+    serviceName: 'test',
+    timeout: Duration.seconds(10),
+    logRetention: RetentionDays.ONE_MONTH,
+    ...props,
+  });
+
+describe('construct props', () => {
+  it.each<{ name: string; build: (built: Built) => unknown; message: string }>([
+    {
+      name: 'Storage retentionDays -1',
+      build: ({ stack }) => new Storage(stack, 'Storage', { retentionDays: -1 }),
+      message: 'Storage.retentionDays must be an integer from 0 to 36500 (got -1)',
+    },
+    {
+      name: 'ItemQueues visibilityTimeout 5 s',
+      build: (built) => itemQueues(built, { visibilityTimeout: Duration.seconds(5) }),
+      message: 'Queues.visibilityTimeout in seconds must be an integer from 6 to 43200 (got 5)',
+    },
+    {
+      name: 'ItemQueues maxReceiveCount 0',
+      build: (built) => itemQueues(built, { maxReceiveCount: 0 }),
+      message: 'Queues.maxReceiveCount must be an integer from 1 to 1000 (got 0)',
+    },
+    {
+      name: 'ItemQueues deadLetterRetention 15 days',
+      build: (built) => itemQueues(built, { deadLetterRetention: Duration.days(15) }),
+      message: 'Queues.deadLetterRetention in days must be an integer from 1 to 14 (got 15)',
+    },
+    {
+      name: 'BatchWriter batchSize 11',
+      build: (built) => batchWriter(built, { batchSize: 11 }),
+      message: 'BatchWriter.batchSize must be an integer from 1 to 10 (got 11)',
+    },
+    {
+      name: 'BatchWriter maxConcurrency 1',
+      build: (built) => batchWriter(built, { maxConcurrency: 1 }),
+      message: 'BatchWriter.maxConcurrency must be an integer from 2 to 1000 (got 1)',
+    },
+    {
+      name: 'BatchWriter exclusionPairs [[1, 1]]',
+      build: (built) => batchWriter(built, { exclusionPairs: [[1, 1]] }),
+      message:
+        'BatchWriter.exclusionPairs must be a list of pairs of two different safe integers, e.g. [[1,2]] (got [[1,1]])',
+    },
+    {
+      name: 'BatchWriter faultRate 1.5',
+      build: (built) => batchWriter(built, { faultRate: 1.5 }),
+      message: 'BatchWriter.faultRate must be a number from 0 to 1 (got 1.5)',
+    },
+    {
+      name: 'BatchWriter timeout 901 s',
+      build: (built) => batchWriter(built, { timeout: Duration.seconds(901) }),
+      message: 'Writer.timeout in seconds must be an integer from 1 to 900 (got 901)',
+    },
+    {
+      name: 'IngestApi maxItemsPerRequest 501',
+      build: (built) => ingestApi(built, { maxItemsPerRequest: 501 }),
+      message: 'IngestApi.maxItemsPerRequest must be an integer from 1 to 500 (got 501)',
+    },
+    {
+      name: 'IngestApi a burst below the rate',
+      build: (built) => ingestApi(built, { throttleRateLimit: 100, throttleBurstLimit: 50 }),
+      message: 'IngestApi.throttleBurstLimit must be at least IngestApi.throttleRateLimit (100) (got 50)',
+    },
+    {
+      name: 'PipelineAlarms oldestMessageAge 30 s',
+      build: ({ stack, queue }) =>
+        new PipelineAlarms(stack, 'Alarms', {
+          queue,
+          deadLetterQueue: queue,
+          functions: {},
+          oldestMessageAge: Duration.seconds(30),
+        }),
+      message: 'Alarms.oldestMessageAge in seconds must be an integer from 60 to 1209600 (got 30)',
+    },
+    {
+      name: 'PipelineFunction memorySize 64',
+      build: (built) => pipelineFunction(built, { memorySize: 64 }),
+      message: 'Fn.memorySize must be an integer from 128 to 10240 (got 64)',
+    },
+  ])('rejects $name before building, in the message format of the configuration', ({ build, message }) => {
+    // Prepare
+    const built = testStack();
+
+    // Act
+    let error: unknown;
+    try {
+      build(built);
+    } catch (thrown) {
+      error = thrown;
+    }
+
+    // Assert: the check came before any resource of the construct.
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(message);
+    expect(resourceCount(built)).toBe(2);
+  });
+
+  it.each([
+    { name: 'ItemQueues', build: (built: Built) => itemQueues(built, {}) },
+    { name: 'BatchWriter', build: (built: Built) => batchWriter(built, {}) },
+    { name: 'IngestApi', build: (built: Built) => ingestApi(built, {}) },
+    { name: 'PipelineFunction', build: (built: Built) => pipelineFunction(built, {}) },
+  ])('builds $name from the default settings', ({ build }) => {
+    // Prepare
+    const built = testStack();
+
+    // Act
+    build(built);
+
+    // Assert
+    expect(resourceCount(built)).toBeGreaterThan(2);
+  });
+});
