@@ -124,6 +124,8 @@ const setting = <T>(fallback: T, check: Check<T>): Limit<T> => ({ default: fallb
 const share = (fallback: number): Limit<number> =>
   setting(fallback, (name, value) => checkNumber(name, value, 0, 1));
 
+/** The longest SQS keeps a message, on any queue. */
+export const SQS_MAX_RETENTION_DAYS = 14;
 /** AWS recommends a queue visibility timeout of at least 6 times the timeout of its consumer function. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 const BATCH_FUNCTION_TIMEOUT_SECONDS = 30;
@@ -158,7 +160,7 @@ export const LIMITS = {
     max: 43_200,
   }),
   /** How long the dead-letter queue keeps messages for `npm run redrive` (SQS allows at most 14 days). */
-  deadLetterRetentionDays: integer({ default: 14, min: 1, max: 14 }),
+  deadLetterRetentionDays: integer({ default: SQS_MAX_RETENTION_DAYS, min: 1, max: SQS_MAX_RETENTION_DAYS }),
 
   // The HTTP API
   /** `perRequest`: one message group per request; `global`: one strictly ordered stream. */

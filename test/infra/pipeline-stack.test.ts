@@ -46,6 +46,8 @@ describe('queues', () => {
   it('redrives to the dead-letter queue after 3 receives, which keeps messages 14 days', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       QueueName: 'FifoBatchPipeline-items.fifo',
+      // A stalled consumer must not lose accepted items after SQS's default of 4 days.
+      MessageRetentionPeriod: 14 * 24 * 3600,
       RedrivePolicy: {
         deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] },
         maxReceiveCount: 3,

@@ -1,7 +1,7 @@
-import { type Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LIMITS } from '../../../lambdas/domain/limits';
+import { LIMITS, SQS_MAX_RETENTION_DAYS } from '../../../lambdas/domain/limits';
 
 /**
  * Retries and the dead-letter queue: a record the batch writer reports as failed becomes visible
@@ -70,6 +70,9 @@ export class ItemQueues extends Construct {
       ...common,
       queueName: `${baseName}-items.fifo`,
       visibilityTimeout: props.visibilityTimeout,
+      // SQS's default of 4 days would drop accepted items silently if the consumer stalled that long;
+      // keep them as long as SQS can (the oldest-message alarm fires long before).
+      retentionPeriod: Duration.days(SQS_MAX_RETENTION_DAYS),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
     });
   }
