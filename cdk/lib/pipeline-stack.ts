@@ -6,6 +6,7 @@ import { BatchWriter } from './constructs/batch-writer';
 import { IngestApi } from './constructs/ingest-api';
 import { ItemQueues } from './constructs/item-queues';
 import { PipelineAlarms } from './constructs/pipeline-alarms';
+import { PipelineDashboard } from './constructs/pipeline-dashboard';
 import { Storage } from './constructs/storage';
 
 export interface PipelineStackProps extends StackProps {
@@ -19,6 +20,7 @@ export class PipelineStack extends Stack {
   public readonly ingestApi: IngestApi;
   public readonly batchWriter: BatchWriter;
   public readonly alarms: PipelineAlarms;
+  public readonly dashboard: PipelineDashboard;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -63,6 +65,19 @@ export class PipelineStack extends Stack {
       topic: config.alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
     });
 
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', {
+      api: this.ingestApi.api,
+      queue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      ingestFunction: this.ingestApi.ingestFunction,
+      batchFunction: this.batchWriter.batchFunction,
+      alarms: [
+        this.alarms.deadLetterQueueNotEmpty,
+        this.alarms.oldestMessageTooOld,
+        ...this.alarms.functionErrors,
+      ],
+    });
+
     // Read by the local tools (.local/outputs.json) and by anyone scripting against a deployment.
     const outputs: Record<string, string> = {
       ApiUrl: this.ingestApi.itemsUrl,
@@ -74,6 +89,7 @@ export class PipelineStack extends Stack {
       DeadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
       IngestFunctionName: this.ingestApi.ingestFunction.functionName,
       BatchFunctionName: this.batchWriter.batchFunction.functionName,
+      DashboardName: this.dashboard.dashboard.dashboardName,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }

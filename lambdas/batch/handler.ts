@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { readBatchSettings } from '../domain/settings';
+import { METRIC } from '../shared/metric-names';
 import { logger, metrics } from '../shared/observability';
 import { crashAfterWrites, readFaultSettings, withStorageFaults } from './fault-injection';
 import { type BatchOutcome, processBatch, type QueueRecord } from './process-batch';
@@ -29,10 +30,10 @@ export const toQueueRecord = (record: SQSRecord): QueueRecord => ({
 function report(outcome: BatchOutcome): void {
   for (const failure of outcome.failures) logger.warn('Record failed', { ...failure });
   for (const error of outcome.failureRecordErrors) logger.error('Failure record not written', { error });
-  metrics.addMetric('ItemsStored', MetricUnit.Count, outcome.itemsStored);
-  metrics.addMetric('SegmentsWritten', MetricUnit.Count, outcome.segmentsWritten);
-  metrics.addMetric('ExclusionSplits', MetricUnit.Count, outcome.exclusionSplits);
-  metrics.addMetric('ItemsFailed', MetricUnit.Count, outcome.failures.length);
+  metrics.addMetric(METRIC.itemsStored, MetricUnit.Count, outcome.itemsStored);
+  metrics.addMetric(METRIC.segmentsWritten, MetricUnit.Count, outcome.segmentsWritten);
+  metrics.addMetric(METRIC.exclusionSplits, MetricUnit.Count, outcome.exclusionSplits);
+  metrics.addMetric(METRIC.itemsFailed, MetricUnit.Count, outcome.failures.length);
 }
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {

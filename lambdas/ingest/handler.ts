@@ -6,6 +6,7 @@ import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { EnqueueFailedError, RequestRejectedError } from '../domain/errors';
 import { parseItemsRequest } from '../domain/request';
 import { readIngestSettings } from '../domain/settings';
+import { METRIC } from '../shared/metric-names';
 import { logger, metrics } from '../shared/observability';
 import { acceptItems, type IngestDeps } from './accept-items';
 import { type ApiEvent, errorResponse, jsonResponse, toApiRequest } from './http';
@@ -30,21 +31,21 @@ export const handler = async (event: ApiEvent, context: Context): Promise<APIGat
       settings,
       deps,
     );
-    metrics.addMetric('ItemsAccepted', MetricUnit.Count, accepted);
+    metrics.addMetric(METRIC.itemsAccepted, MetricUnit.Count, accepted);
     logger.info('Request accepted', { requestId, accepted });
     if (enqueuedOutOfOrder.length === 0) return jsonResponse(202, { requestId, accepted });
     // Rare (SQS failed single entries of a batch): said to the client and counted, never hidden.
-    metrics.addMetric('ItemsEnqueuedOutOfOrder', MetricUnit.Count, enqueuedOutOfOrder.length);
+    metrics.addMetric(METRIC.itemsEnqueuedOutOfOrder, MetricUnit.Count, enqueuedOutOfOrder.length);
     logger.warn('Items enqueued out of order', { requestId, enqueuedOutOfOrder });
     return jsonResponse(202, { requestId, accepted, enqueuedOutOfOrder });
   } catch (error) {
     if (error instanceof RequestRejectedError) {
-      metrics.addMetric('RequestsRejected', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.requestsRejected, MetricUnit.Count, 1);
       logger.info('Request rejected', { code: error.code, index: error.index });
       return errorResponse(error.status, { code: error.code, message: error.message, index: error.index });
     }
     if (error instanceof EnqueueFailedError) {
-      metrics.addMetric('ItemsAccepted', MetricUnit.Count, error.enqueued);
+      metrics.addMetric(METRIC.itemsAccepted, MetricUnit.Count, error.enqueued);
       logger.error('Queue kept failing', { error });
       return errorResponse(error.status, {
         code: error.code,

@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { FUNCTION_BUNDLING, PROJECT_ROOT } from '../../cdk/lib/function-bundling';
-import { BATCH_ENV, INGEST_ENV, METRICS_NAMESPACE, medianOf, type Progress } from './measure';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/metric-names';
+import { BATCH_ENV, INGEST_ENV, medianOf, type Progress } from './measure';
 
 /** Cold start: bundle size and require + module init of the function bundles, in fresh processes. */
 

@@ -4,12 +4,12 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient }
 import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { deduplicationId, encodeEnvelope } from '../../lambdas/domain/envelope';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/metric-names';
 import { lambdaContext, v1Event } from '../support/lambda-events';
 import {
   BATCH_ENV,
   BUCKET_NAME,
   INGEST_ENV,
-  METRICS_NAMESPACE,
   medianOf,
   type Progress,
   QUEUE_URL,

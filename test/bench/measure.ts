@@ -7,7 +7,6 @@ import { batchEnvironment, ingestEnvironment } from '../../lambdas/domain/settin
 
 export type Progress = (message: string) => void;
 
-export const METRICS_NAMESPACE = 'FifoBatchPipeline';
 export const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/FifoBatchPipeline-items.fifo';
 export const BUCKET_NAME = 'fifobatchpipeline-results-123456789012';
 /** The functions' environment as the stack sets it with the default settings (every variable is required). */

@@ -312,6 +312,52 @@ describe('alarms', () => {
   });
 });
 
+describe('dashboard', () => {
+  /** The dashboard body as CloudFormation will resolve it, with references kept as their logical ids. */
+  const body = (): string => {
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    const parts = dashboard?.Properties.DashboardBody['Fn::Join'][1] as unknown[];
+    return parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
+  };
+
+  it('is one dashboard named after the stack, and an output names it', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: 'FifoBatchPipeline-pipeline',
+    });
+    template.hasOutput('DashboardName', {});
+  });
+
+  it.each([
+    { name: 'items accepted by ingest', metric: '"FifoBatchPipeline","ItemsAccepted","service","ingest"' },
+    {
+      name: 'items stored by the batch writer',
+      metric: '"FifoBatchPipeline","ItemsStored","service","batch-writer"',
+    },
+    { name: 'exclusion splits', metric: '"FifoBatchPipeline","ExclusionSplits","service","batch-writer"' },
+    { name: 'failed items', metric: '"FifoBatchPipeline","ItemsFailed","service","batch-writer"' },
+    { name: 'items enqueued out of order', metric: '"ItemsEnqueuedOutOfOrder","service","ingest"' },
+    { name: 'API requests', metric: '"AWS/ApiGateway","Count"' },
+    { name: 'queue depth', metric: '"AWS/SQS","ApproximateNumberOfMessagesVisible"' },
+    { name: 'messages in flight', metric: '"AWS/SQS","ApproximateNumberOfMessagesNotVisible"' },
+    { name: 'age of the oldest message', metric: '"AWS/SQS","ApproximateAgeOfOldestMessage"' },
+    { name: 'function errors', metric: '"AWS/Lambda","Errors"' },
+  ])('graphs $name', ({ metric }) => {
+    expect(body()).toContain(metric);
+  });
+
+  it('graphs both queues and both functions, and shows every alarm', () => {
+    const text = body();
+    for (const queue of [queueId, deadLetterQueueId]) expect(text).toContain(queue);
+    for (const fn of [stack.ingestApi.ingestFunction, stack.batchWriter.batchFunction]) {
+      expect(text).toContain(ref(fn));
+    }
+    const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(4);
+    for (const alarm of alarms) expect(text).toContain(alarm);
+  });
+});
+
 describe('configuration', () => {
   it('carries settings from the pipeline context into the resources', () => {
     const { template: custom } = synthPipeline({

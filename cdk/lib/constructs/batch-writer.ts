@@ -10,6 +10,7 @@ import { type FaultSettings, faultEnvironment } from '../../../lambdas/batch/fau
 import { FAILED_PREFIX, RESULTS_PREFIX } from '../../../lambdas/domain/keys';
 import { type ExclusionPair, LIMITS } from '../../../lambdas/domain/limits';
 import { batchEnvironment } from '../../../lambdas/domain/settings';
+import { SERVICES } from '../../../lambdas/shared/metric-names';
 import { PipelineFunction } from './pipeline-function';
 
 export interface BatchWriterProps {
@@ -85,7 +86,7 @@ export class BatchWriter extends Construct {
 
     this.batchFunction = new PipelineFunction(this, 'Writer', {
       entry: 'lambdas/batch/handler.ts',
-      serviceName: 'batch-writer',
+      serviceName: SERVICES.batchWriter,
       timeout: props.timeout,
       logRetention: props.logRetention,
       environment: {

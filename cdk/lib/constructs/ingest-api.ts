@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import { HTTP_ERRORS, type HttpErrorCode } from '../../../lambdas/domain/http-errors';
 import { checkAtLeast, LIMITS, type Ordering } from '../../../lambdas/domain/limits';
 import { ingestEnvironment } from '../../../lambdas/domain/settings';
+import { SERVICES } from '../../../lambdas/shared/metric-names';
 import { PipelineFunction } from './pipeline-function';
 
 export interface IngestApiProps {
@@ -89,7 +90,7 @@ export class IngestApi extends Construct {
 
     this.ingestFunction = new PipelineFunction(this, 'Ingest', {
       entry: 'lambdas/ingest/handler.ts',
-      serviceName: 'ingest',
+      serviceName: SERVICES.ingest,
       timeout: Duration.seconds(10),
       logRetention: props.logRetention,
       environment: ingestEnvironment({

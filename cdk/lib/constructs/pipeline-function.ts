@@ -6,9 +6,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTION_LIMITS } from '../../../lambdas/domain/limits';
+import { METRICS_NAMESPACE } from '../../../lambdas/shared/metric-names';
 import { FUNCTION_BUNDLING, PROJECT_ROOT } from '../function-bundling';
-
-export const METRICS_NAMESPACE = 'FifoBatchPipeline';
 
 export interface PipelineFunctionProps {
   /** Handler module, relative to the project root, e.g. `lambdas/ingest/handler.ts`; it exports `handler`. */

@@ -1,0 +1,167 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import {
+  AlarmStatusWidget,
+  Dashboard,
+  GraphWidget,
+  type IAlarm,
+  type IMetric,
+  Metric,
+  SingleValueWidget,
+  Stats,
+  TextWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRIC, METRICS_NAMESPACE, SERVICES } from '../../../lambdas/shared/metric-names';
+
+export interface PipelineDashboardProps {
+  /** The REST API producers POST to: requests, 4xx/5xx and latency. */
+  readonly api: RestApi;
+  /** The item queue: depth, in flight and age of the oldest message. */
+  readonly queue: Queue;
+  /** The dead-letter queue: items that failed every retry. */
+  readonly deadLetterQueue: Queue;
+  readonly ingestFunction: IFunction;
+  readonly batchFunction: IFunction;
+  /** Alarms shown in one status row at the top. */
+  readonly alarms: readonly IAlarm[];
+  /**
+   * The period of every graph. A whole number of minutes from 1 to 60.
+   * @default Duration.minutes(1) - the per-minute view the results objects are partitioned by
+   */
+  readonly period?: Duration;
+}
+
+const WIDTH = 24;
+const HALF = WIDTH / 2;
+const THIRD = WIDTH / 3;
+
+/** One of the functions' own metrics (see lambdas/shared/metric-names.ts), summed per period. */
+const ownMetric = (metricName: string, service: string, period: Duration, label: string): Metric =>
+  new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service },
+    statistic: Stats.SUM,
+    period,
+    label,
+  });
+
+const graph = (title: string, left: IMetric[], width = HALF, right: IMetric[] = []): GraphWidget =>
+  new GraphWidget({ title, left, right, width, height: 6 });
+
+/**
+ * The pipeline on one CloudWatch dashboard, next to its alarms: what producers send, what the queue
+ * holds, what the batch writer stores and how the storage rule cut it, and what failed.
+ */
+export class PipelineDashboard extends Construct {
+  public readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: PipelineDashboardProps) {
+    super(scope, id);
+    const period = props.period ?? Duration.minutes(1);
+    const minutes = period.toMinutes({ integral: false });
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 60) {
+      throw new Error(`${id}.period must be a whole number of minutes from 1 to 60 (got ${minutes})`);
+    }
+    const { api, queue, deadLetterQueue, ingestFunction, batchFunction } = props;
+    const own = (metricName: string, service: string, label: string) =>
+      ownMetric(metricName, service, period, label);
+    const sum = { period, statistic: Stats.SUM };
+    const max = { period, statistic: Stats.MAXIMUM };
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${Stack.of(this).stackName}-pipeline`,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          '**FIFO batch pipeline**: POST /items -> ingest -> SQS FIFO -> batch writer -> S3 `results/` per minute. ' +
+          'Items 1 and 2 never share an object; failures retry, then park in the dead-letter queue (`npm run redrive`).',
+        width: WIDTH,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: WIDTH }),
+    );
+    this.dashboard.addWidgets(
+      graph('Items accepted and stored', [
+        own(METRIC.itemsAccepted, SERVICES.ingest, 'accepted (in SQS)'),
+        own(METRIC.itemsStored, SERVICES.batchWriter, 'stored (in S3)'),
+      ]),
+      graph('Queue: waiting, in flight, dead-lettered', [
+        queue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'waiting' }),
+        queue.metricApproximateNumberOfMessagesNotVisible({ ...max, label: 'in flight' }),
+        deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'dead-letter queue' }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Batch writer: objects and the storage rule',
+        [
+          own(METRIC.segmentsWritten, SERVICES.batchWriter, 'objects written'),
+          own(METRIC.exclusionSplits, SERVICES.batchWriter, 'exclusion splits'),
+        ],
+        THIRD,
+      ),
+      graph(
+        'Batch writer: invocations, errors, failed items',
+        [
+          batchFunction.metricInvocations({ ...sum, label: 'invocations' }),
+          batchFunction.metricErrors({ ...sum, label: 'errors' }),
+          own(METRIC.itemsFailed, SERVICES.batchWriter, 'items failed'),
+        ],
+        THIRD,
+      ),
+      graph(
+        'Age of the oldest queued message (s)',
+        [queue.metricApproximateAgeOfOldestMessage({ ...max, label: 'oldest message' })],
+        THIRD,
+      ),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'API: requests and errors',
+        [
+          api.metricCount({ ...sum, label: 'requests' }),
+          api.metricClientError({ ...sum, label: '4xx' }),
+          api.metricServerError({ ...sum, label: '5xx' }),
+        ],
+        THIRD,
+      ),
+      graph(
+        'Ingest: rejected, out of order, errors',
+        [
+          own(METRIC.requestsRejected, SERVICES.ingest, 'rejected (4xx)'),
+          own(METRIC.itemsEnqueuedOutOfOrder, SERVICES.ingest, 'enqueued out of order'),
+          ingestFunction.metricErrors({ ...sum, label: 'errors' }),
+        ],
+        THIRD,
+      ),
+      graph(
+        'Latency p95 (ms)',
+        [
+          api.metricLatency({ period, statistic: Stats.p(95), label: 'API' }),
+          ingestFunction.metricDuration({ period, statistic: Stats.p(95), label: 'ingest' }),
+          batchFunction.metricDuration({ period, statistic: Stats.p(95), label: 'batch writer' }),
+        ],
+        THIRD,
+      ),
+    );
+    this.dashboard.addWidgets(
+      new SingleValueWidget({
+        title: 'Now',
+        metrics: [
+          queue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'waiting' }),
+          deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'dead-lettered' }),
+          batchFunction.metric('ConcurrentExecutions', { ...max, label: 'batch writers running' }),
+        ],
+        width: WIDTH,
+      }),
+    );
+  }
+}
