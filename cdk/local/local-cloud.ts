@@ -91,8 +91,14 @@ export interface LocalCloud {
 
 export interface StartOptions {
   readonly port: number;
-  /** Folder for this instance's state, temp files and log; emptied at start. */
+  /** Folder for this instance's state, temp files and log. */
   readonly dir: string;
+  /**
+   * Keep the emulator's state (stacks, API ids and keys, queues, objects) in `dir` across stops and
+   * starts, so a restart answers on the same API URL with the same key and keeps the data; without
+   * it, `dir` is emptied at start.
+   */
+  readonly persist?: boolean;
   readonly log: Log;
   readonly healthTimeoutMs?: number;
 }
@@ -137,7 +143,10 @@ export async function startMiniStack(options: StartOptions): Promise<LocalCloud>
       `Something already answers on ${endpoint}: stop it, or set AWS_ENDPOINT_URL=${endpoint} to use it`,
     );
   }
-  rmSync(options.dir, { recursive: true, force: true });
+  // Function processes are unpacked afresh at every start; state and objects only go when not persisted.
+  for (const sub of options.persist ? ['tmp'] : ['']) {
+    rmSync(path.join(options.dir, sub), { recursive: true, force: true });
+  }
   for (const sub of ['state', 's3', 'tmp']) mkdirSync(path.join(options.dir, sub), { recursive: true });
   // Functions are unpacked under tmp/, inside this project, whose package.json says "type": "module".
   // This marker keeps Node from loading the CommonJS bundles (and MiniStack's worker) as ES modules.
@@ -157,8 +166,8 @@ export async function startMiniStack(options: StartOptions): Promise<LocalCloud>
       STATE_DIR: path.join(options.dir, 'state'),
       S3_DATA_DIR: path.join(options.dir, 's3'),
       TMPDIR: path.join(options.dir, 'tmp'),
-      PERSIST_STATE: '0',
-      S3_PERSIST: '0',
+      PERSIST_STATE: options.persist ? '1' : '0',
+      S3_PERSIST: options.persist ? '1' : '0',
       IOT_MTLS_ENABLED: '0',
       SFTP_ENABLED: '0',
     },

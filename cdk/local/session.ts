@@ -38,7 +38,7 @@ export async function startSession({ port, pipeline, log }: SessionOptions): Pro
     } else {
       ensureMiniStack(log);
       const dir = path.join(LOCAL_DIR, port === DEFAULT_PORT ? 'ministack' : `ministack-${port}`);
-      cloud = await startMiniStack({ port, dir, log });
+      cloud = await startMiniStack({ port, dir, log, persist: true });
       endpoint = cloud.endpoint;
     }
     const deployment = await deployToEmulator({ endpoint, stackName: DEFAULT_STACK_NAME, pipeline, log });

@@ -109,14 +109,44 @@ export async function describeDeployment(
   };
 }
 
+/** `.local/outputs.json` names a local cloud that no longer answers: it was stopped. */
+export class LocalCloudNotRunningError extends Error {
+  readonly code = 'LOCAL_CLOUD_NOT_RUNNING';
+  constructor(endpoint: string, outputsFile: string) {
+    super(
+      `The local cloud at ${endpoint} is not running (${path.relative(process.cwd(), outputsFile)} is from an ` +
+        'earlier npm start): start it with npm start, or pass --stack NAME for a stack in AWS',
+    );
+    this.name = 'LocalCloudNotRunningError';
+  }
+}
+
+/** Whether anything answers HTTP at the endpoint; any answer counts, a refused connection does not. */
+async function isReachable(endpoint: string): Promise<boolean> {
+  try {
+    await fetch(endpoint, { signal: AbortSignal.timeout(2000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The deployment the tools act on: `.local/outputs.json` (written by `npm start`), or, with
  * `--stack NAME` or no local file, the CloudFormation stack in your AWS account (or at
  * AWS_ENDPOINT_URL when set).
  */
-export async function loadDeployment(args: { stack?: string } = {}): Promise<Deployment> {
-  if (!args.stack && existsSync(OUTPUTS_FILE))
-    return JSON.parse(readFileSync(OUTPUTS_FILE, 'utf8')) as Deployment;
+export async function loadDeployment(
+  args: { stack?: string; outputsFile?: string } = {},
+): Promise<Deployment> {
+  const outputsFile = args.outputsFile ?? OUTPUTS_FILE;
+  if (!args.stack && existsSync(outputsFile)) {
+    const deployment = JSON.parse(readFileSync(outputsFile, 'utf8')) as Deployment;
+    if (deployment.endpoint && !(await isReachable(deployment.endpoint))) {
+      throw new LocalCloudNotRunningError(deployment.endpoint, outputsFile);
+    }
+    return deployment;
+  }
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region)
     throw new Error(
