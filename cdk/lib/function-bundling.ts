@@ -10,6 +10,8 @@ export const FUNCTION_BUNDLING = {
   // The oldest Node.js that runs the bundles: Lambda runs Node 24, the local cloud the machine's Node 20.
   target: 'node20',
   minify: true,
+  // Error class names survive minification, so logs say InjectedFaultError, not "Ei".
+  keepNames: true,
   sourceMap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],

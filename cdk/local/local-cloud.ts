@@ -160,7 +160,12 @@ export async function startMiniStack(options: StartOptions): Promise<LocalCloud>
       ...withoutAwsSettings(process.env),
       GATEWAY_PORT: String(options.port),
       BIND_HOST: '127.0.0.1',
-      MINISTACK_HOST: 'localhost',
+      // Functions reach the emulator at http://127.0.0.1:<port>; queue URLs on the same host keep the
+      // SDK from warning on every send that QueueUrl and its endpoint differ.
+      MINISTACK_HOST: '127.0.0.1',
+      // The emulator runs functions on this machine's Node.js (20); on Lambda they run on Node 24,
+      // where the SDK's notice about its coming Node 22 floor does not apply.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       LAMBDA_EXECUTOR: 'local',
       LOG_LEVEL: 'INFO',
       STATE_DIR: path.join(options.dir, 'state'),

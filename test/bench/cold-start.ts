@@ -80,6 +80,7 @@ async function bundleLikeTheStack(entry: string, outfile: string): Promise<Metaf
     target: FUNCTION_BUNDLING.target,
     format: 'cjs',
     minify: FUNCTION_BUNDLING.minify,
+    keepNames: FUNCTION_BUNDLING.keepNames,
     sourcemap: FUNCTION_BUNDLING.sourceMap,
     sourcesContent: FUNCTION_BUNDLING.sourcesContent,
     mainFields: [...FUNCTION_BUNDLING.mainFields],

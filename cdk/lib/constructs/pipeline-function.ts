@@ -85,6 +85,7 @@ export class PipelineFunction extends Construct {
         forceDockerBundling: false,
         externalModules: [],
         minify: FUNCTION_BUNDLING.minify,
+        keepNames: FUNCTION_BUNDLING.keepNames,
         sourceMap: FUNCTION_BUNDLING.sourceMap,
         sourcesContent: FUNCTION_BUNDLING.sourcesContent,
         target: FUNCTION_BUNDLING.target,
