@@ -1,4 +1,5 @@
 import { runTool, toolArgs } from '../ops/cli';
+import { numberOption } from '../ops/cli-options';
 import { clientsFor, loadDeployment } from '../ops/deployment';
 import { queueDepth, waitForDrain } from '../ops/queues';
 
@@ -13,9 +14,7 @@ runTool(async () => {
     console.log(USAGE);
     return 0;
   }
-  const timeoutSeconds = Number(values.timeout ?? 900);
-  if (!(timeoutSeconds > 0))
-    throw new Error(`--timeout must be a positive number of seconds (got ${values.timeout})`);
+  const timeoutSeconds = numberOption(values.timeout, 'timeout', 900, 1, 86_400);
   const deployment = await loadDeployment({ stack: values.stack });
   const clients = clientsFor(deployment);
   const before = await queueDepth(clients, deployment.queueUrl);

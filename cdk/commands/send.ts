@@ -11,10 +11,14 @@ const USAGE = `usage: npm run send -- [items...] [--idempotency-key KEY] [--stac
   --stack NAME                   a deployment in your AWS account (AWS_REGION) instead of the local one`;
 
 runTool(async () => {
-  const { values, positionals } = toolArgs(USAGE, {
-    'idempotency-key': { type: 'string' },
-    stack: { type: 'string' },
-  });
+  const { values, positionals } = toolArgs(
+    USAGE,
+    {
+      'idempotency-key': { type: 'string' },
+      stack: { type: 'string' },
+    },
+    { positionals: true },
+  );
   if (values.help) {
     console.log(USAGE);
     return 0;

@@ -3,10 +3,14 @@ import { clientsFor, loadDeployment } from '../ops/deployment';
 import { formatVerdict, runSmoke, SMOKE_USAGE, smokeOptions } from '../ops/smoke-run';
 
 runTool(async () => {
-  const { values, positionals } = toolArgs(SMOKE_USAGE, {
-    timeout: { type: 'string' },
-    stack: { type: 'string' },
-  });
+  const { values, positionals } = toolArgs(
+    SMOKE_USAGE,
+    {
+      timeout: { type: 'string' },
+      stack: { type: 'string' },
+    },
+    { positionals: true },
+  );
   if (values.help) {
     console.log(SMOKE_USAGE);
     return 0;

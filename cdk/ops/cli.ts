@@ -17,12 +17,19 @@ export function runTool(main: () => Promise<number | undefined>): void {
   );
 }
 
-/** Parses `process.argv`, turning an unknown option into a usage error rather than a stack trace. */
-export function toolArgs<T extends ParseArgsConfig['options']>(usage: string, options: T) {
+/**
+ * Parses `process.argv`, turning an unknown option, or a stray argument to a tool that takes none,
+ * into a usage error (exit 2) that names it, rather than a stack trace.
+ */
+export function toolArgs<T extends ParseArgsConfig['options']>(
+  usage: string,
+  options: T,
+  { positionals = false }: { positionals?: boolean } = {},
+) {
   try {
     return parseArgs({
       options: { ...options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
+      allowPositionals: positionals,
       strict: true,
     });
   } catch (error) {

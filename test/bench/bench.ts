@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { LOCAL_DIR } from '../../cdk/local/local-cloud';
 import { startOwnCloud } from '../../cdk/local/own-cloud';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
-import { mixOption, numberOption } from '../../cdk/ops/cli-options';
+import { integerOption, mixOption } from '../../cdk/ops/cli-options';
 import { median, table } from '../../cdk/ops/stats';
 import type { ItemMix } from '../harness/load-run';
 import { benchColdStart } from './cold-start';
@@ -194,9 +194,9 @@ runTool(async () => {
     console.log(USAGE);
     return 0;
   }
-  const items = numberOption(values.items, 'items', 2000, 40, 100_000);
+  const items = integerOption(values.items, 'items', 2000, 40, 100_000);
   const mix = mixOption(values.mix ?? 'uniform');
-  const runs = numberOption(values.runs, 'runs', 7, 1, 100);
+  const runs = integerOption(values.runs, 'runs', 7, 1, 100);
   const startedAt = new Date();
 
   const local = await inProcess(runs);

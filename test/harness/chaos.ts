@@ -4,7 +4,7 @@ import { deployToEmulator } from '../../cdk/local/deploy';
 import { LOCAL_DIR } from '../../cdk/local/local-cloud';
 import { auditDeployment } from '../../cdk/ops/audit-run';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
-import { mixOption, numberOption } from '../../cdk/ops/cli-options';
+import { integerOption, mixOption, numberOption } from '../../cdk/ops/cli-options';
 import { clientsFor, type Deployment, loadDeployment, writeDeployment } from '../../cdk/ops/deployment';
 import { functionLogMessages } from '../../cdk/ops/function-logs';
 import { violationsOf } from '../../cdk/ops/invariants';
@@ -48,7 +48,7 @@ runTool(async () => {
     console.log(USAGE);
     return 0;
   }
-  const items = numberOption(values.items, 'items', 10_000, 1);
+  const items = integerOption(values.items, 'items', 10_000, 1, 1_000_000);
   const faults = {
     faultRate: numberOption(values['fault-rate'], 'fault-rate', 0.3, 0, 1),
     crashRate: numberOption(values['crash-rate'], 'crash-rate', 0.05, 0, 1),
@@ -73,7 +73,7 @@ runTool(async () => {
     items,
     requests: Math.ceil(items / 4),
     rate: numberOption(values.rate, 'rate', 50, 0.1),
-    concurrency: numberOption(values.concurrency, 'concurrency', 8, 1, 256),
+    concurrency: integerOption(values.concurrency, 'concurrency', 8, 1, 256),
     mix: mixOption(values.mix),
     seed: 1,
     out: `${out}.accepted.jsonl`,

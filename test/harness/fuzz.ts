@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
-import { numberOption } from '../../cdk/ops/cli-options';
+import { integerOption, numberOption } from '../../cdk/ops/cli-options';
 import { type Clients, clientsFor, type Deployment, loadDeployment } from '../../cdk/ops/deployment';
 import type { FailureObject, ResultObject } from '../../cdk/ops/invariants';
 import { listKeys, postItems, readJson } from '../../cdk/ops/pipeline-client';
@@ -234,9 +234,9 @@ runTool(async () => {
     console.log(USAGE);
     return 0;
   }
-  const count = Math.floor(numberOption(values.cases, 'cases', 5000, 1));
-  const seed = Math.floor(numberOption(values.seed, 'seed', randomInt(2 ** 31), 0, 2 ** 31 - 1));
-  const concurrency = numberOption(values.concurrency, 'concurrency', 8, 1, 256);
+  const count = integerOption(values.cases, 'cases', 5000, 1, 1_000_000);
+  const seed = integerOption(values.seed, 'seed', randomInt(2 ** 31), 0, 2 ** 31 - 1);
+  const concurrency = integerOption(values.concurrency, 'concurrency', 8, 1, 256);
   const rate = numberOption(values.rate, 'rate', 90, 0.1);
   const timeoutMs = numberOption(values.timeout, 'timeout', 120, 1) * 1000;
 

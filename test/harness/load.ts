@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LOCAL_DIR } from '../../cdk/local/local-cloud';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
-import { mixOption, numberOption } from '../../cdk/ops/cli-options';
+import { integerOption, mixOption, numberOption } from '../../cdk/ops/cli-options';
 import { clientsFor, loadDeployment } from '../../cdk/ops/deployment';
 import { queueDepth, waitForDrain } from '../../cdk/ops/queues';
 import { table } from '../../cdk/ops/stats';
@@ -43,8 +43,8 @@ runTool(async () => {
     console.log(USAGE);
     return 0;
   }
-  const items = numberOption(values.items, 'items', 1000, 1);
-  const requests = numberOption(
+  const items = integerOption(values.items, 'items', 1000, 1, 1_000_000);
+  const requests = integerOption(
     values.requests,
     'requests',
     Math.max(Math.ceil(items / 4), Math.ceil(items / 500)),
@@ -58,8 +58,8 @@ runTool(async () => {
     requests,
     mix: mixOption(values.mix),
     rate: numberOption(values.rate, 'rate', 50, 0.1),
-    concurrency: numberOption(values.concurrency, 'concurrency', 8, 1, 256),
-    seed: numberOption(values.seed, 'seed', 1, 0),
+    concurrency: integerOption(values.concurrency, 'concurrency', 8, 1, 256),
+    seed: integerOption(values.seed, 'seed', 1, 0, 2 ** 31 - 1),
     out,
     showProgress: true,
   };

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { integerOption, numberOption, UsageError } from '../../cdk/ops/cli-options';
 import type { StoredObject } from '../../cdk/ops/pipeline-client';
@@ -28,6 +29,26 @@ describe('numeric options', () => {
 
   it('numberOption keeps fractions', () => {
     expect(numberOption('0.5', 'rate', 1, 0, 1)).toBe(0.5);
+  });
+});
+
+describe('the tools reject what they do not take, naming it, with exit 2', () => {
+  it.each([
+    { command: 'cdk/commands/results.ts', args: ['stray'], message: "Unexpected argument 'stray'" },
+    {
+      command: 'cdk/commands/drain.ts',
+      args: ['--timeout=0'],
+      message: '--timeout must be a number from 1 to',
+    },
+    { command: 'test/harness/load.ts', args: ['--items', '2.5'], message: '--items must be a whole number' },
+    { command: 'cdk/commands/verify.ts', args: ['--nope'], message: "Unknown option '--nope'" },
+  ])('$command $args', ({ command, args, message }) => {
+    // Act: nothing reaches a deployment, the arguments are refused first
+    const { status, stderr } = spawnSync('npx', ['tsx', command, ...args], { encoding: 'utf8' });
+
+    // Assert
+    expect(status).toBe(2);
+    expect(stderr).toContain(message);
   });
 });
 
