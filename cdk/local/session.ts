@@ -51,14 +51,18 @@ export async function startSession({ port, pipeline, log }: SessionOptions): Pro
   }
 }
 
-/** What `npm start` prints once the stack is up: where it is and how to call it. */
-export const readyBanner = ({ deployment, outputsFile }: Session, seconds: number): string => `
+/** What `npm start` prints once the stack is up: where it is, how to call it and where to watch it. */
+export const readyBanner = (
+  { deployment, outputsFile }: Session,
+  seconds: number,
+  dashboardUrl?: string,
+): string => `
 Ready in ${seconds.toFixed(1)} s. Outputs: ${path.relative(process.cwd(), outputsFile)}
 
   API URL  ${deployment.apiUrl}
   API key  ${deployment.apiKey}
   bucket   ${deployment.bucketName}
-
+${dashboardUrl ? `\n  Dashboard  ${dashboardUrl}  (live figures, objects per minute, request lookup)\n` : ''}
   curl -sS -X POST '${deployment.apiUrl}' \\
     -H 'x-api-key: ${deployment.apiKey}' -H 'content-type: application/json' -d '[1,2,3,4]'
 

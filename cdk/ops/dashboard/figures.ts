@@ -1,0 +1,281 @@
+import { minuteLabel } from '../../../lambdas/domain/keys';
+import type { ExclusionPair } from '../../../lambdas/domain/limits';
+import { METRIC } from '../../../lambdas/shared/metric-names';
+
+/** What the dashboard shows, computed from stored objects and the functions' log lines: pure, no AWS. */
+
+/** A minute as `YYYY-MM-DDTHH:mmZ`, the label results objects carry in their body. */
+export type Minute = string;
+
+/** `results/2026/11/23/10/42/<id>.json` -> `2026-11-23T10:42Z`; undefined for any other key. */
+export function minuteOfKey(key: string): Minute | undefined {
+  const match = /^(?:results|failed)\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(\d{2})\//.exec(key);
+  return match ? `${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}Z` : undefined;
+}
+
+/** Every minute from `from` to `to`, both included, oldest first. */
+export function minutesBetween(from: Date, to: Date): Minute[] {
+  const minutes: Minute[] = [];
+  for (let at = Math.floor(from.getTime() / 60_000) * 60_000; at <= to.getTime(); at += 60_000) {
+    minutes.push(minuteLabel(new Date(at)));
+  }
+  return minutes;
+}
+
+/** The body of a results object or a failure record, as far as the dashboard reads it. */
+export interface StoredBody {
+  readonly writtenAt?: string;
+  readonly items?: readonly { item: number; requestId: string; index: number }[];
+  readonly reason?: string;
+  readonly error?: string;
+  readonly item?: number;
+  readonly requestId?: string;
+  readonly index?: number;
+  readonly receiveCount?: number;
+}
+
+/** `a` and `b`: the first and second item of an exclusion pair (1 and 2 by default), shown in two colours. */
+export type PairMark = 'a' | 'b';
+
+export interface ItemChip {
+  readonly item: number;
+  readonly requestId: string;
+  readonly index: number;
+  readonly mark?: PairMark;
+}
+
+/** One object of `results/` or `failed/`: a row of the browser, its items as chips. */
+export interface ObjectRow {
+  readonly key: string;
+  readonly kind: 'results' | 'failed';
+  readonly minute: Minute;
+  readonly writtenAt: string;
+  readonly items: readonly ItemChip[];
+  /** A results object holding both items of an exclusion pair: the rule broken. */
+  readonly breaksExclusion: boolean;
+  readonly reason?: string;
+  readonly error?: string;
+  readonly receiveCount?: number;
+}
+
+const markOf = (item: number, pairs: readonly ExclusionPair[]): PairMark | undefined => {
+  if (pairs.some(([a]) => a === item)) return 'a';
+  return pairs.some(([, b]) => b === item) ? 'b' : undefined;
+};
+
+/** A stored object as a row; undefined for a key outside `results/` and `failed/` minutes. */
+export function toObjectRow(
+  key: string,
+  body: StoredBody,
+  pairs: readonly ExclusionPair[],
+): ObjectRow | undefined {
+  const minute = minuteOfKey(key);
+  if (!minute) return undefined;
+  const kind = key.startsWith('results/') ? 'results' : 'failed';
+  // A failure record of a malformed message names no item.
+  const entries =
+    kind === 'results'
+      ? (body.items ?? [])
+      : body.item === undefined
+        ? []
+        : [{ item: body.item, requestId: body.requestId ?? '', index: body.index ?? 0 }];
+  const items = entries.map(({ item, requestId, index }) => {
+    const mark = markOf(item, pairs);
+    return { item, requestId, index, ...(mark ? { mark } : {}) };
+  });
+  const values = new Set(items.map((chip) => chip.item));
+  return {
+    key,
+    kind,
+    minute,
+    writtenAt: body.writtenAt ?? '',
+    items,
+    breaksExclusion: kind === 'results' && pairs.some(([a, b]) => values.has(a) && values.has(b)),
+    ...(kind === 'failed'
+      ? { reason: body.reason ?? 'unknown', error: body.error, receiveCount: body.receiveCount }
+      : {}),
+  };
+}
+
+/** Rows in the order they were written (keys hash their content, so key order means nothing). */
+export const byWrittenAt = (a: ObjectRow, b: ObjectRow): number =>
+  a.writtenAt.localeCompare(b.writtenAt) || a.key.localeCompare(b.key);
+
+/** What the functions' log lines say about one minute (the batch function's figures, the ingest's accepted). */
+export interface LogMinute {
+  accepted: number;
+  invocations: number;
+  errors: number;
+  exclusionSplits: number;
+  recordsFailed: number;
+}
+
+export interface LogLine {
+  readonly timestamp: number;
+  readonly message: string;
+  /** Invocations in one stream run one after another, which pairs a REPORT line with its figures. */
+  readonly stream: string;
+}
+
+const emptyLogMinute = (): LogMinute => ({
+  accepted: 0,
+  invocations: 0,
+  errors: 0,
+  exclusionSplits: 0,
+  recordsFailed: 0,
+});
+
+/** The figures of a Powertools metrics line (embedded metric format); undefined for any other line. */
+function metricsOf(message: string): Record<string, unknown> | undefined {
+  // Powertools prints the JSON alone; tolerate a runtime's `time\trequestId\tINFO\t` prefix all the same.
+  const start = message.indexOf('{');
+  if (start < 0 || !message.includes('"_aws"')) return undefined;
+  try {
+    return JSON.parse(message.slice(start)) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+const count = (figures: Record<string, unknown>, name: string): number => {
+  const value = figures[name];
+  return typeof value === 'number' ? value : 0;
+};
+
+/**
+ * Per-minute tallies from the functions' log lines, fed incrementally. Accepted items come from the
+ * ingest function's `ItemsAccepted` metric line. A batch invocation is a `REPORT` line (AWS and the
+ * emulator both write one per invocation); it is an error when its stream printed no metrics line
+ * since the previous `REPORT` (the handler publishes them on every completed invocation, so a crash,
+ * a timeout or a failed cold start leaves none). Exclusion splits and failed records are its metrics.
+ */
+export class LogTally {
+  private readonly minutes = new Map<Minute, LogMinute>();
+  private readonly streamsWithFigures = new Set<string>();
+
+  private at(timestamp: number): LogMinute {
+    const minute = minuteLabel(new Date(timestamp));
+    let tally = this.minutes.get(minute);
+    if (!tally) {
+      tally = emptyLogMinute();
+      this.minutes.set(minute, tally);
+    }
+    return tally;
+  }
+
+  addIngest(line: LogLine): void {
+    const figures = metricsOf(line.message);
+    if (figures) this.at(line.timestamp).accepted += count(figures, METRIC.itemsAccepted);
+  }
+
+  addBatch(line: LogLine): void {
+    const figures = metricsOf(line.message);
+    if (figures) {
+      const tally = this.at(line.timestamp);
+      tally.exclusionSplits += count(figures, METRIC.exclusionSplits);
+      tally.recordsFailed += count(figures, METRIC.itemsFailed);
+      this.streamsWithFigures.add(line.stream);
+    } else if (line.message.startsWith('REPORT RequestId:')) {
+      const tally = this.at(line.timestamp);
+      tally.invocations += 1;
+      if (!this.streamsWithFigures.delete(line.stream)) tally.errors += 1;
+    }
+  }
+
+  minute(minute: Minute): LogMinute {
+    return this.minutes.get(minute) ?? emptyLogMinute();
+  }
+
+  /** Forgets minutes before this one (labels sort as times). */
+  forgetBefore(minute: Minute): void {
+    for (const key of this.minutes.keys()) if (key < minute) this.minutes.delete(key);
+  }
+}
+
+/** One point of the charts. Log figures are null when the logs could not be read. */
+export interface MinuteFigures extends Partial<LogMinute> {
+  readonly minute: Minute;
+  readonly stored: number;
+  readonly objects: number;
+  readonly failureRecords: number;
+}
+
+/** Per-minute figures over the given minutes: stored items and objects from S3, the rest from the logs. */
+export function minuteFigures(
+  rows: readonly ObjectRow[],
+  logs: LogTally | undefined,
+  minutes: readonly Minute[],
+): MinuteFigures[] {
+  const stored = new Map<Minute, { stored: number; objects: number; failureRecords: number }>();
+  for (const row of rows) {
+    const figures = stored.get(row.minute) ?? { stored: 0, objects: 0, failureRecords: 0 };
+    if (row.kind === 'results') {
+      figures.stored += row.items.length;
+      figures.objects += 1;
+    } else {
+      figures.failureRecords += 1;
+    }
+    stored.set(row.minute, figures);
+  }
+  return minutes.map((minute) => ({
+    minute,
+    ...(stored.get(minute) ?? { stored: 0, objects: 0, failureRecords: 0 }),
+    ...(logs ? logs.minute(minute) : {}),
+  }));
+}
+
+/** The minutes that hold objects, newest first, with what they hold: the browser's minute strip. */
+export interface MinuteSummary {
+  readonly minute: Minute;
+  readonly objects: number;
+  readonly items: number;
+  readonly failureRecords: number;
+}
+
+export function minuteSummaries(rows: readonly ObjectRow[]): MinuteSummary[] {
+  const figures = minuteFigures(rows, undefined, [...new Set(rows.map((row) => row.minute))].sort());
+  return figures.reverse().map(({ minute, objects, stored, failureRecords }) => ({
+    minute,
+    objects,
+    items: stored,
+    failureRecords,
+  }));
+}
+
+/** What a lookup tells about one request. `source` says where it looked; a request ledger will be another. */
+export interface RequestReport {
+  readonly requestId: string;
+  readonly source: 'objects';
+  /** The objects searched start at this minute: an older request's items are not seen. */
+  readonly searchedFrom: Minute;
+  readonly stored: number;
+  readonly failed: number;
+  /** The objects holding its items, in write order: results objects, then failure records. */
+  readonly objects: readonly ObjectRow[];
+}
+
+/** Answers a lookup by request id. Today it searches the stored objects; the request ledger can replace it. */
+export type RequestLookup = (requestId: string) => Promise<RequestReport>;
+
+export function findRequestInObjects(
+  requestId: string,
+  rows: readonly ObjectRow[],
+  searchedFrom: Minute,
+): RequestReport {
+  const holding = rows
+    .filter((row) => row.items.some((chip) => chip.requestId === requestId))
+    .sort((a, b) => Number(a.kind === 'failed') - Number(b.kind === 'failed') || byWrittenAt(a, b));
+  const itemsOf = (kind: ObjectRow['kind']) =>
+    holding
+      .filter((row) => row.kind === kind)
+      .flatMap((row) => row.items)
+      .filter((chip) => chip.requestId === requestId).length;
+  return {
+    requestId,
+    source: 'objects',
+    searchedFrom,
+    stored: itemsOf('results'),
+    failed: itemsOf('failed'),
+    objects: holding,
+  };
+}

@@ -1,0 +1,260 @@
+import { describe, expect, it } from 'vitest';
+import {
+  findRequestInObjects,
+  type LogLine,
+  LogTally,
+  minuteFigures,
+  minuteOfKey,
+  minuteSummaries,
+  minutesBetween,
+  type ObjectRow,
+  type StoredBody,
+  toObjectRow,
+} from '../../cdk/ops/dashboard/figures';
+
+const PAIRS = [[1, 2]] as const;
+
+const row = (key: string, body: StoredBody): ObjectRow => {
+  const made = toObjectRow(key, body, PAIRS);
+  if (!made) throw new Error(`no row for ${key}`);
+  return made;
+};
+
+const results = (minute: string, writtenAt: string, items: [number, string, number][]): ObjectRow =>
+  row(`results/2026/11/23/10/${minute}/${writtenAt}.json`, {
+    writtenAt: `2026-11-23T10:${minute}:${writtenAt}Z`,
+    items: items.map(([item, requestId, index]) => ({ item, requestId, index })),
+  });
+
+const failure = (minute: string, writtenAt: string, item: number, requestId: string, index: number) =>
+  row(`failed/2026/11/23/10/${minute}/m-${item}.json`, {
+    writtenAt: `2026-11-23T10:${minute}:${writtenAt}Z`,
+    reason: 'write_failed',
+    item,
+    requestId,
+    index,
+    receiveCount: 3,
+  });
+
+describe('minutes', () => {
+  it.each([
+    { key: 'results/2026/11/23/10/42/abc.json', minute: '2026-11-23T10:42Z' },
+    { key: 'failed/2026/01/02/03/04/m-1.json', minute: '2026-01-02T03:04Z' },
+    { key: 'other/2026/11/23/10/42/abc.json', minute: undefined },
+    { key: 'results/2026/11/23/abc.json', minute: undefined },
+  ])('minuteOfKey reads $key as $minute', ({ key, minute }) => {
+    expect(minuteOfKey(key)).toBe(minute);
+  });
+
+  it('minutesBetween lists every minute of a range, both ends included, across an hour', () => {
+    expect(minutesBetween(new Date('2026-11-23T10:58:30Z'), new Date('2026-11-23T11:01:05Z'))).toEqual([
+      '2026-11-23T10:58Z',
+      '2026-11-23T10:59Z',
+      '2026-11-23T11:00Z',
+      '2026-11-23T11:01Z',
+    ]);
+  });
+});
+
+describe('toObjectRow', () => {
+  it('marks the two items of an exclusion pair apart and keeps every item as a chip', () => {
+    // Act
+    const made = results('42', '01', [
+      [2, 'r1', 1],
+      [3, 'r1', 2],
+      [1, 'r2', 0],
+    ]);
+
+    // Assert
+    expect(made).toMatchObject({ kind: 'results', minute: '2026-11-23T10:42Z', breaksExclusion: true });
+    expect(made.items).toEqual([
+      { item: 2, requestId: 'r1', index: 1, mark: 'b' },
+      { item: 3, requestId: 'r1', index: 2 },
+      { item: 1, requestId: 'r2', index: 0, mark: 'a' },
+    ]);
+  });
+
+  it('keeps an object holding one item of the pair within the rule', () => {
+    expect(results('42', '01', [[1, 'r1', 0]]).breaksExclusion).toBe(false);
+  });
+
+  it('turns a failure record into a row of its one item, with its reason and receive count', () => {
+    expect(failure('43', '05', 13, 'r3', 0)).toEqual({
+      key: 'failed/2026/11/23/10/43/m-13.json',
+      kind: 'failed',
+      minute: '2026-11-23T10:43Z',
+      writtenAt: '2026-11-23T10:43:05Z',
+      items: [{ item: 13, requestId: 'r3', index: 0 }],
+      breaksExclusion: false,
+      reason: 'write_failed',
+      error: undefined,
+      receiveCount: 3,
+    });
+  });
+
+  it('shows a malformed record with no item, and ignores keys outside the minutes', () => {
+    // Act
+    const malformed = row('failed/2026/11/23/10/43/m-x.json', { reason: 'malformed', receiveCount: 1 });
+
+    // Assert
+    expect(malformed.items).toEqual([]);
+    expect(malformed.reason).toBe('malformed');
+    expect(toObjectRow('results/readme.txt', {}, PAIRS)).toBeUndefined();
+  });
+});
+
+const metricsLine = (figures: Record<string, number>) =>
+  JSON.stringify({ _aws: { Timestamp: 0, CloudWatchMetrics: [] }, service: 'x', ...figures });
+
+const at = (time: string, message: string, stream = 's1'): LogLine => ({
+  timestamp: Date.parse(`2026-11-23T${time}Z`),
+  message,
+  stream,
+});
+
+describe('LogTally', () => {
+  it('counts accepted items per minute from the ingest metrics lines (prefixed or not) and nothing else', () => {
+    // Prepare
+    const tally = new LogTally();
+
+    // Act
+    tally.addIngest(at('10:42:01', metricsLine({ ItemsAccepted: 4 })));
+    tally.addIngest(at('10:42:30', '{"level":"INFO","message":"Request accepted","accepted":4}'));
+    tally.addIngest(at('10:42:59', `2026-11-23T10:42:59Z\treq\tINFO\t${metricsLine({ ItemsAccepted: 1 })}`));
+    tally.addIngest(at('10:43:00', metricsLine({ ItemsAccepted: 3 })));
+    tally.addIngest(at('10:43:01', '{"_aws": not json'));
+
+    // Assert
+    expect(tally.minute('2026-11-23T10:42Z').accepted).toBe(5);
+    expect(tally.minute('2026-11-23T10:43Z').accepted).toBe(3);
+  });
+
+  it('counts batch invocations by REPORT line, and as errors those whose stream printed no metrics', () => {
+    // Prepare
+    const tally = new LogTally();
+    const report = 'REPORT RequestId: r\tDuration: 5 ms';
+
+    // Act: two streams interleaved; the second invocation of s1 crashed before its metrics.
+    tally.addBatch(at('10:42:01', 'START RequestId: a'));
+    tally.addBatch(at('10:42:01', metricsLine({ ExclusionSplits: 1, ItemsFailed: 0 }), 's1'));
+    tally.addBatch(at('10:42:01', metricsLine({ ExclusionSplits: 2, ItemsFailed: 1 }), 's2'));
+    tally.addBatch(at('10:42:02', report, 's1'));
+    tally.addBatch(at('10:42:03', 'Error: Injected crash after writes', 's1'));
+    tally.addBatch(at('10:42:03', report, 's1'));
+    tally.addBatch(at('10:43:00', report, 's2'));
+
+    // Assert
+    expect(tally.minute('2026-11-23T10:42Z')).toEqual({
+      accepted: 0,
+      invocations: 2,
+      errors: 1,
+      exclusionSplits: 3,
+      recordsFailed: 1,
+    });
+    expect(tally.minute('2026-11-23T10:43Z')).toMatchObject({ invocations: 1, errors: 0 });
+  });
+
+  it('forgets minutes before the window', () => {
+    // Prepare
+    const tally = new LogTally();
+    tally.addIngest(at('10:41:00', metricsLine({ ItemsAccepted: 2 })));
+    tally.addIngest(at('10:42:00', metricsLine({ ItemsAccepted: 3 })));
+
+    // Act
+    tally.forgetBefore('2026-11-23T10:42Z');
+
+    // Assert
+    expect(tally.minute('2026-11-23T10:41Z').accepted).toBe(0);
+    expect(tally.minute('2026-11-23T10:42Z').accepted).toBe(3);
+  });
+});
+
+describe('per-minute figures', () => {
+  const rows = [
+    results('42', '01', [
+      [1, 'r1', 0],
+      [3, 'r1', 2],
+    ]),
+    results('42', '02', [[2, 'r1', 1]]),
+    failure('43', '05', 13, 'r2', 0),
+    results('44', '00', [[5, 'r3', 0]]),
+  ];
+
+  it('counts stored items and objects from S3, the rest from the logs, with a point for every minute', () => {
+    // Prepare
+    const tally = new LogTally();
+    tally.addIngest(at('10:42:00', metricsLine({ ItemsAccepted: 3 })));
+
+    // Act
+    const figures = minuteFigures(rows, tally, [
+      '2026-11-23T10:41Z',
+      '2026-11-23T10:42Z',
+      '2026-11-23T10:43Z',
+    ]);
+
+    // Assert
+    expect(figures).toEqual([
+      {
+        minute: '2026-11-23T10:41Z',
+        stored: 0,
+        objects: 0,
+        failureRecords: 0,
+        accepted: 0,
+        invocations: 0,
+        errors: 0,
+        exclusionSplits: 0,
+        recordsFailed: 0,
+      },
+      expect.objectContaining({ minute: '2026-11-23T10:42Z', stored: 3, objects: 2, accepted: 3 }),
+      expect.objectContaining({ minute: '2026-11-23T10:43Z', stored: 0, objects: 0, failureRecords: 1 }),
+    ]);
+  });
+
+  it('leaves the log figures out when the logs could not be read', () => {
+    expect(minuteFigures(rows, undefined, ['2026-11-23T10:42Z'])).toEqual([
+      { minute: '2026-11-23T10:42Z', stored: 3, objects: 2, failureRecords: 0 },
+    ]);
+  });
+
+  it('lists the minutes that hold objects, newest first, for the browser', () => {
+    expect(minuteSummaries(rows)).toEqual([
+      { minute: '2026-11-23T10:44Z', objects: 1, items: 1, failureRecords: 0 },
+      { minute: '2026-11-23T10:43Z', objects: 0, items: 0, failureRecords: 1 },
+      { minute: '2026-11-23T10:42Z', objects: 2, items: 3, failureRecords: 0 },
+    ]);
+  });
+});
+
+describe('findRequestInObjects', () => {
+  it('finds the objects holding a request: results in write order, then failure records', () => {
+    // Prepare
+    const later = results('44', '09', [
+      [4, 'r1', 3],
+      [9, 'other', 0],
+    ]);
+    const earlier = results('42', '01', [[1, 'r1', 0]]);
+    const failed = failure('43', '00', 13, 'r1', 2);
+    const unrelated = results('42', '03', [[2, 'other', 1]]);
+
+    // Act
+    const report = findRequestInObjects('r1', [later, failed, unrelated, earlier], '2026-11-23T10:00Z');
+
+    // Assert
+    expect(report).toEqual({
+      requestId: 'r1',
+      source: 'objects',
+      searchedFrom: '2026-11-23T10:00Z',
+      stored: 2,
+      failed: 1,
+      objects: [earlier, later, failed],
+    });
+  });
+
+  it('reports nothing found for a request it has not seen', () => {
+    expect(findRequestInObjects('missing', [], '2026-11-23T10:00Z')).toMatchObject({
+      stored: 0,
+      failed: 0,
+      objects: [],
+    });
+  });
+});
