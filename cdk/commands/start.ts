@@ -1,18 +1,24 @@
+import * as path from 'node:path';
+import { LOCAL_DIR } from '../local/local-cloud';
 import { DEFAULT_PORT, readyBanner, type Session, startSession } from '../local/session';
 import { toolArgs } from '../ops/cli';
 import { integerOption, parseConfigOption, UsageError } from '../ops/cli-options';
 import { type Dashboard, DEFAULT_DASHBOARD_PORT, startDashboard } from '../ops/dashboard/server';
 import { followFunctionLogs } from '../ops/function-logs';
 
-const USAGE = `usage: npm start [-- --config JSON] [--port PORT]
+const USAGE = `usage: npm start [-- --config JSON] [--port PORT] [--quiet]
 
 Starts the local cloud (or uses AWS_ENDPOINT_URL), deploys the stack with cdk.json's localPipeline
 settings (and --config over them, e.g. '{"faultRate":0.3}'), writes .local/outputs.json, serves the
 dashboard (npm run dashboard) on http://127.0.0.1:4680/ (a free port if that one is taken) and follows
 the functions' logs until Ctrl-C, which stops everything it started. --port runs a second local
-cloud (state in .local/ministack-PORT); point the tools at it with PIPELINE_OUTPUTS=.local/outputs-PORT.json.`;
+cloud (state in .local/ministack-PORT); point the tools at it with PIPELINE_OUTPUTS=.local/outputs-PORT.json.
+--quiet prints only the ready banner: no progress lines and no function logs.`;
 
-const log = (message: string) => console.error(`[start] ${message}`);
+let quiet = false;
+const log = (message: string) => {
+  if (!quiet) console.error(`[start] ${message}`);
+};
 let session: Session | undefined;
 let stopFollowing: (() => void) | undefined;
 let dashboard: Dashboard | undefined;
@@ -31,22 +37,32 @@ process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));
 
 try {
-  const { values } = toolArgs(USAGE, { config: { type: 'string' }, port: { type: 'string' } });
+  const { values } = toolArgs(USAGE, {
+    config: { type: 'string' },
+    port: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  quiet = values.quiet ?? false;
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
   }
   const port = integerOption(values.port, 'port', DEFAULT_PORT, 1024, 65_535);
   const started = performance.now();
-  session = await startSession({ port, pipeline: parseConfigOption(values.config), log });
+  session = await startSession({
+    port,
+    pipeline: parseConfigOption(values.config),
+    log,
+    ...(quiet ? { cliLogFile: path.join(LOCAL_DIR, 'start-cdk.log') } : {}),
+  });
   // A second session (another --port) takes any free port for its dashboard.
   dashboard = await startDashboard({
     deployment: session.deployment,
     port: DEFAULT_DASHBOARD_PORT,
     anyPortIfTaken: true,
   });
-  console.log(readyBanner(session, (performance.now() - started) / 1000, dashboard.url));
-  stopFollowing = followFunctionLogs(session.deployment, (line) => console.log(line));
+  console.log(readyBanner(session, (performance.now() - started) / 1000, dashboard.url, !quiet));
+  if (!quiet) stopFollowing = followFunctionLogs(session.deployment, (line) => console.log(line));
 } catch (error) {
   console.error(`[start] ${error instanceof Error ? error.message : String(error)}`);
   await shutdown(error instanceof UsageError ? 2 : 1);

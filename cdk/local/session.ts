@@ -12,6 +12,8 @@ export interface SessionOptions {
   /** Settings over cdk.json's local ones, e.g. `{ faultRate: 0.3 }`. */
   readonly pipeline: Record<string, unknown>;
   readonly log: Log;
+  /** Where the cdk CLI's output goes; the terminal when absent. */
+  readonly cliLogFile?: string;
 }
 
 export interface Session {
@@ -29,7 +31,7 @@ export const outputsFileFor = (port: number): string =>
  * `npm start`'s work: the local cloud (MiniStack, or AWS_ENDPOINT_URL when set), the real stack
  * deployed to it, and the outputs file the tools read. On failure, stops what it started.
  */
-export async function startSession({ port, pipeline, log }: SessionOptions): Promise<Session> {
+export async function startSession({ port, pipeline, log, cliLogFile }: SessionOptions): Promise<Session> {
   let cloud: LocalCloud | undefined;
   try {
     let endpoint = process.env.AWS_ENDPOINT_URL;
@@ -41,7 +43,13 @@ export async function startSession({ port, pipeline, log }: SessionOptions): Pro
       cloud = await startMiniStack({ port, dir, log, persist: true });
       endpoint = cloud.endpoint;
     }
-    const deployment = await deployToEmulator({ endpoint, stackName: DEFAULT_STACK_NAME, pipeline, log });
+    const deployment = await deployToEmulator({
+      endpoint,
+      stackName: DEFAULT_STACK_NAME,
+      pipeline,
+      log,
+      ...(cliLogFile ? { cliLogFile } : {}),
+    });
     const outputsFile = outputsFileFor(port);
     writeDeployment(deployment, outputsFile);
     return { deployment, outputsFile, ...(cloud ? { cloud } : {}) };
@@ -56,6 +64,7 @@ export const readyBanner = (
   { deployment, outputsFile }: Session,
   seconds: number,
   dashboardUrl?: string,
+  followingLogs = true,
 ): string => `
 Ready in ${seconds.toFixed(1)} s. Outputs: ${path.relative(process.cwd(), outputsFile)}
 
@@ -68,5 +77,5 @@ ${dashboardUrl ? `\n  Dashboard  ${dashboardUrl}  (live figures, objects per min
 
   npm run send -- 1 2 3 4      npm run results      npm run smoke      npm run redrive
 
-Following the functions' logs. Ctrl-C stops everything.
+${followingLogs ? "Following the functions' logs. " : ''}Ctrl-C stops everything.
 `;
