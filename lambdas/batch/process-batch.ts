@@ -134,15 +134,20 @@ async function writeIsolatingGroups(
     return { written: [segment], failed: new Map() };
   } catch (error) {
     const parts = [...byGroup(segment)];
-    if (parts.length === 1) return { written: [], failed: new Map([[parts[0]?.[0] ?? '', error]]) };
-    const results = await Promise.allSettled(parts.map(([, part]) => writeSegment(part, deps)));
+    if (parts.length === 1)
+      return { written: [], failed: new Map(parts.map(([groupId]) => [groupId, error])) };
     const written: (readonly Entry[])[] = [];
     const failed = new Map<string, unknown>();
-    results.forEach((result, position) => {
-      const [groupId = '', part = []] = parts[position] ?? [];
-      if (result.status === 'fulfilled') written.push(part);
-      else failed.set(groupId, result.reason);
-    });
+    await Promise.all(
+      parts.map(async ([groupId, part]) => {
+        try {
+          await writeSegment(part, deps);
+          written.push(part);
+        } catch (partError) {
+          failed.set(groupId, partError);
+        }
+      }),
+    );
     return { written, failed };
   }
 }

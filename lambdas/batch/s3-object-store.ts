@@ -5,8 +5,8 @@ import type { ObjectStore } from './object-store';
 export const CONFLICT_ATTEMPTS = 3;
 const CONFLICT_BACKOFF_MS = 50;
 
-const httpStatusOf = (error: unknown): number | undefined =>
-  (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+const httpStatusOf = (error: Error): number | undefined =>
+  (error as Error & { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 
 /** S3's answer to a write-once PUT whose key already holds an object. */
 const isAlreadyStored = (error: unknown): boolean =>

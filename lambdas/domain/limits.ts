@@ -27,15 +27,19 @@ export interface IntegerLimit extends Limit<number> {
 const describe = (value: unknown): string =>
   typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
 
+/** Number.isInteger and Number.isFinite as type guards: both are false for every non-number. */
+const isInteger = (value: unknown): value is number => Number.isInteger(value);
+const isFiniteNumber = (value: unknown): value is number => Number.isFinite(value);
+
 export function checkInteger(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+  if (!isInteger(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${describe(value)})`);
   }
   return value;
 }
 
 export function checkNumber(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+  if (!isFiniteNumber(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be a number from ${min} to ${max} (got ${describe(value)})`);
   }
   return value;

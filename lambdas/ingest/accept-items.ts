@@ -32,12 +32,17 @@ export const MAX_ATTEMPTS = 4;
 const BACKOFF_MS = 50;
 
 const chunk = <T>(values: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(values.length / size) }, (_, i) => values.slice(i * size, i * size + size));
+  Array.from(
+    // Stryker disable next-line ArithmeticOperator: more chunks than that are empty, and an empty chunk sends nothing
+    { length: Math.ceil(values.length / size) },
+    (_, i) => values.slice(i * size, i * size + size),
+  );
 
 interface ChunkResult {
   readonly sent: number;
-  /** Entry ids SQS took after it had taken a later entry of the chunk. */
-  readonly outOfOrderIds: string[];
+  /** Indexes of the request SQS took after it had taken a later entry of the chunk. */
+  readonly outOfOrder: number[];
+  /** What made the last failed attempt fail; the cause of the 503 when entries are left over. */
   readonly lastError?: unknown;
 }
 
@@ -49,7 +54,7 @@ async function sendChunk(
 ): Promise<ChunkResult> {
   let pending = [...entries];
   let lastError: unknown;
-  const outOfOrderIds: string[] = [];
+  const outOfOrder: number[] = [];
   let lastTakenPosition = -1;
   const positionOf = new Map(entries.map((entry, position) => [entry.Id, position]));
   for (let attempt = 1; attempt <= MAX_ATTEMPTS && pending.length > 0; attempt += 1) {
@@ -58,13 +63,17 @@ async function sendChunk(
       const result = await deps.sqs.send(
         new SendMessageBatchCommand({ QueueUrl: settings.queueUrl, Entries: pending }),
       );
-      const failedIds = new Set((result.Failed ?? []).map((failure) => failure.Id));
-      if (failedIds.size > 0)
-        lastError = new Error(`SQS rejected ${failedIds.size} entries: ${result.Failed?.[0]?.Code}`);
+      // Stryker disable next-line ArrayDeclaration: without a Failed list nothing failed; a fallback of non-entries fails no id either
+      const failed = result.Failed ?? [];
+      const failedIds = new Set(failed.map((failure) => failure.Id));
+      const [firstFailure] = failed;
+      if (firstFailure !== undefined)
+        lastError = new Error(`SQS rejected ${failed.length} entries: ${firstFailure.Code}`);
       const taken = pending.filter((entry) => !failedIds.has(entry.Id));
       for (const entry of taken) {
         const position = positionOf.get(entry.Id) ?? 0;
-        if (position < lastTakenPosition) outOfOrderIds.push(entry.Id ?? '');
+        // Stryker disable next-line EqualityOperator: an entry is taken once, so it never sits at a position taken before it
+        if (position < lastTakenPosition) outOfOrder.push(Number(entry.Id));
       }
       lastTakenPosition = Math.max(lastTakenPosition, ...taken.map((entry) => positionOf.get(entry.Id) ?? 0));
       pending = pending.filter((entry) => failedIds.has(entry.Id));
@@ -72,11 +81,7 @@ async function sendChunk(
       lastError = error;
     }
   }
-  return {
-    sent: entries.length - pending.length,
-    outOfOrderIds,
-    lastError: pending.length > 0 ? lastError : undefined,
-  };
+  return { sent: entries.length - pending.length, outOfOrder, lastError };
 }
 
 /**
@@ -105,9 +110,9 @@ export async function acceptItems(
   let enqueued = 0;
   const enqueuedOutOfOrder: number[] = [];
   for (const entriesOfChunk of chunk(entries, CHUNK_SIZE)) {
-    const { sent, outOfOrderIds, lastError } = await sendChunk(entriesOfChunk, settings, deps);
+    const { sent, outOfOrder, lastError } = await sendChunk(entriesOfChunk, settings, deps);
     enqueued += sent;
-    enqueuedOutOfOrder.push(...outOfOrderIds.map(Number));
+    enqueuedOutOfOrder.push(...outOfOrder);
     if (sent < entriesOfChunk.length) {
       throw new EnqueueFailedError(requestId, enqueued, entries.length, { cause: lastError });
     }

@@ -116,28 +116,37 @@ describe('acceptItems', () => {
   });
 
   it.each([
-    { name: 'only the last entries fail', failing: ['8', '9'], outOfOrder: [] },
-    { name: 'the first entry fails', failing: ['0'], outOfOrder: [0] },
-    { name: 'two entries fail apart', failing: ['2', '6'], outOfOrder: [2, 6] },
-  ])('reports indexes enqueued after later ones when $name once', async ({ failing, outOfOrder }) => {
-    // Prepare
-    sqsMock
-      .on(SendMessageBatchCommand)
-      .callsFakeOnce((input: SendMessageBatchCommandInput) => sqsAnswer(input, (id) => failing.includes(id)))
-      .callsFake(acceptAll);
+    { name: 'only the last entries fail once', rounds: [['8', '9']], outOfOrder: [] },
+    { name: 'the first entry fails once', rounds: [['0']], outOfOrder: [0] },
+    { name: 'two entries fail apart once', rounds: [['2', '6']], outOfOrder: [2, 6] },
+    // 4 and 7 go in on the second attempt, 1 only on the third: the list is still in request order.
+    { name: '1, 4 and 7 fail, then 1 again', rounds: [['1', '4', '7'], ['1']], outOfOrder: [1, 4, 7] },
+  ])(
+    'reports indexes enqueued after later ones, in request order, when $name',
+    async ({ rounds, outOfOrder }) => {
+      // Prepare: each round, SQS refuses those entries and takes the others; then it takes everything.
+      let sqsAnswers = sqsMock.on(SendMessageBatchCommand);
+      for (const failing of rounds) {
+        sqsAnswers = sqsAnswers.callsFakeOnce((input: SendMessageBatchCommandInput) =>
+          sqsAnswer(input, (id) => failing.includes(id)),
+        );
+      }
+      sqsAnswers.callsFake(acceptAll);
 
-    // Act
-    const result = await acceptItems(
-      { items: itemsUpTo(10), idempotencyKey: undefined },
-      API_KEY_ID,
-      ingestSettings(),
-      ingestDeps(sqs),
-    );
+      // Act
+      const result = await acceptItems(
+        { items: itemsUpTo(10), idempotencyKey: undefined },
+        API_KEY_ID,
+        ingestSettings(),
+        ingestDeps(sqs),
+      );
 
-    // Assert
-    expect(result.accepted).toBe(10);
-    expect(result.enqueuedOutOfOrder).toEqual(outOfOrder);
-  });
+      // Assert
+      expect(result.accepted).toBe(10);
+      expect(result.enqueuedOutOfOrder).toEqual(outOfOrder);
+      expect(sentBatches()).toHaveLength(1 + rounds.length);
+    },
+  );
 
   it('retries a thrown SDK error with the whole chunk, then carries on', async () => {
     // Prepare
@@ -181,7 +190,9 @@ describe('acceptItems', () => {
       total: 23,
     });
     expect(failure.code).toBe('ENQUEUE_FAILED');
+    // The cause says what SQS answered on the last attempt.
     expect(failure.cause).toBeInstanceOf(Error);
+    expect((failure.cause as Error).message).toBe('SQS rejected 10 entries: InternalError');
     // One send of the first chunk, MAX_ATTEMPTS of the second; the third is never sent.
     expect(idsOf(sentBatches().flat()).filter((id) => id === '20')).toEqual([]);
     expect(sentBatches()).toHaveLength(1 + MAX_ATTEMPTS);

@@ -7,6 +7,7 @@ import {
   anyFailureRecord,
   BATCH_FUNCTION_ENV,
   batchEnv,
+  conditionalRequestConflict,
   FIXED_MINUTE_PATH,
   FIXED_NOW,
   failureObjects,
@@ -19,6 +20,10 @@ import {
   sqsRecord,
   storedSegments,
 } from './factories.batch';
+
+// The store backs off with node:timers/promises; answering at once keeps the retry tests instant.
+const { backoff } = vi.hoisted(() => ({ backoff: vi.fn(async (_ms: number): Promise<void> => undefined) }));
+vi.mock('node:timers/promises', () => ({ setTimeout: backoff }));
 
 const s3Mock = mockClient(S3Client);
 
@@ -51,6 +56,7 @@ const failedIds = (response: SQSBatchResponse): string[] =>
 beforeEach(() => {
   vi.resetModules();
   s3Mock.reset();
+  backoff.mockClear();
   // Every variable the stack sets, so nothing from the developer's shell leaks into the tests.
   for (const [name, value] of Object.entries(batchEnv())) vi.stubEnv(name, value);
   // Only Date is faked, so keys are predictable; timers and promises run normally.
@@ -188,6 +194,20 @@ describe('batch handler', () => {
     expect(bucket.stored).toEqual([]);
   });
 
+  it('pauses before retrying a write S3 answers with 409 ConditionalRequestConflict', async () => {
+    // Prepare
+    const handler = await loadHandler();
+    s3Mock.on(PutObjectCommand).rejectsOnce(conditionalRequestConflict()).resolves({});
+
+    // Act
+    const response = await handler(sqsEvent(queueRecords([['A', 3]])), context);
+
+    // Assert
+    expect(failedIds(response)).toEqual([]);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(2);
+    expect(backoff.mock.calls).toEqual([[50]]);
+  });
+
   it('acknowledges a malformed record once its failure record is written, and retries it otherwise', async () => {
     // Prepare
     const handler = await loadHandler();
@@ -279,5 +299,79 @@ describe('toQueueRecord', () => {
 
     // Assert
     expect(queueRecord).toEqual(record);
+  });
+});
+
+describe('batch handler metrics and logs', () => {
+  /** What the invocation printed: EMF metric blobs (console.log) and log lines, in order. */
+  let printed: { metrics: Record<string, unknown>[]; logs: Record<string, unknown>[] };
+
+  beforeEach(() => {
+    // Dev mode prints metrics and logs to the global console, where these spies catch them.
+    vi.stubEnv('POWERTOOLS_DEV', 'true');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+    printed = { metrics: [], logs: [] };
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      printed.metrics.push(JSON.parse(String(line)));
+    });
+    for (const level of ['info', 'warn', 'error'] as const) {
+      vi.spyOn(console, level).mockImplementation((line: unknown) => {
+        printed.logs.push(JSON.parse(String(line)));
+      });
+    }
+  });
+
+  it('publishes the items stored, objects written, exclusion splits and items failed once per invocation', async () => {
+    // Prepare: cut into [1] and [2,3]; B's part of the second object fails.
+    const handler = await loadHandler();
+    fakeBucket(s3Mock, resultHolding('msg-B-0'));
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 2],
+      ['B', 3],
+    ]);
+
+    // Act
+    await handler(sqsEvent(records), context);
+
+    // Assert
+    expect(printed.metrics).toEqual([
+      expect.objectContaining({
+        ItemsStored: 2,
+        SegmentsWritten: 2,
+        ExclusionSplits: 1,
+        ItemsFailed: 1,
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [expect.objectContaining({ Namespace: 'FifoBatchPipelineTest' })],
+        }),
+      }),
+    ]);
+  });
+
+  it('logs each failed record with its reason, and each failure record it could not write', async () => {
+    // Prepare: S3 is down for everything, on the final receive of the default 3.
+    const handler = await loadHandler();
+    fakeBucket(s3Mock, () => true);
+
+    // Act
+    await handler(sqsEvent(queueRecords([['A', 3]], 3)), context);
+
+    // Assert
+    expect(printed.logs).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'Record failed',
+        messageId: 'msg-A-0',
+        reason: 'write_failed',
+        error: expect.stringContaining('S3 rejected results/'),
+        retried: true,
+      }),
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'Failure record not written',
+        error: expect.stringMatching(/^msg-A-0: Error: S3 rejected failed\//),
+      }),
+    ]);
   });
 });

@@ -52,30 +52,69 @@ describe('encodeEnvelope / decodeEnvelope', () => {
     expect(body).toStrictEqual({ v: 1, item: 3, requestId: 'req-1', index: 2, acceptedAt: FIXED_NOW });
   });
 
+  // The message is what the failure record of a malformed message says about it.
   it.each([
-    { name: 'a body that is not JSON', body: '{"v":1,' },
-    { name: 'an empty body', body: '' },
-    { name: 'a JSON array', body: JSON.stringify([fields()]) },
-    { name: 'JSON null', body: 'null' },
-    { name: 'a JSON number', body: '3' },
-    { name: 'version 2', body: JSON.stringify(fields({ v: 2 })) },
-    { name: 'no version', body: JSON.stringify(fields({ v: undefined })) },
-    { name: 'a missing item', body: JSON.stringify(fields({ item: undefined })) },
-    { name: 'a float item', body: JSON.stringify(fields({ item: 1.5 })) },
-    { name: 'a string item', body: JSON.stringify(fields({ item: '3' })) },
-    { name: 'an empty requestId', body: JSON.stringify(fields({ requestId: '' })) },
-    { name: 'a numeric requestId', body: JSON.stringify(fields({ requestId: 42 })) },
-    { name: 'a negative index', body: JSON.stringify(fields({ index: -1 })) },
-    { name: 'a float index', body: JSON.stringify(fields({ index: 0.5 })) },
-    { name: 'an acceptedAt that is not a date', body: JSON.stringify(fields({ acceptedAt: 'yesterday' })) },
-    { name: 'a missing acceptedAt', body: JSON.stringify(fields({ acceptedAt: undefined })) },
-  ])('rejects $name with MalformedEnvelopeError', ({ body }) => {
+    { name: 'a body that is not JSON', body: '{"v":1,', message: 'Message body is not JSON' },
+    { name: 'an empty body', body: '', message: 'Message body is not JSON' },
+    { name: 'a JSON array', body: JSON.stringify([fields()]), message: 'Message body is not a JSON object' },
+    { name: 'JSON null', body: 'null', message: 'Message body is not a JSON object' },
+    { name: 'a JSON number', body: '3', message: 'Message body is not a JSON object' },
+    { name: 'version 2', body: JSON.stringify(fields({ v: 2 })), message: 'Unsupported envelope version 2' },
+    {
+      name: 'no version',
+      body: JSON.stringify(fields({ v: undefined })),
+      message: 'Unsupported envelope version undefined',
+    },
+    {
+      name: 'a missing item',
+      body: JSON.stringify(fields({ item: undefined })),
+      message: 'item is not a safe integer',
+    },
+    {
+      name: 'a float item',
+      body: JSON.stringify(fields({ item: 1.5 })),
+      message: 'item is not a safe integer',
+    },
+    {
+      name: 'a string item',
+      body: JSON.stringify(fields({ item: '3' })),
+      message: 'item is not a safe integer',
+    },
+    {
+      name: 'an empty requestId',
+      body: JSON.stringify(fields({ requestId: '' })),
+      message: 'requestId is missing',
+    },
+    {
+      name: 'a numeric requestId',
+      body: JSON.stringify(fields({ requestId: 42 })),
+      message: 'requestId is missing',
+    },
+    { name: 'a negative index', body: JSON.stringify(fields({ index: -1 })), message: 'index is invalid' },
+    { name: 'a float index', body: JSON.stringify(fields({ index: 0.5 })), message: 'index is invalid' },
+    {
+      name: 'an acceptedAt that is not a date',
+      body: JSON.stringify(fields({ acceptedAt: 'yesterday' })),
+      message: 'acceptedAt is not a date',
+    },
+    {
+      name: 'a numeric acceptedAt (a year, which Date.parse would read as a date)',
+      body: JSON.stringify(fields({ acceptedAt: 2026 })),
+      message: 'acceptedAt is not a date',
+    },
+    {
+      name: 'a missing acceptedAt',
+      body: JSON.stringify(fields({ acceptedAt: undefined })),
+      message: 'acceptedAt is not a date',
+    },
+  ])('rejects $name with MalformedEnvelopeError "$message"', ({ body, message }) => {
     // Act
     const error = thrownBy(() => decodeEnvelope(body));
 
     // Assert
     expect(error).toBeInstanceOf(MalformedEnvelopeError);
     expect((error as MalformedEnvelopeError).code).toBe('MALFORMED_ENVELOPE');
+    expect((error as MalformedEnvelopeError).message).toBe(message);
   });
 });
 

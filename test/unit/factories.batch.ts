@@ -72,6 +72,42 @@ export function malformedRecord(body: string, messageId = 'msg-bad', receiveCoun
 
 export const BUCKET_NAME = 'results-bucket';
 
+/** A results object holding the given items of group A, as processBatch builds it at FIXED_NOW. */
+export function resultsObject(items: readonly number[]): ResultsObject {
+  return {
+    v: 1,
+    minute: '2026-11-23T10:42Z',
+    writtenAt: FIXED_NOW,
+    items: items.map((item, index) => ({
+      item,
+      requestId: requestIdOf('A'),
+      index,
+      messageId: messageIdOf('A', index),
+      groupId: 'A',
+      acceptedAt: ACCEPTED_AT,
+    })),
+  };
+}
+
+/** A failure record of a valid envelope (item 3 of group A) on its final receive, unless overridden. */
+export function failureRecord(overrides: Partial<FailureRecord> = {}): FailureRecord {
+  return {
+    v: 1,
+    minute: '2026-11-23T10:42Z',
+    writtenAt: FIXED_NOW,
+    reason: 'write_failed',
+    error: 'Error: S3 rejected the write',
+    messageId: messageIdOf('A', 0),
+    groupId: 'A',
+    receiveCount: 3,
+    item: 3,
+    requestId: requestIdOf('A'),
+    index: 0,
+    acceptedAt: ACCEPTED_AT,
+    ...overrides,
+  };
+}
+
 /** The contract's defaults: batches of 5, the pair (1, 2), 3 receives. */
 export function batchRules(overrides: Partial<BatchRules> = {}): BatchRules {
   return { batchSize: 5, exclusionPairs: [[1, 2]], maxReceiveCount: 3, ...overrides };

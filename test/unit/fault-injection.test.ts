@@ -6,6 +6,7 @@ import {
   type FaultSettings,
   faultEnvironment,
   InjectedCrashError,
+  InjectedFaultError,
   readFaultSettings,
   withStorageFaults,
 } from '../../lambdas/batch/fault-injection';
@@ -20,12 +21,13 @@ import {
   faultSettings,
   queueRecord,
   queueRecords,
+  resultsObject,
   type ScriptedRandom,
   scriptedRandom,
   segmentsOfGroup,
   storedSegments,
 } from './factories.batch';
-import { configErrorMessage, thrownBy } from './factories.ingest';
+import { configErrorMessage, rejectionOf, thrownBy } from './factories.ingest';
 
 const s3Mock = mockClient(S3Client);
 const s3 = new S3Client({ region: 'eu-west-1' });
@@ -86,6 +88,34 @@ describe('withStorageFaults: FAULT_ITEMS', () => {
       `failed/${FIXED_MINUTE_PATH}/msg-A-0.json`,
     ]);
   });
+});
+
+describe('withStorageFaults: the injected error', () => {
+  it.each([
+    { name: 'FAULT_ITEMS [7]', faults: { faultItems: [7] }, message: 'FAULT_ITEMS: item 7 always fails' },
+    {
+      name: 'FAULT_RATE 0.5',
+      faults: { faultRate: 0.5 },
+      message: 'FAULT_RATE 0.5: simulated storage failure',
+    },
+  ])(
+    'rejects a faulted write under $name with InjectedFaultError, code INJECTED_FAULT',
+    async ({ faults, message }) => {
+      // Prepare: a draw of 0.1 fails under FAULT_RATE 0.5.
+      const { store } = batchDeps(s3);
+      const faulty = withStorageFaults(store, faultSettings(faults), scriptedRandom([0.1]));
+
+      // Act
+      const error = await rejectionOf(
+        faulty.putResults(`results/${FIXED_MINUTE_PATH}/x.json`, resultsObject([3, 7])),
+      );
+
+      // Assert
+      expect(error).toBeInstanceOf(InjectedFaultError);
+      expect(error).toMatchObject({ code: 'INJECTED_FAULT', message });
+      expect(writesSentToS3()).toHaveLength(0);
+    },
+  );
 });
 
 describe('withStorageFaults: FAULT_RATE', () => {
@@ -193,6 +223,7 @@ describe('crashAfterWrites', () => {
 
     // Assert
     expect(error).toBeInstanceOf(InjectedCrashError);
+    expect((error as InjectedCrashError).code).toBe('INJECTED_CRASH');
     expect((error as InjectedCrashError).message).toBe('CRASH_RATE 0.5: simulated crash after 2 records');
   });
 

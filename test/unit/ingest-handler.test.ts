@@ -24,6 +24,16 @@ const acceptAll = (input: SendMessageBatchCommandInput) => ({
   Failed: [],
 });
 
+/** SQS fails entry 1 of [1,2,3,4] once and takes the others, then takes everything. */
+const failEntryOneOnce = () =>
+  sqsMock
+    .on(SendMessageBatchCommand)
+    .callsFakeOnce((input: SendMessageBatchCommandInput) => ({
+      ...acceptAll({ ...input, Entries: input.Entries?.filter((entry) => entry.Id !== '1') }),
+      Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
+    }))
+    .callsFake(acceptAll);
+
 interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly [field: string]: unknown };
 }
@@ -94,14 +104,8 @@ describe('ingest handler', () => {
   });
 
   it('tells the client and the metrics which items SQS took after later ones (a partial batch failure)', async () => {
-    // Prepare: SQS fails entry 1 of [1,2,3,4] once and takes the others
-    sqsMock
-      .on(SendMessageBatchCommand)
-      .callsFakeOnce((input: SendMessageBatchCommandInput) => ({
-        ...acceptAll({ ...input, Entries: input.Entries?.filter((entry) => entry.Id !== '1') }),
-        Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
-      }))
-      .callsFake(acceptAll);
+    // Prepare
+    failEntryOneOnce();
 
     // Act
     const response = await handler(v2Event());
@@ -182,12 +186,27 @@ describe('ingest handler', () => {
     expect(bodyOf(response)).toStrictEqual({
       error: {
         code: 'ENQUEUE_FAILED',
-        message: expect.any(String),
+        message:
+          'Enqueued 0 of 4 items before the queue kept failing. ' +
+          'Retry with the same Idempotency-Key to complete it without duplicates.',
         requestId: expect.any(String),
         enqueued: 0,
       },
     });
     expect(backoff).toHaveBeenCalled();
+  });
+
+  it('rethrows an unexpected error, so Lambda reports the invocation as failed instead of answering 503', async () => {
+    // Prepare: not an API Gateway event at all. Dev mode routes the metrics "nothing to publish"
+    // warning through the global console, where it is silenced.
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+
+    // Act
+    const run = handler(null as unknown as ApiEvent);
+
+    // Assert
+    await expect(run).rejects.toThrow(TypeError);
+    expect(sendCalls()).toHaveLength(0);
   });
 
   it('lets a client finish a 503 by repeating it with the same Idempotency-Key, without duplicates', async () => {
@@ -268,5 +287,71 @@ describe('ingest handler', () => {
 
     // Assert
     expect(second).not.toEqual(first);
+  });
+});
+
+describe('ingest handler logs', () => {
+  /** The structured log lines of the invocation, in order (dev mode prints them to the console). */
+  let logLines: Record<string, unknown>[];
+
+  beforeEach(async () => {
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+    logLines = [];
+    for (const level of ['info', 'warn', 'error'] as const) {
+      vi.spyOn(console, level).mockImplementation((line: unknown) => {
+        logLines.push(JSON.parse(String(line)));
+      });
+    }
+    vi.resetModules();
+    const module = await import('../../lambdas/ingest/handler');
+    handler = (event) => module.handler(event, lambdaContext());
+  });
+
+  it.each<{ name: string; prepare?: () => void; body?: string; lines: Record<string, unknown>[] }>([
+    {
+      name: 'an accepted request',
+      lines: [{ level: 'INFO', message: 'Request accepted', requestId: expect.any(String), accepted: 4 }],
+    },
+    {
+      name: 'items enqueued out of order',
+      prepare: failEntryOneOnce,
+      lines: [
+        { level: 'INFO', message: 'Request accepted', requestId: expect.any(String), accepted: 4 },
+        {
+          level: 'WARN',
+          message: 'Items enqueued out of order',
+          requestId: expect.any(String),
+          enqueuedOutOfOrder: [1],
+        },
+      ],
+    },
+    {
+      name: 'a rejected request',
+      body: '[1,"2"]',
+      lines: [{ level: 'INFO', message: 'Request rejected', code: 'INVALID_ITEM', index: 1 }],
+    },
+    {
+      name: 'a queue that kept failing',
+      prepare: () => sqsMock.on(SendMessageBatchCommand).rejects(new Error('ServiceUnavailable')),
+      lines: [
+        {
+          level: 'ERROR',
+          message: 'Queue kept failing',
+          error: expect.objectContaining({
+            name: 'EnqueueFailedError',
+            message: 'Enqueued 0 of 4 items before the queue kept failing',
+          }),
+        },
+      ],
+    },
+  ])('logs $name with its fields, for the operators and the dashboard', async ({ prepare, body, lines }) => {
+    // Prepare
+    prepare?.();
+
+    // Act
+    await handler(v2Event(body === undefined ? {} : { body }));
+
+    // Assert
+    expect(logLines).toEqual(lines.map((line) => expect.objectContaining(line)));
   });
 });

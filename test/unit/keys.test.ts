@@ -1,6 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { failureKey, minuteLabel, minutePath, resultKey } from '../../lambdas/domain/keys';
+import {
+  FAILED_PREFIX,
+  failureKey,
+  minuteLabel,
+  minutePath,
+  RESULTS_PREFIX,
+  resultKey,
+} from '../../lambdas/domain/keys';
 
 const at = (iso: string): Date => new Date(iso);
 const DEDUP_IDS = ['req-A:0', 'req-A:1', 'req-A:2'];
@@ -71,6 +78,7 @@ describe('resultKey', () => {
     { name: 'a different id', ids: ['req-A:0', 'req-A:1', 'req-B:2'] },
     { name: 'the same ids in another order', ids: ['req-A:1', 'req-A:0', 'req-A:2'] },
     { name: 'one id fewer', ids: ['req-A:0', 'req-A:1'] },
+    { name: 'ids that read the same run together', ids: ['req-A:0req-A:1', 'req-A:2'] },
   ])('differs for $name', ({ ids }) => {
     // Prepare
     const minute = at('2026-11-23T10:42:07.123Z');
@@ -98,5 +106,20 @@ describe('failureKey', () => {
 
     // Assert
     expect(key).toBe('failed/2026/01/02/03/04/059f36b4-87a3-44ab-83d2-661975830a7d.json');
+  });
+});
+
+describe('RESULTS_PREFIX and FAILED_PREFIX', () => {
+  it.each([
+    {
+      prefix: RESULTS_PREFIX,
+      expected: 'results/',
+      key: resultKey(at('2026-11-23T10:42:07.123Z'), DEDUP_IDS),
+    },
+    { prefix: FAILED_PREFIX, expected: 'failed/', key: failureKey(at('2026-11-23T10:42:07.123Z'), 'm') },
+  ])('$expected is the prefix of its keys, which the tools list by', ({ prefix, expected, key }) => {
+    // Act / Assert
+    expect(prefix).toBe(expected);
+    expect(key.startsWith(prefix)).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { processBatch } from '../../lambdas/batch/process-batch';
 import { CONFLICT_ATTEMPTS } from '../../lambdas/batch/s3-object-store';
 import {
@@ -479,6 +479,57 @@ describe('processBatch: malformed records', () => {
     ]);
     expect(outcome.failureRecordsWritten).toBe(0);
     expect(bucket.rejectedKeys).toEqual([`failed/${FIXED_MINUTE_PATH}/msg-bad.json`]);
+  });
+
+  it('fails the invocation on an error other than a malformed envelope, so SQS retries the batch', async () => {
+    // Prepare: a bug in the decoder, not a bad message, must not be recorded as the message's fault.
+    vi.resetModules();
+    vi.doMock('../../lambdas/domain/envelope', async (importOriginal) => ({
+      ...(await importOriginal<typeof import('../../lambdas/domain/envelope')>()),
+      decodeEnvelope: () => {
+        throw new TypeError('decoder bug');
+      },
+    }));
+    const { processBatch: withBrokenDecoder } = await import('../../lambdas/batch/process-batch');
+    const bucket = fakeBucket(s3Mock);
+
+    try {
+      // Act
+      const run = withBrokenDecoder([queueRecord({ item: 3 })], batchRules(), batchDeps(s3));
+
+      // Assert
+      await expect(run).rejects.toThrow(new TypeError('decoder bug'));
+      expect(bucket.stored).toEqual([]);
+    } finally {
+      vi.doUnmock('../../lambdas/domain/envelope');
+      vi.resetModules();
+    }
+  });
+});
+
+describe('processBatch: failures of every kind', () => {
+  it('reports failures in delivery order, malformed records among the others', async () => {
+    // Prepare: the object [3,4] fails, and so does each group's part; the malformed records are
+    // recorded (acknowledged) and sit between them in delivery order.
+    const records = [
+      queueRecord({ group: 'A', item: 3 }),
+      malformedRecord('not json', 'msg-bad-1'),
+      queueRecord({ group: 'B', item: 4 }),
+      malformedRecord('[]', 'msg-bad-2'),
+    ];
+    fakeBucket(s3Mock, (input) => String(input.Key).startsWith('results/'));
+
+    // Act
+    const outcome = await processBatch(records, batchRules(), batchDeps(s3));
+
+    // Assert
+    expect(outcome.failures.map(({ messageId, reason }) => [messageId, reason])).toEqual([
+      ['msg-A-0', 'write_failed'],
+      ['msg-bad-1', 'malformed'],
+      ['msg-B-0', 'write_failed'],
+      ['msg-bad-2', 'malformed'],
+    ]);
+    expect(outcome.failedMessageIds).toEqual(['msg-A-0', 'msg-B-0']);
   });
 });
 

@@ -29,6 +29,13 @@ describe('parseItemsRequest', () => {
       { name: 'a trailing comma', request: { body: '[1,2,]' }, status: 400, code: 'MALFORMED_JSON' },
       { name: 'an empty body', request: { body: '' }, status: 400, code: 'MALFORMED_JSON' },
       { name: 'no body at all', request: { body: null }, status: 400, code: 'MALFORMED_JSON' },
+      {
+        name: 'no body at all against the smallest byte limit (no body is 0 bytes)',
+        request: { body: null },
+        limits: { maxBodyBytes: 2 },
+        status: 400,
+        code: 'MALFORMED_JSON',
+      },
       { name: 'bare words', request: { body: '1, 2, 3' }, status: 400, code: 'MALFORMED_JSON' },
       { name: 'NaN, which JSON lacks', request: { body: '[NaN]' }, status: 400, code: 'MALFORMED_JSON' },
       // Valid JSON that is not an array (400).
@@ -184,6 +191,26 @@ describe('parseItemsRequest', () => {
   });
 
   it.each([
+    { body: '{"items":[1,2]}', message: 'Body must be a JSON array of integers, not an object' },
+    { body: '"1,2,3"', message: 'Body must be a JSON array of integers, not a string' },
+    { body: '42', message: 'Body must be a JSON array of integers, not 42' },
+    { body: 'null', message: 'Body must be a JSON array of integers, not null' },
+    { body: 'true', message: 'Body must be a JSON array of integers, not a boolean' },
+    { body: '[1.5,2]', message: 'Item 0 must be a safe integer, not 1.5' },
+    { body: '[1,"3"]', message: 'Item 1 must be a safe integer, not a string' },
+    { body: '[1,2,null]', message: 'Item 2 must be a safe integer, not null' },
+    { body: '[1,[4]]', message: 'Item 1 must be a safe integer, not an array' },
+    { body: '[{"n":1}]', message: 'Item 0 must be a safe integer, not an object' },
+    { body: '[false]', message: 'Item 0 must be a safe integer, not a boolean' },
+  ])('says what it found instead: $body -> "$message"', ({ body, message }) => {
+    // Act
+    const error = rejectionOf(httpRequest({ body }));
+
+    // Assert
+    expect(error.message).toBe(message);
+  });
+
+  it.each([
     { name: '[1,2,3,4]', body: '[1,2,3,4]', items: [1, 2, 3, 4] },
     {
       name: 'negative, zero and MAX_SAFE_INTEGER',
@@ -319,6 +346,7 @@ describe('parseItemsRequest', () => {
         code: 'INVALID_IDEMPOTENCY_KEY',
         index: undefined,
       });
+      expect(error.message).toBe('Idempotency-Key must be 1 to 128 characters of A-Z, a-z, 0-9, "_" and "-"');
     });
   });
 });

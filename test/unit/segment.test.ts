@@ -64,6 +64,12 @@ describe('segmentByExclusion', () => {
       exclusionSplits: 0,
     },
     {
+      name: 'counts a cut that both a full segment and a clash make as a size cut, not an exclusion split',
+      items: [1, 3, 4, 5, 6, 2],
+      segments: [[1, 3, 4, 5, 6], [2]],
+      exclusionSplits: 0,
+    },
+    {
       name: 'uses the configured pair instead of the default one',
       items: [1, 2, 3, 4],
       pairs: [[3, 4]],

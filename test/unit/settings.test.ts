@@ -66,6 +66,18 @@ describe('readBatchSettings', () => {
       name: 'no pairs',
       settings: { bucketName: 'b', batchSize: 10, exclusionPairs: [], maxReceiveCount: 1 },
     },
+    {
+      name: 'two pairs',
+      settings: {
+        bucketName: 'b',
+        batchSize: 5,
+        exclusionPairs: [
+          [1, 2],
+          [3, 4],
+        ],
+        maxReceiveCount: 3,
+      },
+    },
   ])('reads back the environment batchEnvironment writes for $name', ({ settings }) => {
     // Act
     const read = readBatchSettings(batchEnvironment(settings));
@@ -89,6 +101,9 @@ describe('readBatchSettings', () => {
     { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1:1' } },
     { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1:2:3' } },
     { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1:2,' } },
+    // A half that is not a number must not slip through and switch the rule off.
+    { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1:x' } },
+    { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: 'x:2' } },
     { name: 'MAX_RECEIVE_COUNT', env: { ...BATCH_SETTINGS_ENV, MAX_RECEIVE_COUNT: '0' } },
   ])('rejects $name in $env with a ConfigError naming the variable', ({ name, env }) => {
     // Act
@@ -153,6 +168,11 @@ describe('readIngestSettings', () => {
       name: 'MAX_ITEMS_PER_REQUEST "501"',
       env: { ...INGEST_FUNCTION_ENV, MAX_ITEMS_PER_REQUEST: '501' },
       mentions: ['MAX_ITEMS_PER_REQUEST must be an integer from 1 to 500 (got 501)'],
+    },
+    {
+      name: 'MAX_ITEMS_PER_REQUEST "x20" (digits after other text are not a number)',
+      env: { ...INGEST_FUNCTION_ENV, MAX_ITEMS_PER_REQUEST: 'x20' },
+      mentions: ['MAX_ITEMS_PER_REQUEST must be an integer from 1 to 500 (got "x20")'],
     },
     {
       name: 'MAX_BODY_BYTES "64KiB"',
