@@ -28,7 +28,10 @@ export const toQueueRecord = (record: SQSRecord): QueueRecord => ({
 });
 
 function report(outcome: BatchOutcome): void {
-  for (const failure of outcome.failures) logger.warn('Record failed', { ...failure });
+  for (const { key, items } of outcome.written) logger.info('Segment stored', { items, key });
+  for (const { item, reason, receiveCount, next, error, messageId } of outcome.failures) {
+    logger.warn('Record failed', { item, reason, receiveCount, next, error, messageId });
+  }
   for (const error of outcome.failureRecordErrors) logger.error('Failure record not written', { error });
   metrics.addMetric(METRIC.itemsStored, MetricUnit.Count, outcome.itemsStored);
   metrics.addMetric(METRIC.segmentsWritten, MetricUnit.Count, outcome.segmentsWritten);

@@ -25,12 +25,24 @@ export interface RecordFailure {
   readonly error: string;
   /** Acknowledged failures (malformed records) are recorded in S3 and not retried. */
   readonly retried: boolean;
+  /** The item, when the record was a valid envelope. */
+  readonly item?: number;
+  readonly receiveCount: number;
+  /** What happens to the record now, in words for the log. */
+  readonly next: string;
+}
+
+/** A results object written in this invocation: its key and its items in order. */
+export interface WrittenSegment {
+  readonly key: string;
+  readonly items: readonly number[];
 }
 
 export interface BatchOutcome {
   /** Message ids for `batchItemFailures`: SQS redelivers these, then moves them to the DLQ. */
   readonly failedMessageIds: string[];
   readonly failures: RecordFailure[];
+  readonly written: WrittenSegment[];
   readonly itemsStored: number;
   readonly segmentsWritten: number;
   readonly exclusionSplits: number;
@@ -56,8 +68,7 @@ interface EntryFailure {
 }
 
 interface StoreOutcome {
-  readonly stored: number;
-  readonly segmentsWritten: number;
+  readonly written: WrittenSegment[];
   readonly exclusionSplits: number;
   readonly failures: EntryFailure[];
 }
@@ -101,13 +112,14 @@ const resultsObjectOf = (segment: readonly Entry[], writtenAt: Date): ResultsObj
 });
 
 /** One object per segment, under the minute of the write; the key hashes the deduplication ids. */
-async function writeSegment(segment: readonly Entry[], deps: BatchDeps): Promise<void> {
+async function writeSegment(segment: readonly Entry[], deps: BatchDeps): Promise<WrittenSegment> {
   const writtenAt = deps.clock();
   const key = resultKey(
     writtenAt,
     segment.map((entry) => entry.record.deduplicationId),
   );
   await deps.store.putResults(key, resultsObjectOf(segment, writtenAt));
+  return { key, items: segment.map((entry) => entry.envelope.item) };
 }
 
 /** A segment's entries by message group, each group's in delivery order. */
@@ -128,21 +140,19 @@ function byGroup(entries: readonly Entry[]): Map<string, Entry[]> {
 async function writeIsolatingGroups(
   segment: readonly Entry[],
   deps: BatchDeps,
-): Promise<{ written: (readonly Entry[])[]; failed: Map<string, unknown> }> {
+): Promise<{ written: WrittenSegment[]; failed: Map<string, unknown> }> {
   try {
-    await writeSegment(segment, deps);
-    return { written: [segment], failed: new Map() };
+    return { written: [await writeSegment(segment, deps)], failed: new Map() };
   } catch (error) {
     const parts = [...byGroup(segment)];
     if (parts.length === 1)
       return { written: [], failed: new Map(parts.map(([groupId]) => [groupId, error])) };
-    const written: (readonly Entry[])[] = [];
+    const written: WrittenSegment[] = [];
     const failed = new Map<string, unknown>();
     await Promise.all(
       parts.map(async ([groupId, part]) => {
         try {
-          await writeSegment(part, deps);
-          written.push(part);
+          written.push(await writeSegment(part, deps));
         } catch (partError) {
           failed.set(groupId, partError);
         }
@@ -183,22 +193,20 @@ async function storeEntries(
   });
   const failedGroups = new Map<string, string>();
   const failures: EntryFailure[] = [];
-  let stored = 0;
-  let segmentsWritten = 0;
+  const stored: WrittenSegment[] = [];
   for (const segment of segments) {
     const { writable, blocked } = withoutBlocked(segment, failedGroups);
     failures.push(...blocked);
     if (writable.length === 0) continue;
     const { written, failed } = await writeIsolatingGroups(writable, deps);
-    stored += written.reduce((sum, part) => sum + part.length, 0);
-    segmentsWritten += written.length;
+    stored.push(...written);
     for (const [groupId, error] of failed) failedGroups.set(groupId, errorText(error));
     for (const entry of writable) {
       const error = failed.has(entry.record.groupId) ? failedGroups.get(entry.record.groupId) : undefined;
       if (error !== undefined) failures.push({ entry, reason: 'write_failed', error });
     }
   }
-  return { stored, segmentsWritten, exclusionSplits, failures };
+  return { written: stored, exclusionSplits, failures };
 }
 
 /** A failure record names the item and its request when the envelope was valid, else keeps the body. */
@@ -237,17 +245,28 @@ async function writeFailureRecord(
 async function recordMalformed(malformed: readonly Malformed[], deps: BatchDeps): Promise<FailureReport> {
   const failures = await Promise.all(
     malformed.map(async ({ record, error }): Promise<RecordFailure> => {
-      const failure = { messageId: record.messageId, reason: 'malformed' as const };
+      const failure = {
+        messageId: record.messageId,
+        reason: 'malformed' as const,
+        receiveCount: record.receiveCount,
+      };
       try {
         await writeFailureRecord(deps, record, { reason: 'malformed', error: error.message });
-        return { ...failure, error: error.message, retried: false };
+        return {
+          ...failure,
+          error: error.message,
+          retried: false,
+          next: 'recorded under failed/, not retried',
+        };
       } catch (writeError) {
-        return { ...failure, error: errorText(writeError), retried: true };
+        return { ...failure, error: errorText(writeError), retried: true, next: NEXT_RETRY };
       }
     }),
   );
   return { failures, recordsWritten: failures.filter(({ retried }) => !retried).length, recordErrors: [] };
 }
+
+const NEXT_RETRY = 'retried after the visibility timeout';
 
 /**
  * Every failed entry is retried. Those on their final receive are about to move to the dead-letter
@@ -277,6 +296,12 @@ async function recordFinalFailures(
     reason,
     error,
     retried: true,
+    item: entry.envelope.item,
+    receiveCount: entry.record.receiveCount,
+    next:
+      entry.record.receiveCount >= rules.maxReceiveCount
+        ? 'moves to the dead-letter queue (failure record under failed/)'
+        : `${NEXT_RETRY} (receive ${entry.record.receiveCount} of ${rules.maxReceiveCount})`,
   }));
   return { failures, recordsWritten, recordErrors };
 }
@@ -294,8 +319,9 @@ function outcomeOf(
   return {
     failedMessageIds: failures.filter((failure) => failure.retried).map((failure) => failure.messageId),
     failures,
-    itemsStored: stored.stored,
-    segmentsWritten: stored.segmentsWritten,
+    written: stored.written,
+    itemsStored: stored.written.reduce((sum, segment) => sum + segment.items.length, 0),
+    segmentsWritten: stored.written.length,
     exclusionSplits: stored.exclusionSplits,
     failureRecordsWritten: reports.reduce((sum, report) => sum + report.recordsWritten, 0),
     failureRecordErrors: reports.flatMap((report) => report.recordErrors),

@@ -349,6 +349,46 @@ describe('batch handler metrics and logs', () => {
     ]);
   });
 
+  it.each([
+    { receiveCount: 1, next: 'retried after the visibility timeout (receive 1 of 3)' },
+    { receiveCount: 3, next: 'moves to the dead-letter queue (failure record under failed/)' },
+  ])('says what happens next to a record failed on receive $receiveCount', async ({ receiveCount, next }) => {
+    // Prepare
+    const handler = await loadHandler();
+    fakeBucket(s3Mock, (input) => String(input.Key).startsWith('results/'));
+
+    // Act
+    await handler(sqsEvent(queueRecords([['A', 3]], receiveCount)), context);
+
+    // Assert
+    const failed = printed.logs.find((line) => line.message === 'Record failed');
+    expect(failed).toMatchObject({ item: 3, reason: 'write_failed', receiveCount, next });
+  });
+
+  it('logs one line per stored segment with its items and key', async () => {
+    // Prepare: [1] and [2,3] (1 and 2 apart)
+    const handler = await loadHandler();
+    fakeBucket(s3Mock);
+
+    // Act
+    await handler(
+      sqsEvent(
+        queueRecords([
+          ['A', 1],
+          ['A', 2],
+          ['A', 3],
+        ]),
+      ),
+      context,
+    );
+
+    // Assert
+    const stored = printed.logs.filter((line) => line.message === 'Segment stored');
+    expect(stored.map((line) => line.items)).toEqual([[1], [2, 3]]);
+    for (const line of stored)
+      expect(line.key).toMatch(/^results\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/\d{2}\/[0-9a-f]{32}\.json$/);
+  });
+
   it('logs each failed record with its reason, and each failure record it could not write', async () => {
     // Prepare: S3 is down for everything, on the final receive of the default 3.
     const handler = await loadHandler();
@@ -365,7 +405,9 @@ describe('batch handler metrics and logs', () => {
         messageId: 'msg-A-0',
         reason: 'write_failed',
         error: expect.stringContaining('S3 rejected results/'),
-        retried: true,
+        item: 3,
+        receiveCount: 3,
+        next: 'moves to the dead-letter queue (failure record under failed/)',
       }),
       expect.objectContaining({
         level: 'ERROR',
