@@ -1,6 +1,7 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { clientConfig, type Deployment } from './deployment';
+import { readableLogLine } from './log-lines';
 
 /** A function's log group: the one its logging config names, else Lambda's default. */
 export async function logGroupOf(deployment: Deployment, functionName: string): Promise<string> {
@@ -31,7 +32,7 @@ export async function* functionLogMessages(
 
 /**
  * Follows the functions' CloudWatch Logs (the emulator records every invocation there) and prints
- * new lines as `[ingest] ...` / `[batch] ...` until stopped.
+ * new lines as `[ingest] ...` / `[batch] ...` (see readableLogLine) until stopped.
  */
 export function followFunctionLogs(
   deployment: Deployment,
@@ -65,7 +66,7 @@ export function followFunctionLogs(
             if (source.seen.has(id)) continue;
             source.seen.add(id);
             source.since = Math.max(source.since, event.timestamp ?? 0);
-            print(`[${source.label}] ${(event.message ?? '').trimEnd()}`);
+            print(`[${source.label}] ${readableLogLine((event.message ?? '').trimEnd())}`);
           }
         } catch {
           // The group appears with the first invocation; until then there is nothing to follow.
