@@ -429,7 +429,12 @@ describe('processBatch: malformed records', () => {
     // Assert
     expect(outcome.failedMessageIds).toEqual([]);
     expect(outcome.failures).toEqual([
-      expect.objectContaining({ messageId: 'msg-bad', reason: 'malformed', retried: false }),
+      expect.objectContaining({
+        messageId: 'msg-bad',
+        reason: 'malformed',
+        retried: false,
+        next: 'recorded under failed/, not retried',
+      }),
     ]);
     expect(outcome.failureRecordsWritten).toBe(1);
     expect(failureObjects(bucket)).toEqual([
