@@ -1,20 +1,28 @@
 import { runTool, toolArgs } from '../ops/cli';
 import { clientsFor, loadDeployment } from '../ops/deployment';
-import { formatByMinute, readStoredObjects } from '../ops/results-listing';
+import { formatByMinute, minuteOption, ofRequest, readStoredObjects } from '../ops/results-listing';
 
-const USAGE = `usage: npm run results -- [--stack NAME] [--json]
+const USAGE = `usage: npm run results -- [--request ID] [--minute YYYY-MM-DDTHH:mm] [--stack NAME] [--json]
 
 Lists results/ and failed/ objects per minute with their items (.local/outputs.json, or --stack NAME
-in your AWS account). --json prints every object as one JSON line instead.`;
+in your AWS account). --request keeps the objects holding that request's items and its failure
+records; --minute reads only that UTC minute. --json prints every object as one JSON line instead.`;
 
 runTool(async () => {
-  const { values } = toolArgs(USAGE, { stack: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = toolArgs(USAGE, {
+    stack: { type: 'string' },
+    json: { type: 'boolean' },
+    request: { type: 'string' },
+    minute: { type: 'string' },
+  });
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
+  const minute = values.minute === undefined ? undefined : minuteOption(values.minute);
   const deployment = await loadDeployment({ stack: values.stack });
-  const objects = await readStoredObjects(clientsFor(deployment), deployment.bucketName);
+  const all = await readStoredObjects(clientsFor(deployment), deployment.bucketName, minute);
+  const objects = values.request === undefined ? all : ofRequest(all, values.request);
   const lines = values.json
     ? objects.map((object) => JSON.stringify({ key: object.key, ...object.body }))
     : formatByMinute(objects);

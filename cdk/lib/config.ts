@@ -41,6 +41,12 @@ function checkRelations(config: PipelineConfig): void {
     VISIBILITY_TIMEOUT_FACTOR * config.batchFunctionTimeoutSeconds,
   );
   checkAtLeast(
+    'pipeline.ledgerRetentionDays x 24',
+    config.ledgerRetentionDays * 24,
+    'pipeline.idempotencyWindowHours',
+    config.idempotencyWindowHours,
+  );
+  checkAtLeast(
     'pipeline.throttleBurstLimit',
     config.throttleBurstLimit,
     'pipeline.throttleRateLimit',

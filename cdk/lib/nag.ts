@@ -14,7 +14,11 @@ export function acknowledgeNagFindings(stack: PipelineStack): void {
   const bucketArn = stack.resolve(stack.storage.bucket.bucketArn) as { 'Fn::GetAtt': [string, string] };
   const bucketRef = `<${bucketArn['Fn::GetAtt'][0]}.Arn>`;
 
-  for (const fn of [stack.ingestApi.ingestFunction, stack.batchWriter.batchFunction]) {
+  for (const fn of [
+    stack.ingestApi.ingestFunction,
+    stack.batchWriter.batchFunction,
+    stack.requestStatus.statusFunction,
+  ]) {
     acknowledge(
       fn.role ?? fn,
       'IAM5[Resource::*]',

@@ -7,17 +7,24 @@ import { IngestApi } from './constructs/ingest-api';
 import { ItemQueues } from './constructs/item-queues';
 import { PipelineAlarms } from './constructs/pipeline-alarms';
 import { PipelineDashboard } from './constructs/pipeline-dashboard';
+import { RequestLedger } from './constructs/request-ledger';
+import { RequestStatusApi } from './constructs/request-status-api';
 import { Storage } from './constructs/storage';
 
 export interface PipelineStackProps extends StackProps {
   readonly config: PipelineConfig;
 }
 
-/** client -> API Gateway -> ingest -> SQS FIFO -> batch writer -> S3 (docs/CONTRACT.md, What it is). */
+/**
+ * client -> API Gateway -> ingest -> SQS FIFO -> batch writer -> S3 (docs/CONTRACT.md, What it is), and
+ * the request ledger both write to, which GET /requests/{requestId} reads.
+ */
 export class PipelineStack extends Stack {
   public readonly storage: Storage;
   public readonly queues: ItemQueues;
+  public readonly requestLedger: RequestLedger;
   public readonly ingestApi: IngestApi;
+  public readonly requestStatus: RequestStatusApi;
   public readonly batchWriter: BatchWriter;
   public readonly alarms: PipelineAlarms;
   public readonly dashboard: PipelineDashboard;
@@ -32,8 +39,13 @@ export class PipelineStack extends Stack {
       maxReceiveCount: config.maxReceiveCount,
       deadLetterRetention: Duration.days(config.deadLetterRetentionDays),
     });
+    this.requestLedger = new RequestLedger(this, 'RequestLedger', {
+      retentionDays: config.ledgerRetentionDays,
+      idempotencyWindowHours: config.idempotencyWindowHours,
+    });
     this.ingestApi = new IngestApi(this, 'IngestApi', {
       queue: this.queues.queue,
+      ledger: this.requestLedger,
       ordering: config.ordering,
       maxItemsPerRequest: config.maxItemsPerRequest,
       maxBodyBytes: config.maxBodyBytes,
@@ -44,9 +56,18 @@ export class PipelineStack extends Stack {
       dailyQuota: config.dailyQuota,
       logRetention: config.logRetentionDays,
     });
+    this.requestStatus = new RequestStatusApi(this, 'RequestStatus', {
+      api: this.ingestApi.api,
+      ledger: this.requestLedger,
+      apiKeyRequired: config.apiKeyRequired,
+      // Every item is stored or dead-lettered within its receives, each a visibility timeout apart.
+      staleAfter: Duration.seconds((config.maxReceiveCount + 1) * config.visibilityTimeoutSeconds),
+      logRetention: config.logRetentionDays,
+    });
     this.batchWriter = new BatchWriter(this, 'BatchWriter', {
       queue: this.queues.queue,
       bucket: this.storage.bucket,
+      ledger: this.requestLedger,
       batchSize: config.batchSize,
       maxConcurrency: config.maxConcurrency,
       timeout: Duration.seconds(config.batchFunctionTimeoutSeconds),
@@ -60,7 +81,11 @@ export class PipelineStack extends Stack {
     this.alarms = new PipelineAlarms(this, 'Alarms', {
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
-      functions: { Ingest: this.ingestApi.ingestFunction, BatchWriter: this.batchWriter.batchFunction },
+      functions: {
+        Ingest: this.ingestApi.ingestFunction,
+        BatchWriter: this.batchWriter.batchFunction,
+        Status: this.requestStatus.statusFunction,
+      },
       oldestMessageAge: Duration.seconds(config.oldestMessageAlarmSeconds),
       topic: config.alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
     });
@@ -89,6 +114,8 @@ export class PipelineStack extends Stack {
       DeadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
       IngestFunctionName: this.ingestApi.ingestFunction.functionName,
       BatchFunctionName: this.batchWriter.batchFunction.functionName,
+      StatusFunctionName: this.requestStatus.statusFunction.functionName,
+      LedgerTableName: this.requestLedger.table.tableName,
       DashboardName: this.dashboard.dashboard.dashboardName,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });

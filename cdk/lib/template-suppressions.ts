@@ -52,7 +52,8 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
   const { queue, deadLetterQueue } = stack.queues;
   const { ingestFunction, api } = stack.ingestApi;
   const { batchFunction } = stack.batchWriter;
-  const functions = [ingestFunction, batchFunction];
+  const { statusFunction } = stack.requestStatus;
+  const functions = [ingestFunction, batchFunction, statusFunction];
 
   suppress(
     bucket,
@@ -65,6 +66,14 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
     'CKV_AWS_21',
     'The pipeline may only PutObject (no delete) and writes results objects once (If-None-Match: *); ' +
       'versioning would keep objects that retentionDays expires on purpose as noncurrent versions.',
+  );
+
+  suppress(
+    stack.requestLedger.table,
+    'CKV_AWS_119',
+    'DynamoDB encrypts every table at rest (here with an AWS owned key, as the bucket and queues use ' +
+      'service keys); the ledger holds counts, hashes, API key ids and object keys, no secrets, so a ' +
+      'customer managed key would only add a monthly and per-request cost and a key policy to keep.',
   );
 
   for (const sqsQueue of [queue, deadLetterQueue]) {
@@ -108,7 +117,7 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
     suppress(
       fn,
       'CKV_AWS_117',
-      'The function calls only public AWS endpoints (SQS, S3, X-Ray, CloudWatch Logs), no private ' +
+      'The function calls only public AWS endpoints (SQS, S3, DynamoDB, X-Ray, CloudWatch Logs), no private ' +
         'resource; a VPC would add NAT or endpoint costs and network setup for no isolation gain.',
     );
     suppress(
@@ -125,17 +134,25 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
       'failure here is answered to the caller (503 ENQUEUE_FAILED), who retries.',
   );
   suppress(
+    statusFunction,
+    'CKV_AWS_116',
+    'Invoked synchronously by API Gateway for GET /requests/{requestId}: a function DLQ catches only ' +
+      'asynchronous invocations, and a read has nothing to retry later (503 LEDGER_UNAVAILABLE tells the caller).',
+  );
+  suppress(
     batchFunction,
     'CKV_AWS_116',
     'Invoked by an SQS event source mapping: a function DLQ catches only asynchronous invocations; ' +
       "failed messages go to the item queue's own dead-letter queue (RedrivePolicy).",
   );
-  suppress(
-    ingestFunction,
-    'CKV_AWS_115',
-    'API Gateway bounds it: stage and usage plan throttling and the daily quota. Reserved concurrency ' +
-      "would take capacity from the account's pool and add a second limit callers see as a 5xx, not a 429.",
-  );
+  for (const fn of [ingestFunction, statusFunction]) {
+    suppress(
+      fn,
+      'CKV_AWS_115',
+      'API Gateway bounds it: stage and usage plan throttling and the daily quota. Reserved concurrency ' +
+        "would take capacity from the account's pool and add a second limit callers see as a 5xx, not a 429.",
+    );
+  }
   suppress(
     batchFunction,
     'CKV_AWS_115',

@@ -22,6 +22,8 @@ export interface Deployment {
   readonly deadLetterQueueUrl: string;
   readonly ingestFunctionName: string;
   readonly batchFunctionName: string;
+  /** The request ledger's table; absent for deployments made before the ledger. */
+  readonly ledgerTableName?: string;
 }
 
 /** `PIPELINE_OUTPUTS` points the tools at another local deployment (e.g. a second cloud on another port). */
@@ -106,6 +108,8 @@ export async function describeDeployment(
     deadLetterQueueUrl: output('DeadLetterQueueUrl'),
     ingestFunctionName: output('IngestFunctionName'),
     batchFunctionName: output('BatchFunctionName'),
+    // Stacks deployed before the ledger have no table: the tools then leave the ledger alone.
+    ...(outputs.LedgerTableName ? { ledgerTableName: outputs.LedgerTableName } : {}),
   };
 }
 

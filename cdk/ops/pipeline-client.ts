@@ -134,6 +134,8 @@ export async function redrive(
   from: string,
   to: string,
   onProgress: (moved: number) => void = () => {},
+  /** Runs before each chunk is sent back, with the chunk's message bodies (e.g. to update the ledger). */
+  beforeSend: (bodies: string[]) => Promise<void> = async () => {},
 ): Promise<RedriveResult> {
   let moved = 0;
   for (;;) {
@@ -147,6 +149,7 @@ export async function redrive(
       }),
     );
     if (messages.length === 0) return { moved };
+    await beforeSend(messages.map((message) => message.Body ?? ''));
     const sent = await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: to,

@@ -1,3 +1,4 @@
+import { UsageError } from './cli-options';
 import type { Clients } from './deployment';
 import { readObjects, type StoredObject } from './pipeline-client';
 
@@ -5,19 +6,43 @@ import { readObjects, type StoredObject } from './pipeline-client';
 
 export interface ListedBody {
   readonly items?: { item: number; requestId: string; index: number; groupId?: string }[];
+  readonly requestId?: string;
   readonly reason?: string;
   readonly item?: number;
   readonly receiveCount?: number;
 }
 
-/** Every results/ object, then every failed/ record. */
+/** `--minute 2026-11-23T10:42` as the key path `2026/11/23/10/42`; anything else is a usage error. */
+export function minuteOption(value: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})Z?$/.exec(value);
+  if (!match || Number.isNaN(Date.parse(`${match.slice(1, 4).join('-')}T${match[4]}:${match[5]}:00Z`))) {
+    throw new UsageError(`--minute must be a UTC minute like 2026-11-23T10:42 (got ${value})`);
+  }
+  return match.slice(1).join('/');
+}
+
+/** Every results/ object, then every failed/ record; only those of one minute (a key path) when given. */
 export const readStoredObjects = async (
   clients: Clients,
   bucketName: string,
-): Promise<StoredObject<ListedBody>[]> => [
-  ...(await readObjects<ListedBody>(clients, bucketName, 'results/')),
-  ...(await readObjects<ListedBody>(clients, bucketName, 'failed/')),
-];
+  minutePath?: string,
+): Promise<StoredObject<ListedBody>[]> => {
+  const under = (prefix: string) => (minutePath ? `${prefix}${minutePath}/` : prefix);
+  return [
+    ...(await readObjects<ListedBody>(clients, bucketName, under('results/'))),
+    ...(await readObjects<ListedBody>(clients, bucketName, under('failed/'))),
+  ];
+};
+
+/** The objects holding items of one request, and its failure records. */
+export const ofRequest = (
+  objects: readonly StoredObject<ListedBody>[],
+  requestId: string,
+): StoredObject<ListedBody>[] =>
+  objects.filter(
+    ({ body }) =>
+      body.requestId === requestId || (body.items ?? []).some((entry) => entry.requestId === requestId),
+  );
 
 /** The message groups an object holds, in order: one per request unless ordering is global. */
 const groupsOf = (body: ListedBody): string => {

@@ -2,7 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { readBatchSettings } from '../domain/settings';
+import { readBatchSettings, readLedgerSettings } from '../domain/settings';
+import { dynamoDbLedger } from '../ledger/dynamodb-ledger';
+import { callBudgetMs, withTimeBudget } from '../ledger/time-budget';
+import { ledgerClient } from '../shared/ledger-client';
 import { METRIC } from '../shared/metric-names';
 import { logger, metrics } from '../shared/observability';
 import { crashAfterWrites, readFaultSettings, withStorageFaults } from './fault-injection';
@@ -17,6 +20,13 @@ const store = withStorageFaults(
   faults,
   Math.random,
 );
+const clock = () => new Date();
+const { ledgerTableName, ledgerRetentionDays } = readLedgerSettings(process.env);
+const ledger = dynamoDbLedger(ledgerClient(), {
+  tableName: ledgerTableName,
+  retentionDays: ledgerRetentionDays,
+  clock,
+});
 
 export const toQueueRecord = (record: SQSRecord): QueueRecord => ({
   messageId: record.messageId,
@@ -33,17 +43,27 @@ function report(outcome: BatchOutcome): void {
     logger.warn('Record failed', { item, reason, receiveCount, next, error, messageId });
   }
   for (const error of outcome.failureRecordErrors) logger.error('Failure record not written', { error });
+  if (outcome.itemsAlreadyStored > 0) {
+    logger.info('Redelivered items already stored, acknowledged', { items: outcome.itemsAlreadyStored });
+  }
+  for (const error of outcome.ledgerErrors) logger.warn('Ledger not updated', { error });
   metrics.addMetric(METRIC.itemsStored, MetricUnit.Count, outcome.itemsStored);
   metrics.addMetric(METRIC.segmentsWritten, MetricUnit.Count, outcome.segmentsWritten);
   metrics.addMetric(METRIC.exclusionSplits, MetricUnit.Count, outcome.exclusionSplits);
   metrics.addMetric(METRIC.itemsFailed, MetricUnit.Count, outcome.failures.length);
+  metrics.addMetric(METRIC.itemsAlreadyStored, MetricUnit.Count, outcome.itemsAlreadyStored);
+  metrics.addMetric(METRIC.ledgerErrors, MetricUnit.Count, outcome.ledgerErrors.length);
 }
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   logger.addContext(context);
   try {
     const records = event.Records.map(toQueueRecord);
-    const outcome = await processBatch(records, settings, { store, clock: () => new Date() });
+    const outcome = await processBatch(records, settings, {
+      store,
+      clock,
+      ledger: withTimeBudget(ledger, () => callBudgetMs(context.getRemainingTimeInMillis())),
+    });
     crashAfterWrites(faults, Math.random, records.length);
     report(outcome);
     return { batchItemFailures: outcome.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };

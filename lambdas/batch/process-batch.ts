@@ -1,8 +1,11 @@
 import { decodeEnvelope, type Envelope } from '../domain/envelope';
-import { MalformedEnvelopeError } from '../domain/errors';
+import { errorText, MalformedEnvelopeError } from '../domain/errors';
 import { failureKey, minuteLabel, resultKey } from '../domain/keys';
+import { type ItemRef, redeliveredRequests, withoutAlreadyStored } from '../domain/ledger';
 import { segmentByExclusion } from '../domain/segment';
 import type { BatchRules } from '../domain/settings';
+import type { BatchLedger } from '../ledger/request-ledger';
+import { type LedgerRecorder, ledgerRecorder } from './ledger-recorder';
 import type { FailureReason, FailureRecord, ObjectStore, ResultsObject } from './object-store';
 
 /** An SQS record reduced to what the batch rules need, in delivery order. */
@@ -17,6 +20,8 @@ export interface QueueRecord {
 export interface BatchDeps {
   readonly store: ObjectStore;
   readonly clock: () => Date;
+  /** The request ledger: what is stored and failed per request, and the redelivery filter. */
+  readonly ledger: BatchLedger;
 }
 
 export interface RecordFailure {
@@ -49,6 +54,10 @@ export interface BatchOutcome {
   readonly failureRecordsWritten: number;
   /** Failure records that could not be written; the message still goes to the DLQ. */
   readonly failureRecordErrors: string[];
+  /** Redelivered records the ledger shows stored: acknowledged without a second write. */
+  readonly itemsAlreadyStored: number;
+  /** Ledger calls that failed: the records went on exactly as without a ledger. */
+  readonly ledgerErrors: string[];
 }
 
 interface Entry {
@@ -67,8 +76,14 @@ interface EntryFailure {
   readonly error: string;
 }
 
+/** A results object written in this invocation, with the entries it holds. */
+interface WrittenPart {
+  readonly key: string;
+  readonly entries: readonly Entry[];
+}
+
 interface StoreOutcome {
-  readonly written: WrittenSegment[];
+  readonly written: WrittenPart[];
   readonly exclusionSplits: number;
   readonly failures: EntryFailure[];
 }
@@ -80,8 +95,16 @@ interface FailureReport {
   readonly recordErrors: string[];
 }
 
-const errorText = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+/** Where an entry's item came from, and which delivery this is. */
+const refOf = ({ envelope, record }: Entry): ItemRef & { readonly receiveCount: number } => ({
+  requestId: envelope.requestId,
+  index: envelope.index,
+  receiveCount: record.receiveCount,
+});
+
+/** On this receive a failed record goes to the dead-letter queue next. */
+const isFinalAttempt = (entry: Entry, rules: BatchRules): boolean =>
+  entry.record.receiveCount >= rules.maxReceiveCount;
 
 function decodeRecords(records: readonly QueueRecord[]): { entries: Entry[]; malformed: Malformed[] } {
   const entries: Entry[] = [];
@@ -112,14 +135,14 @@ const resultsObjectOf = (segment: readonly Entry[], writtenAt: Date): ResultsObj
 });
 
 /** One object per segment, under the minute of the write; the key hashes the deduplication ids. */
-async function writeSegment(segment: readonly Entry[], deps: BatchDeps): Promise<WrittenSegment> {
+async function writeSegment(segment: readonly Entry[], deps: BatchDeps): Promise<WrittenPart> {
   const writtenAt = deps.clock();
   const key = resultKey(
     writtenAt,
     segment.map((entry) => entry.record.deduplicationId),
   );
   await deps.store.putResults(key, resultsObjectOf(segment, writtenAt));
-  return { key, items: segment.map((entry) => entry.envelope.item) };
+  return { key, entries: segment };
 }
 
 /** A segment's entries by message group, each group's in delivery order. */
@@ -140,14 +163,14 @@ function byGroup(entries: readonly Entry[]): Map<string, Entry[]> {
 async function writeIsolatingGroups(
   segment: readonly Entry[],
   deps: BatchDeps,
-): Promise<{ written: WrittenSegment[]; failed: Map<string, unknown> }> {
+): Promise<{ written: WrittenPart[]; failed: Map<string, unknown> }> {
   try {
     return { written: [await writeSegment(segment, deps)], failed: new Map() };
   } catch (error) {
     const parts = [...byGroup(segment)];
     if (parts.length === 1)
       return { written: [], failed: new Map(parts.map(([groupId]) => [groupId, error])) };
-    const written: WrittenSegment[] = [];
+    const written: WrittenPart[] = [];
     const failed = new Map<string, unknown>();
     await Promise.all(
       parts.map(async ([groupId, part]) => {
@@ -181,11 +204,13 @@ function withoutBlocked(
  * Valid records in delivery order, cut by the exclusion rule and the batch size into segments that
  * may span message groups, so each object is as full as the rules allow. Segments are written one
  * after another; once a group fails, its later records are not written, so nothing overtakes it.
+ * Each object written goes to the ledger at once.
  */
 async function storeEntries(
   entries: readonly Entry[],
   rules: BatchRules,
   deps: BatchDeps,
+  ledger: LedgerRecorder,
 ): Promise<StoreOutcome> {
   const { segments, exclusionSplits } = segmentByExclusion(entries, (entry) => entry.envelope.item, {
     exclusionPairs: rules.exclusionPairs,
@@ -193,12 +218,13 @@ async function storeEntries(
   });
   const failedGroups = new Map<string, string>();
   const failures: EntryFailure[] = [];
-  const stored: WrittenSegment[] = [];
+  const stored: WrittenPart[] = [];
   for (const segment of segments) {
     const { writable, blocked } = withoutBlocked(segment, failedGroups);
     failures.push(...blocked);
     if (writable.length === 0) continue;
     const { written, failed } = await writeIsolatingGroups(writable, deps);
+    for (const part of written) ledger.stored(part.key, part.entries.map(refOf));
     stored.push(...written);
     for (const [groupId, error] of failed) failedGroups.set(groupId, errorText(error));
     for (const entry of writable) {
@@ -281,7 +307,7 @@ async function recordFinalFailures(
   let recordsWritten = 0;
   await Promise.all(
     failed
-      .filter(({ entry }) => entry.record.receiveCount >= rules.maxReceiveCount)
+      .filter(({ entry }) => isFinalAttempt(entry, rules))
       .map(async ({ entry, reason, error }) => {
         try {
           await writeFailureRecord(deps, entry.record, { reason, error, envelope: entry.envelope });
@@ -298,10 +324,9 @@ async function recordFinalFailures(
     retried: true,
     item: entry.envelope.item,
     receiveCount: entry.record.receiveCount,
-    next:
-      entry.record.receiveCount >= rules.maxReceiveCount
-        ? 'moves to the dead-letter queue (failure record under failed/)'
-        : `${NEXT_RETRY} (receive ${entry.record.receiveCount} of ${rules.maxReceiveCount})`,
+    next: isFinalAttempt(entry, rules)
+      ? 'moves to the dead-letter queue (failure record under failed/)'
+      : `${NEXT_RETRY} (receive ${entry.record.receiveCount} of ${rules.maxReceiveCount})`,
   }));
   return { failures, recordsWritten, recordErrors };
 }
@@ -311,7 +336,12 @@ function outcomeOf(
   records: readonly QueueRecord[],
   stored: StoreOutcome,
   reports: readonly FailureReport[],
+  ledger: { readonly itemsAlreadyStored: number; readonly ledgerErrors: string[] },
 ): BatchOutcome {
+  const written = stored.written.map(({ key, entries }) => ({
+    key,
+    items: entries.map((entry) => entry.envelope.item),
+  }));
   const order = new Map(records.map((record, position) => [record.messageId, position]));
   const failures = reports
     .flatMap((report) => report.failures)
@@ -319,28 +349,51 @@ function outcomeOf(
   return {
     failedMessageIds: failures.filter((failure) => failure.retried).map((failure) => failure.messageId),
     failures,
-    written: stored.written,
-    itemsStored: stored.written.reduce((sum, segment) => sum + segment.items.length, 0),
-    segmentsWritten: stored.written.length,
+    written,
+    itemsStored: written.reduce((sum, segment) => sum + segment.items.length, 0),
+    segmentsWritten: written.length,
     exclusionSplits: stored.exclusionSplits,
     failureRecordsWritten: reports.reduce((sum, report) => sum + report.recordsWritten, 0),
     failureRecordErrors: reports.flatMap((report) => report.recordErrors),
+    ...ledger,
   };
+}
+
+/**
+ * Redelivered entries the ledger shows stored are left out: a crash after the write (or a lost
+ * acknowledgement) then costs no second object. A ledger that cannot say leaves every entry in.
+ */
+async function withoutStoredRedeliveries(
+  entries: readonly Entry[],
+  ledger: LedgerRecorder,
+): Promise<{ toWrite: Entry[]; alreadyStored: Entry[] }> {
+  const stored = await ledger.storedIndexes(redeliveredRequests(entries, refOf));
+  return withoutAlreadyStored(entries, refOf, stored);
 }
 
 /**
  * Stores one invocation's records (the contract's Batch writer): valid items cut by the exclusion
  * rule into objects of at most `batchSize`, malformed records as failure records, and failure
- * records for items on their final receive.
+ * records for items on their final receive; the request ledger learns what was stored and what
+ * failed for good, and redelivered items it shows stored are acknowledged without a write.
  */
 export async function processBatch(
   records: readonly QueueRecord[],
   rules: BatchRules,
   deps: BatchDeps,
 ): Promise<BatchOutcome> {
-  const { entries, malformed } = decodeRecords(records);
-  const stored = await storeEntries(entries, rules, deps);
-  const malformedReport = await recordMalformed(malformed, deps);
+  const ledger = ledgerRecorder(deps.ledger);
+  const decoded = decodeRecords(records);
+  const { toWrite, alreadyStored } = await withoutStoredRedeliveries(decoded.entries, ledger);
+  const stored = await storeEntries(toWrite, rules, deps, ledger);
+  const malformedReport = await recordMalformed(decoded.malformed, deps);
   const finalReport = await recordFinalFailures(stored.failures, rules, deps);
-  return outcomeOf(records, stored, [malformedReport, finalReport]);
+  ledger.failed(
+    stored.failures.filter(({ entry }) => isFinalAttempt(entry, rules)).map(({ entry }) => refOf(entry)),
+  );
+  const ledgerErrors = await ledger.settle();
+  return outcomeOf(records, stored, [malformedReport, finalReport], {
+    itemsAlreadyStored: alreadyStored.length,
+    ledgerErrors,
+  });
 }

@@ -1,5 +1,9 @@
 import { HTTP_ERRORS, type HttpErrorCodeOf } from './http-errors';
 
+/** An error as one line of a log or an outcome: `Name: message`. */
+export const errorText = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
 /** Base of every error this project raises on purpose: each carries a stable machine-readable code. */
 export abstract class PipelineError extends Error {
   abstract readonly code: string;
@@ -30,7 +34,10 @@ export class RequestRejectedError extends PipelineError {
   }
 }
 
-/** SQS kept failing after retries: `enqueued` items made it, the rest did not. */
+/**
+ * SQS kept failing after retries: `enqueued` items are in SQS (`enqueuedNow` of them from this attempt,
+ * the others from an earlier one of the same Idempotency-Key), the rest are not.
+ */
 export class EnqueueFailedError extends PipelineError {
   readonly code = 'ENQUEUE_FAILED';
   readonly status = HTTP_ERRORS.ENQUEUE_FAILED.status;
@@ -39,6 +46,7 @@ export class EnqueueFailedError extends PipelineError {
     readonly requestId: string,
     readonly enqueued: number,
     readonly total: number,
+    readonly enqueuedNow: number,
     options?: ErrorOptions,
   ) {
     super(`Enqueued ${enqueued} of ${total} items before the queue kept failing`, options);

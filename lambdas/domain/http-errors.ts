@@ -1,13 +1,13 @@
 /**
- * Every error code `POST /items` can answer, with its HTTP status and when it happens: the ingest
- * function's own, and those API Gateway makes before the function runs, which the gateway responses
+ * Every error code the HTTP API (`POST /items`, `GET /requests/{requestId}`) can answer, with its HTTP
+ * status and when it happens: the functions' own, and those API Gateway makes before a function runs, which the gateway responses
  * of cdk/lib/constructs/ingest-api.ts put in the same shape, `{"error": {"code", "message"}}`.
  * docs/CONTRACT.md's error table lists exactly these (a unit test holds it to this table).
  */
 
 export interface HttpError {
   readonly status: number;
-  /** `function`: the ingest function; `gateway`: API Gateway, before the function runs; or both. */
+  /** `function`: the ingest or status function; `gateway`: API Gateway, before a function runs; or both. */
   readonly madeBy: 'function' | 'gateway' | 'function and gateway';
   readonly when: string;
 }
@@ -36,6 +36,16 @@ export const HTTP_ERRORS = {
     madeBy: 'gateway',
     when: 'a path or method the API does not have, e.g. `GET /items`',
   },
+  REQUEST_NOT_FOUND: {
+    status: 404,
+    madeBy: 'function',
+    when: 'GET /requests/{requestId}: no such request, or the request of another API key',
+  },
+  REQUEST_IN_PROGRESS: {
+    status: 409,
+    madeBy: 'function',
+    when: 'a repeat of an Idempotency-Key while its first request is still being accepted (the answer carries `requestId`)',
+  },
   TOO_MANY_ITEMS: { status: 413, madeBy: 'function', when: 'more than `maxItemsPerRequest` items' },
   PAYLOAD_TOO_LARGE: {
     status: 413,
@@ -47,12 +57,22 @@ export const HTTP_ERRORS = {
     madeBy: 'function',
     when: 'the content type is not `application/json`',
   },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    madeBy: 'function',
+    when: 'an Idempotency-Key repeated with other items, or after `idempotencyWindowHours` (the answer carries `requestId`)',
+  },
   THROTTLED: { status: 429, madeBy: 'gateway', when: "over the usage plan's or the stage's throttle" },
   QUOTA_EXCEEDED: { status: 429, madeBy: 'gateway', when: "over the API key's daily quota" },
   ENQUEUE_FAILED: {
     status: 503,
     madeBy: 'function',
     when: 'SQS kept failing after retries (the answer carries `requestId` and `enqueued`); repeat with the same Idempotency-Key',
+  },
+  LEDGER_UNAVAILABLE: {
+    status: 503,
+    madeBy: 'function',
+    when: 'GET /requests/{requestId}: the request ledger could not be read; retry',
   },
 } as const satisfies Record<string, HttpError>;
 

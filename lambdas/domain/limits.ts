@@ -197,6 +197,12 @@ export const LIMITS = {
   /** SNS topic that receives alarm notifications; "" for none. */
   alarmTopicArn: setting('', checkTopicArn),
 
+  // The request ledger (cdk/lib/constructs/request-ledger.ts)
+  /** Days a request's ledger entry is kept (its status URL answers until then); at least the idempotency window. */
+  ledgerRetentionDays: integer({ default: 30, min: 1, max: 3_650 }),
+  /** Hours in which a repeat of an Idempotency-Key gets the first request's answer (SQS alone: 5 minutes). */
+  idempotencyWindowHours: integer({ default: 24, min: 1, max: 720 }),
+
   // Fault injection, for demos and chaos runs only (lambdas/batch/fault-injection.ts)
   /** Share of results writes that fail on purpose. */
   faultRate: share(0),
@@ -204,6 +210,18 @@ export const LIMITS = {
   faultItems: setting<readonly number[]>([], checkSafeIntegers),
   /** Share of batch invocations that fail after their writes, before returning. */
   crashRate: share(0),
+} as const;
+
+/** Values the stack derives from settings, checked like them where a construct or function reads them. */
+export const DERIVED_LIMITS = {
+  /**
+   * A request with pending items and nothing recorded for this long is reported stale: (maxReceiveCount
+   * + 1) x the visibility timeout, the time its items take to be stored or dead-lettered at most.
+   */
+  staleAfterSeconds: range({
+    min: 2 * VISIBILITY_TIMEOUT_FACTOR,
+    max: (LIMITS.maxReceiveCount.max + 1) * LIMITS.visibilityTimeoutSeconds.max,
+  }),
 } as const;
 
 /** Limits of the functions themselves: props of the constructs, not pipeline settings. */

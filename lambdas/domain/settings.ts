@@ -1,8 +1,9 @@
 import { ConfigError } from './errors';
-import { type Check, type ExclusionPair, LIMITS, type Ordering } from './limits';
+import { type Check, DERIVED_LIMITS, type ExclusionPair, LIMITS, type Ordering } from './limits';
 
 /**
- * The functions' environment: the constructs write it with `ingestEnvironment` and `batchEnvironment`,
+ * The functions' environment: the constructs write it with `ingestEnvironment`, `batchEnvironment` and
+ * `statusEnvironment`,
  * and the functions read it back once, at cold start. Every variable is required: the stack always
  * sets them all, so a missing one means a function that does not match its stack, and it fails with
  * the variable's name instead of running on a default nobody chose. Ranges are those of limits.ts.
@@ -17,6 +18,10 @@ export const ENV = {
   batchSize: 'BATCH_SIZE',
   exclusionPairs: 'EXCLUSION_PAIRS',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  ledgerTableName: 'LEDGER_TABLE_NAME',
+  ledgerRetentionDays: 'LEDGER_RETENTION_DAYS',
+  idempotencyWindowHours: 'IDEMPOTENCY_WINDOW_HOURS',
+  staleAfterSeconds: 'STALE_AFTER_SECONDS',
 } as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -57,11 +62,33 @@ const readExclusionPairs = (env: Env, name: string): readonly ExclusionPair[] =>
     listOf(env, name, (pair) => pair.split(':').map(toNumber)),
   );
 
+/**
+ * The request ledger, for the functions that write entries (ingest and the batch writer); read apart
+ * from their other settings, which the tools also read from a deployed function.
+ */
+export interface LedgerSettings {
+  readonly ledgerTableName: string;
+  /** Days an entry is kept after it was first written. */
+  readonly ledgerRetentionDays: number;
+}
+
+export const ledgerEnvironment = (settings: LedgerSettings): Record<string, string> => ({
+  [ENV.ledgerTableName]: settings.ledgerTableName,
+  [ENV.ledgerRetentionDays]: String(settings.ledgerRetentionDays),
+});
+
+export const readLedgerSettings = (env: Env): LedgerSettings => ({
+  ledgerTableName: required(env, ENV.ledgerTableName),
+  ledgerRetentionDays: readNumber(env, ENV.ledgerRetentionDays, LIMITS.ledgerRetentionDays.check),
+});
+
 export interface IngestSettings {
   readonly queueUrl: string;
   readonly ordering: Ordering;
   readonly maxItemsPerRequest: number;
   readonly maxBodyBytes: number;
+  /** Hours in which a repeat of an Idempotency-Key gets the first request's answer. */
+  readonly idempotencyWindowHours: number;
 }
 
 export const ingestEnvironment = (settings: IngestSettings): Record<string, string> => ({
@@ -69,6 +96,7 @@ export const ingestEnvironment = (settings: IngestSettings): Record<string, stri
   [ENV.ordering]: settings.ordering,
   [ENV.maxItemsPerRequest]: String(settings.maxItemsPerRequest),
   [ENV.maxBodyBytes]: String(settings.maxBodyBytes),
+  [ENV.idempotencyWindowHours]: String(settings.idempotencyWindowHours),
 });
 
 export function readIngestSettings(env: Env): IngestSettings {
@@ -77,6 +105,7 @@ export function readIngestSettings(env: Env): IngestSettings {
     ordering: LIMITS.ordering.check(ENV.ordering, required(env, ENV.ordering)),
     maxItemsPerRequest: readNumber(env, ENV.maxItemsPerRequest, LIMITS.maxItemsPerRequest.check),
     maxBodyBytes: readNumber(env, ENV.maxBodyBytes, LIMITS.maxBodyBytes.check),
+    idempotencyWindowHours: readNumber(env, ENV.idempotencyWindowHours, LIMITS.idempotencyWindowHours.check),
   };
 }
 
@@ -105,5 +134,23 @@ export function readBatchSettings(env: Env): BatchSettings {
     batchSize: readNumber(env, ENV.batchSize, LIMITS.batchSize.check),
     exclusionPairs: readExclusionPairs(env, ENV.exclusionPairs),
     maxReceiveCount: readNumber(env, ENV.maxReceiveCount, LIMITS.maxReceiveCount.check),
+  };
+}
+
+/** What `GET /requests/{requestId}` needs: the ledger to read, and when a quiet request is stale. */
+export interface StatusSettings {
+  readonly ledgerTableName: string;
+  readonly staleAfterSeconds: number;
+}
+
+export const statusEnvironment = (settings: StatusSettings): Record<string, string> => ({
+  [ENV.ledgerTableName]: settings.ledgerTableName,
+  [ENV.staleAfterSeconds]: String(settings.staleAfterSeconds),
+});
+
+export function readStatusSettings(env: Env): StatusSettings {
+  return {
+    ledgerTableName: required(env, ENV.ledgerTableName),
+    staleAfterSeconds: readNumber(env, ENV.staleAfterSeconds, DERIVED_LIMITS.staleAfterSeconds.check),
   };
 }

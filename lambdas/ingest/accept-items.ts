@@ -5,14 +5,22 @@ import {
 } from '@aws-sdk/client-sqs';
 import { deduplicationId, encodeEnvelope, messageGroupId, requestIdFor } from '../domain/envelope';
 import { EnqueueFailedError } from '../domain/errors';
+import { IdempotencyKeyReusedError, itemsHash, type LedgerEntry, windowStart } from '../domain/ledger';
 import type { ItemsRequest } from '../domain/request';
 import type { IngestSettings } from '../domain/settings';
+import type { IngestLedger } from '../ledger/request-ledger';
+import type { Idempotency } from './idempotency';
 
 export interface IngestDeps {
   readonly sqs: SQSClient;
   readonly clock: () => Date;
   readonly randomId: () => string;
   readonly sleep: (ms: number) => Promise<void>;
+  readonly ledger: IngestLedger;
+  /** Runs a request with an Idempotency-Key once per window (idempotency.ts). */
+  readonly idempotency: Idempotency;
+  /** A ledger write failed and the request went on without it: log and count it. */
+  readonly ledgerError: (message: string, error: unknown) => void;
 }
 
 export interface Accepted {
@@ -23,6 +31,10 @@ export interface Accepted {
    * (SendMessageBatch reports entries one by one): their objects come after later items' objects.
    */
   readonly enqueuedOutOfOrder: number[];
+  /** The ledger has the request's entry, so its status can be read (not when the ledger was unreachable). */
+  readonly tracked: boolean;
+  /** Items this call put in SQS: all, the rest after a 503, none for a repeat answered from its record. */
+  readonly enqueuedNow: number;
 }
 
 /** SQS takes at most 10 entries per SendMessageBatch. */
@@ -39,14 +51,15 @@ const chunk = <T>(values: readonly T[], size: number): T[][] =>
   );
 
 interface ChunkResult {
-  readonly sent: number;
+  /** Indexes of the request SQS took. */
+  readonly taken: number[];
   /** Indexes of the request SQS took after it had taken a later entry of the chunk. */
   readonly outOfOrder: number[];
   /** What made the last failed attempt fail; the cause of the 503 when entries are left over. */
   readonly lastError?: unknown;
 }
 
-/** Sends one chunk until every entry is in; returns how many went in before giving up. */
+/** Sends one chunk until every entry is in; returns which went in before giving up. */
 async function sendChunk(
   entries: readonly SendMessageBatchRequestEntry[],
   settings: IngestSettings,
@@ -81,14 +94,123 @@ async function sendChunk(
       lastError = error;
     }
   }
-  return { sent: entries.length - pending.length, outOfOrder, lastError };
+  const unsent = new Set(pending.map((entry) => entry.Id));
+  const taken = entries.filter((entry) => !unsent.has(entry.Id)).map((entry) => Number(entry.Id));
+  return { taken, outOfOrder, lastError };
+}
+
+/** What the ledger knows of the request before this attempt, or nothing when it could not be written. */
+interface Recorded {
+  readonly tracked: boolean;
+  /** The entry of an earlier attempt with the same request id (an Idempotency-Key after a 503). */
+  readonly previous?: LedgerEntry;
 }
 
 /**
- * Puts every item of an accepted request on the queue, one message each. Chunks go one after
- * another because order within a message group is the order of sending. Deduplication ids are
- * derived from the request id and index, so resending (our retries, or a client repeating an
- * Idempotency-Key) never enqueues an item twice within SQS's 5-minute window.
+ * The ledger entry, before the first item is enqueued. A ledger that cannot be written never stops the
+ * request (the contract: the ledger is not on the path of data loss): it is reported, and the 202 then
+ * names no status URL. Only a key used for other items stops it (422).
+ */
+async function recordAccepted(
+  requestId: string,
+  items: readonly number[],
+  callerScope: string,
+  settings: IngestSettings,
+  deps: IngestDeps,
+): Promise<Recorded> {
+  const now = deps.clock();
+  try {
+    const previous = await deps.ledger.recordAccepted({
+      requestId,
+      apiKeyId: callerScope,
+      itemCount: items.length,
+      itemsHash: itemsHash(items),
+      acceptedAt: now,
+      windowStart: windowStart(now, settings.idempotencyWindowHours),
+    });
+    return { tracked: true, previous };
+  } catch (error) {
+    if (error instanceof IdempotencyKeyReusedError) throw error;
+    deps.ledgerError('Ledger entry not written', error);
+    return { tracked: false };
+  }
+}
+
+/** After a 503, what SQS has of the request, so a repeat sends only the rest; best effort. */
+async function recordEnqueued(
+  requestId: string,
+  indexes: readonly number[],
+  deps: IngestDeps,
+): Promise<void> {
+  try {
+    await deps.ledger.recordEnqueued(requestId, indexes);
+  } catch (error) {
+    deps.ledgerError('Enqueued items not recorded', error);
+  }
+}
+
+/**
+ * Writes the ledger entry, then puts every item SQS does not have yet on the queue, one message each.
+ * Chunks go one after another because order within a message group is the order of sending.
+ * Deduplication ids are derived from the request id and index, so our own retries never enqueue an
+ * item twice; a repeat after a 503 skips what the ledger says SQS took, whenever it comes.
+ */
+async function enqueueOnce(
+  requestId: string,
+  items: readonly number[],
+  callerScope: string,
+  settings: IngestSettings,
+  deps: IngestDeps,
+): Promise<Accepted> {
+  const { tracked, previous } = await recordAccepted(requestId, items, callerScope, settings, deps);
+  // A repeat's items carry the first attempt's acceptance time, as the items that attempt enqueued do.
+  const acceptedAt = previous?.acceptedAt ?? deps.clock().toISOString();
+  const alreadyEnqueued = new Set(previous?.enqueued);
+  const groupId = messageGroupId(settings.ordering, requestId);
+  const entries = items.flatMap((item, index): SendMessageBatchRequestEntry[] =>
+    alreadyEnqueued.has(index)
+      ? []
+      : [
+          {
+            Id: String(index),
+            MessageBody: encodeEnvelope({ v: 1, item, requestId, index, acceptedAt }),
+            MessageGroupId: groupId,
+            MessageDeduplicationId: deduplicationId(requestId, index),
+          },
+        ],
+  );
+  const enqueued = [...alreadyEnqueued];
+  const enqueuedOutOfOrder: number[] = [];
+  for (const entriesOfChunk of chunk(entries, CHUNK_SIZE)) {
+    const { taken, outOfOrder, lastError } = await sendChunk(entriesOfChunk, settings, deps);
+    enqueued.push(...taken);
+    enqueuedOutOfOrder.push(...outOfOrder);
+    if (taken.length < entriesOfChunk.length) {
+      if (tracked) await recordEnqueued(requestId, enqueued, deps);
+      throw new EnqueueFailedError(
+        requestId,
+        enqueued.length,
+        items.length,
+        enqueued.length - alreadyEnqueued.size,
+        {
+          cause: lastError,
+        },
+      );
+    }
+  }
+  return {
+    requestId,
+    accepted: items.length,
+    enqueuedOutOfOrder: enqueuedOutOfOrder.sort((a, b) => a - b),
+    tracked,
+    enqueuedNow: entries.length,
+  };
+}
+
+/**
+ * Accepts a request: its entry in the ledger, then every item on the queue. With an Idempotency-Key
+ * the request id is derived from the key and the caller, and the request runs once per window: a
+ * repeat gets the first answer (idempotency.ts).
  */
 export async function acceptItems(
   request: ItemsRequest,
@@ -97,25 +219,12 @@ export async function acceptItems(
   deps: IngestDeps,
 ): Promise<Accepted> {
   const requestId = requestIdFor(request.idempotencyKey, callerScope, deps.randomId);
-  const acceptedAt = deps.clock().toISOString();
-  const groupId = messageGroupId(settings.ordering, requestId);
-  const entries = request.items.map(
-    (item, index): SendMessageBatchRequestEntry => ({
-      Id: String(index),
-      MessageBody: encodeEnvelope({ v: 1, item, requestId, index, acceptedAt }),
-      MessageGroupId: groupId,
-      MessageDeduplicationId: deduplicationId(requestId, index),
-    }),
-  );
-  let enqueued = 0;
-  const enqueuedOutOfOrder: number[] = [];
-  for (const entriesOfChunk of chunk(entries, CHUNK_SIZE)) {
-    const { sent, outOfOrder, lastError } = await sendChunk(entriesOfChunk, settings, deps);
-    enqueued += sent;
-    enqueuedOutOfOrder.push(...outOfOrder);
-    if (sent < entriesOfChunk.length) {
-      throw new EnqueueFailedError(requestId, enqueued, entries.length, { cause: lastError });
-    }
-  }
-  return { requestId, accepted: enqueued, enqueuedOutOfOrder: enqueuedOutOfOrder.sort((a, b) => a - b) };
+  const enqueue = () => enqueueOnce(requestId, request.items, callerScope, settings, deps);
+  if (request.idempotencyKey === undefined) return enqueue();
+  let ran = false;
+  const answer = await deps.idempotency.once({ requestId, items: request.items }, () => {
+    ran = true;
+    return enqueue();
+  });
+  return ran ? answer : { ...answer, enqueuedNow: 0 };
 }

@@ -4,48 +4,97 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { EnqueueFailedError, RequestRejectedError } from '../domain/errors';
+import { IdempotencyKeyReusedError, RequestInProgressError } from '../domain/ledger';
 import { parseItemsRequest } from '../domain/request';
-import { readIngestSettings } from '../domain/settings';
+import { readIngestSettings, readLedgerSettings } from '../domain/settings';
+import { dynamoDbLedger } from '../ledger/dynamodb-ledger';
+import { callBudgetMs, withTimeBudget } from '../ledger/time-budget';
+import { ledgerClient } from '../shared/ledger-client';
 import { METRIC } from '../shared/metric-names';
 import { logger, metrics } from '../shared/observability';
-import { acceptItems, type IngestDeps } from './accept-items';
+import { type Accepted, acceptItems, type IngestDeps } from './accept-items';
 import { type ApiEvent, errorResponse, jsonResponse, toApiRequest } from './http';
+import { powertoolsIdempotency } from './idempotency';
+import { statusUrlOf } from './status-url';
 
 // Read once per cold start: a bad setting fails the first invocation with its name.
 const settings = readIngestSettings(process.env);
-const deps: IngestDeps = {
+const { ledgerTableName, ledgerRetentionDays } = readLedgerSettings(process.env);
+const clock = () => new Date();
+const ddb = ledgerClient();
+const ledgerError = (message: string, error: unknown): void => {
+  metrics.addMetric(METRIC.ledgerErrors, MetricUnit.Count, 1);
+  logger.warn(message, { error });
+};
+const idempotency = powertoolsIdempotency({
+  client: ddb,
+  tableName: ledgerTableName,
+  windowHours: settings.idempotencyWindowHours,
+  onStoreError: ledgerError,
+});
+const ledger = dynamoDbLedger(ddb, { tableName: ledgerTableName, retentionDays: ledgerRetentionDays, clock });
+const deps: Omit<IngestDeps, 'ledger'> = {
   sqs: new SQSClient({}),
-  clock: () => new Date(),
+  clock,
   randomId: randomUUID,
   sleep: (ms) => sleep(ms),
+  idempotency,
+  ledgerError,
 };
+
+/** The 202: the request id, the count, and where to follow the request (`Location` too) when the ledger has it. */
+function acceptedResponse(event: ApiEvent, accepted: Accepted): APIGatewayProxyResult {
+  const { requestId, enqueuedOutOfOrder } = accepted;
+  const statusUrl = accepted.tracked ? statusUrlOf(event, requestId) : undefined;
+  // JSON leaves an undefined statusUrl out.
+  const response = jsonResponse(202, {
+    requestId,
+    accepted: accepted.accepted,
+    statusUrl,
+    ...(enqueuedOutOfOrder.length === 0 ? {} : { enqueuedOutOfOrder }),
+  });
+  return statusUrl === undefined
+    ? response
+    : { ...response, headers: { ...response.headers, location: statusUrl } };
+}
 
 export const handler = async (event: ApiEvent, context: Context): Promise<APIGatewayProxyResult> => {
   logger.addContext(context);
+  idempotency.registerLambdaContext(context);
   try {
     const request = toApiRequest(event);
     const items = parseItemsRequest(request, settings);
-    const { requestId, accepted, enqueuedOutOfOrder } = await acceptItems(
-      items,
-      request.callerScope,
-      settings,
-      deps,
-    );
-    metrics.addMetric(METRIC.itemsAccepted, MetricUnit.Count, accepted);
-    logger.info('Request accepted', { requestId, accepted });
-    if (enqueuedOutOfOrder.length === 0) return jsonResponse(202, { requestId, accepted });
-    // Rare (SQS failed single entries of a batch): said to the client and counted, never hidden.
-    metrics.addMetric(METRIC.itemsEnqueuedOutOfOrder, MetricUnit.Count, enqueuedOutOfOrder.length);
-    logger.warn('Items enqueued out of order', { requestId, enqueuedOutOfOrder });
-    return jsonResponse(202, { requestId, accepted, enqueuedOutOfOrder });
+    const accepted = await acceptItems(items, request.callerScope, settings, {
+      ...deps,
+      ledger: withTimeBudget(ledger, () => callBudgetMs(context.getRemainingTimeInMillis())),
+    });
+    const { requestId, enqueuedOutOfOrder, enqueuedNow } = accepted;
+    metrics.addMetric(METRIC.itemsAccepted, MetricUnit.Count, enqueuedNow);
+    logger.info('Request accepted', { requestId, accepted: accepted.accepted, enqueuedNow });
+    // A repeat answered from its idempotency record counted its items when they were enqueued.
+    if (enqueuedOutOfOrder.length > 0 && enqueuedNow > 0) {
+      // Rare (SQS failed single entries of a batch): said to the client and counted, never hidden.
+      metrics.addMetric(METRIC.itemsEnqueuedOutOfOrder, MetricUnit.Count, enqueuedOutOfOrder.length);
+      logger.warn('Items enqueued out of order', { requestId, enqueuedOutOfOrder });
+    }
+    return acceptedResponse(event, accepted);
   } catch (error) {
     if (error instanceof RequestRejectedError) {
       metrics.addMetric(METRIC.requestsRejected, MetricUnit.Count, 1);
       logger.info('Request rejected', { code: error.code, index: error.index });
       return errorResponse(error.status, { code: error.code, message: error.message, index: error.index });
     }
+    if (error instanceof RequestInProgressError || error instanceof IdempotencyKeyReusedError) {
+      metrics.addMetric(METRIC.requestsRejected, MetricUnit.Count, 1);
+      logger.info('Request rejected', { code: error.code, requestId: error.requestId });
+      return errorResponse(error.status, {
+        code: error.code,
+        message: error.message,
+        requestId: error.requestId,
+      });
+    }
     if (error instanceof EnqueueFailedError) {
-      metrics.addMetric(METRIC.itemsAccepted, MetricUnit.Count, error.enqueued);
+      metrics.addMetric(METRIC.itemsAccepted, MetricUnit.Count, error.enqueuedNow);
       logger.error('Queue kept failing', { error });
       return errorResponse(error.status, {
         code: error.code,

@@ -5,14 +5,14 @@
  */
 export const METRICS_NAMESPACE = 'FifoBatchPipeline';
 
-export const SERVICES = { ingest: 'ingest', batchWriter: 'batch-writer' } as const;
+export const SERVICES = { ingest: 'ingest', batchWriter: 'batch-writer', status: 'status' } as const;
 
 export const METRIC = {
-  /** ingest: items in SQS, per request (also the part of a 503 that went in). */
+  /** ingest: items put in SQS, each once (a 503's part, then its repeat's rest; a replayed 202 adds none). */
   itemsAccepted: 'ItemsAccepted',
   /** ingest: items SQS took after later items of their request (a partial batch failure). */
   itemsEnqueuedOutOfOrder: 'ItemsEnqueuedOutOfOrder',
-  /** ingest: requests answered 4xx by the function. */
+  /** ingest and status: requests answered 4xx by the function. */
   requestsRejected: 'RequestsRejected',
   /** batch writer: items written to results objects. */
   itemsStored: 'ItemsStored',
@@ -22,4 +22,8 @@ export const METRIC = {
   exclusionSplits: 'ExclusionSplits',
   /** batch writer: records reported failed (retried, or recorded as malformed). */
   itemsFailed: 'ItemsFailed',
+  /** batch writer: redelivered records the ledger shows stored, acknowledged without a second write. */
+  itemsAlreadyStored: 'ItemsAlreadyStored',
+  /** every function: ledger or idempotency-store calls that failed; the request or record went on without them. */
+  ledgerErrors: 'LedgerErrors',
 } as const;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
@@ -17,7 +18,10 @@ import {
   WARMUP_MS,
 } from './measure';
 
-/** The real exported handlers with SQS and S3 answering instantly in process: invocations per second. */
+/**
+ * The real exported handlers with SQS, S3 and the ledger's DynamoDB answering instantly in process:
+ * invocations per second.
+ */
 
 export interface HandlerResult {
   readonly name: string;
@@ -181,6 +185,8 @@ export async function benchHandlers(runs = 5, onProgress?: Progress): Promise<Ha
   const s3 = mockClient(S3Client);
   sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   s3.on(PutObjectCommand).resolves({});
+  // The ledger: ingest writes its entry per request, the batch writer one update per request and segment.
+  mockClient(DynamoDBClient).onAnyCommand().resolves({});
   try {
     const ingest = await import('../../lambdas/ingest/handler');
     const batch = await import('../../lambdas/batch/handler');

@@ -1,7 +1,7 @@
 import { DEFAULT_CONFIG } from '../../cdk/lib/config';
 import { median } from '../../cdk/ops/stats';
 import { faultEnvironment } from '../../lambdas/batch/fault-injection';
-import { batchEnvironment, ingestEnvironment } from '../../lambdas/domain/settings';
+import { batchEnvironment, ingestEnvironment, ledgerEnvironment } from '../../lambdas/domain/settings';
 
 /** What the in-process benchmarks share: run lengths, progress, and the placeholders they deploy nothing with. */
 
@@ -9,10 +9,15 @@ export type Progress = (message: string) => void;
 
 export const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/FifoBatchPipeline-items.fifo';
 export const BUCKET_NAME = 'fifobatchpipeline-results-123456789012';
+const LEDGER_ENV = ledgerEnvironment({
+  ledgerTableName: 'FifoBatchPipeline-RequestLedgerTable',
+  ledgerRetentionDays: DEFAULT_CONFIG.ledgerRetentionDays,
+});
 /** The functions' environment as the stack sets it with the default settings (every variable is required). */
-export const INGEST_ENV = ingestEnvironment({ ...DEFAULT_CONFIG, queueUrl: QUEUE_URL });
+export const INGEST_ENV = { ...ingestEnvironment({ ...DEFAULT_CONFIG, queueUrl: QUEUE_URL }), ...LEDGER_ENV };
 export const BATCH_ENV = {
   ...batchEnvironment({ ...DEFAULT_CONFIG, bucketName: BUCKET_NAME }),
+  ...LEDGER_ENV,
   ...faultEnvironment(DEFAULT_CONFIG),
 };
 /** Measured time per run of the throughput benchmarks, after a warm-up of WARMUP_MS. */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { redrive } from '../../cdk/ops/pipeline-client';
+import { ledgerOnRedrive } from '../../cdk/ops/redrive-ledger';
+import { getRequestStatus } from '../../cdk/ops/request-status';
 import {
   accept,
   clients,
@@ -38,12 +40,29 @@ describe('an item whose write always fails', () => {
       index: 0,
       receiveCount: config.maxReceiveCount,
     });
+    // The ledger says so too: nothing pending, the item failed.
+    expect(await getRequestStatus(deployment, requestId)).toMatchObject({
+      status: 'failed',
+      accepted: 1,
+      stored: 0,
+      failed: 1,
+      pending: 0,
+    });
 
     // Act 2
-    const { moved } = await redrive(clients.sqs, deployment.deadLetterQueueUrl, deployment.queueUrl);
+    const { moved } = await redrive(
+      clients.sqs,
+      deployment.deadLetterQueueUrl,
+      deployment.queueUrl,
+      () => {},
+      ledgerOnRedrive(deployment),
+    );
+    const afterRedrive = await getRequestStatus(deployment, requestId);
 
     // Assert 2: back in the pipeline (it fails again, so a second round ends with a second record).
     expect(moved).toBe(1);
+    expect(afterRedrive).toMatchObject({ failed: 0, pending: 1 });
+    expect(afterRedrive.status).not.toBe('failed');
     expect((await queueDepth(deployment.deadLetterQueueUrl)).visible).toBe(0);
     const records = await pollUntil(
       'a second failure record after the redrive',

@@ -5,10 +5,11 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthPipeline } from './synth';
 
+type FunctionName = 'ingest' | 'batch' | 'status';
 /** The bundle directory of each function, found through the asset metadata CDK writes. */
-let bundles: Record<'ingest' | 'batch', string>;
+let bundles: Record<FunctionName, string>;
 /** Each function's environment as the stack sets it; references to other resources become placeholders. */
-let environments: Record<'ingest' | 'batch', Record<string, string>>;
+let environments: Record<FunctionName, Record<string, string>>;
 
 beforeAll(() => {
   const { app, stack, template } = synthPipeline({}, { bundle: true });
@@ -22,6 +23,7 @@ beforeAll(() => {
   bundles = {
     ingest: assetDir(stack.ingestApi.ingestFunction),
     batch: assetDir(stack.batchWriter.batchFunction),
+    status: assetDir(stack.requestStatus.statusFunction),
   };
   const environmentOf = (fn: typeof stack.ingestApi.ingestFunction): Record<string, string> => {
     const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
@@ -37,15 +39,17 @@ beforeAll(() => {
   environments = {
     ingest: environmentOf(stack.ingestApi.ingestFunction),
     batch: environmentOf(stack.batchWriter.batchFunction),
+    status: environmentOf(stack.requestStatus.statusFunction),
   };
 });
 
 const markers = {
   ingest: { sdkCommand: 'SendMessageBatch', ownFunction: 'acceptItems', errorClass: 'RequestRejectedError' },
   batch: { sdkCommand: 'PutObject', ownFunction: 'segmentByExclusion', errorClass: 'InjectedFaultError' },
+  status: { sdkCommand: 'GetItem', ownFunction: 'readRequestStatus', errorClass: 'RequestNotFoundError' },
 } as const;
 
-describe.each(['ingest', 'batch'] as const)('%s bundle', (name) => {
+describe.each(['ingest', 'batch', 'status'] as const)('%s bundle', (name) => {
   const code = () => readFileSync(path.join(bundles[name], 'index.js'), 'utf8');
 
   it('is minified with an external source map, keeping the names of our functions and error classes', () => {
@@ -74,7 +78,7 @@ describe.each(['ingest', 'batch'] as const)('%s bundle', (name) => {
   });
 });
 
-describe.each(['ingest', 'batch'] as const)('%s bundle credentials', (name) => {
+describe.each(['ingest', 'batch', 'status'] as const)('%s bundle credentials', (name) => {
   it("reads the role's credentials from the environment and leaves out the STS and SSO clients", () => {
     const bundle = readFileSync(path.join(bundles[name], 'index.js'), 'utf8');
 
@@ -96,21 +100,22 @@ describe('bundles in a fresh Node.js process', () => {
     );
 
   it('load and export a handler with the environment the stack gives them', () => {
-    const ingest = load(bundles.ingest, environments.ingest);
-    const batch = load(bundles.batch, environments.batch);
-
-    expect(ingest.stdout.trim()).toBe('function');
-    expect(batch.stdout.trim()).toBe('function');
+    for (const name of ['ingest', 'batch', 'status'] as const) {
+      expect(load(bundles[name], environments[name]).stdout.trim()).toBe('function');
+    }
   });
 
   it('fail at load with the name of a missing or invalid setting', () => {
     const { QUEUE_URL: _, ...withoutQueueUrl } = environments.ingest;
     const ingest = load(bundles.ingest, withoutQueueUrl);
     const batch = load(bundles.batch, { ...environments.batch, FAULT_RATE: '2' });
+    const status = load(bundles.status, { ...environments.status, STALE_AFTER_SECONDS: '0' });
 
     expect(ingest.status).not.toBe(0);
     expect(ingest.stderr).toContain('QUEUE_URL must be set');
     expect(batch.status).not.toBe(0);
     expect(batch.stderr).toContain('FAULT_RATE must be a number from 0 to 1');
+    expect(status.status).not.toBe(0);
+    expect(status.stderr).toContain('STALE_AFTER_SECONDS must be an integer from 12');
   });
 });

@@ -1,4 +1,5 @@
 import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -8,22 +9,34 @@ import { IngestApi, type IngestApiProps } from '../../cdk/lib/constructs/ingest-
 import { ItemQueues, type ItemQueuesProps } from '../../cdk/lib/constructs/item-queues';
 import { PipelineAlarms } from '../../cdk/lib/constructs/pipeline-alarms';
 import { PipelineFunction, type PipelineFunctionProps } from '../../cdk/lib/constructs/pipeline-function';
+import { RequestLedger, type RequestLedgerProps } from '../../cdk/lib/constructs/request-ledger';
+import { RequestStatusApi, type RequestStatusApiProps } from '../../cdk/lib/constructs/request-status-api';
 import { Storage } from '../../cdk/lib/constructs/storage';
 import { ConfigError } from '../../lambdas/domain/errors';
 import { assemblyDir } from './synth';
 
-/** A stack to build one construct in, with a queue and a bucket to give it; bundling is skipped. */
+/**
+ * A stack to build one construct in, with a queue, a bucket, a ledger table and a REST API to give it;
+ * bundling is skipped.
+ */
 function testStack() {
   const app = new App({ outdir: assemblyDir(), context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Props');
-  return { stack, queue: new Queue(stack, 'Queue', { fifo: true }), bucket: new Bucket(stack, 'Bucket') };
+  return {
+    stack,
+    queue: new Queue(stack, 'Queue', { fifo: true }),
+    bucket: new Bucket(stack, 'Bucket'),
+    ledger: new RequestLedger(stack, 'Ledger', { retentionDays: 30, idempotencyWindowHours: 24 }),
+    api: new RestApi(stack, 'Api', { deploy: false }),
+  };
 }
 
 type Built = ReturnType<typeof testStack>;
 
-/** The CloudFormation resources of the stack: 2 before the construct under test adds any. */
+/** The CloudFormation resources of the stack, before the construct under test adds any: BASE_RESOURCES. */
 const resourceCount = ({ stack }: Built): number =>
   stack.node.findAll().filter((construct) => CfnResource.isCfnResource(construct)).length;
+const BASE_RESOURCES = resourceCount(testStack());
 
 const itemQueues = ({ stack }: Built, props: Partial<ItemQueuesProps>) =>
   new ItemQueues(stack, 'Queues', {
@@ -33,10 +46,11 @@ const itemQueues = ({ stack }: Built, props: Partial<ItemQueuesProps>) =>
     ...props,
   });
 
-const batchWriter = ({ stack, queue, bucket }: Built, props: Partial<BatchWriterProps>) =>
+const batchWriter = ({ stack, queue, bucket, ledger }: Built, props: Partial<BatchWriterProps>) =>
   new BatchWriter(stack, 'BatchWriter', {
     queue,
     bucket,
+    ledger,
     batchSize: 5,
     maxConcurrency: 2,
     timeout: Duration.seconds(30),
@@ -46,9 +60,10 @@ const batchWriter = ({ stack, queue, bucket }: Built, props: Partial<BatchWriter
     ...props,
   });
 
-const ingestApi = ({ stack, queue }: Built, props: Partial<IngestApiProps>) =>
+const ingestApi = ({ stack, queue, ledger }: Built, props: Partial<IngestApiProps>) =>
   new IngestApi(stack, 'IngestApi', {
     queue,
+    ledger,
     ordering: 'perRequest',
     maxItemsPerRequest: 500,
     maxBodyBytes: 65_536,
@@ -57,6 +72,19 @@ const ingestApi = ({ stack, queue }: Built, props: Partial<IngestApiProps>) =>
     throttleRateLimit: 100,
     throttleBurstLimit: 200,
     dailyQuota: 1_000_000,
+    logRetention: RetentionDays.ONE_MONTH,
+    ...props,
+  });
+
+const requestLedger = ({ stack }: Built, props: Partial<RequestLedgerProps>) =>
+  new RequestLedger(stack, 'RequestLedger', { retentionDays: 30, idempotencyWindowHours: 24, ...props });
+
+const requestStatus = ({ stack, api, ledger }: Built, props: Partial<RequestStatusApiProps>) =>
+  new RequestStatusApi(stack, 'RequestStatus', {
+    api,
+    ledger,
+    apiKeyRequired: true,
+    staleAfter: Duration.seconds(720),
     logRetention: RetentionDays.ONE_MONTH,
     ...props,
   });
@@ -140,6 +168,27 @@ describe('construct props', () => {
       message: 'Alarms.oldestMessageAge in seconds must be an integer from 60 to 1209600 (got 30)',
     },
     {
+      name: 'RequestLedger retentionDays 0',
+      build: (built) => requestLedger(built, { retentionDays: 0 }),
+      message: 'RequestLedger.retentionDays must be an integer from 1 to 3650 (got 0)',
+    },
+    {
+      name: 'RequestLedger idempotencyWindowHours 721',
+      build: (built) => requestLedger(built, { idempotencyWindowHours: 721 }),
+      message: 'RequestLedger.idempotencyWindowHours must be an integer from 1 to 720 (got 721)',
+    },
+    {
+      name: 'RequestLedger a window longer than the retention',
+      build: (built) => requestLedger(built, { retentionDays: 1, idempotencyWindowHours: 48 }),
+      message:
+        'RequestLedger.retentionDays x 24 must be at least RequestLedger.idempotencyWindowHours (48) (got 24)',
+    },
+    {
+      name: 'RequestStatusApi staleAfter 5 s',
+      build: (built) => requestStatus(built, { staleAfter: Duration.seconds(5) }),
+      message: 'RequestStatus.staleAfter in seconds must be an integer from 12 to 43243200 (got 5)',
+    },
+    {
       name: 'PipelineFunction memorySize 64',
       build: (built) => pipelineFunction(built, { memorySize: 64 }),
       message: 'Fn.memorySize must be an integer from 128 to 10240 (got 64)',
@@ -159,7 +208,7 @@ describe('construct props', () => {
     // Assert: the check came before any resource of the construct.
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toBe(message);
-    expect(resourceCount(built)).toBe(2);
+    expect(resourceCount(built)).toBe(BASE_RESOURCES);
   });
 
   it.each([
@@ -167,6 +216,8 @@ describe('construct props', () => {
     { name: 'BatchWriter', build: (built: Built) => batchWriter(built, {}) },
     { name: 'IngestApi', build: (built: Built) => ingestApi(built, {}) },
     { name: 'PipelineFunction', build: (built: Built) => pipelineFunction(built, {}) },
+    { name: 'RequestLedger', build: (built: Built) => requestLedger(built, {}) },
+    { name: 'RequestStatusApi', build: (built: Built) => requestStatus(built, {}) },
   ])('builds $name from the default settings', ({ build }) => {
     // Prepare
     const built = testStack();
@@ -175,6 +226,6 @@ describe('construct props', () => {
     build(built);
 
     // Assert
-    expect(resourceCount(built)).toBeGreaterThan(2);
+    expect(resourceCount(built)).toBeGreaterThan(BASE_RESOURCES);
   });
 });

@@ -92,10 +92,12 @@ describe('batch writer', () => {
     });
   });
 
-  it('may only put objects under results/ and failed/, and consume its queue', () => {
+  it('may only put objects under results/ and failed/, consume its queue and update the ledger', () => {
     const roleId = roleOf(stack.batchWriter.batchFunction);
     expect(actionsOf(roleId)).toEqual(
       [
+        'dynamodb:BatchGetItem',
+        'dynamodb:UpdateItem',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         's3:PutObject',
@@ -132,10 +134,15 @@ describe('batch writer', () => {
 });
 
 describe('ingest', () => {
-  it('may only send to the item queue (and write its own logs and traces)', () => {
+  it('may only send to the item queue and write to the ledger (and write its own logs and traces)', () => {
     const roleId = roleOf(stack.ingestApi.ingestFunction);
     expect(actionsOf(roleId)).toEqual(
       [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:UpdateItem',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'sqs:GetQueueAttributes',
@@ -235,7 +242,7 @@ describe('ingest', () => {
 describe('functions', () => {
   it('run Node.js 24 on arm64 with tracing, source maps and a log group with retention', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(2);
+    expect(Object.keys(functions)).toHaveLength(3);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -249,7 +256,11 @@ describe('functions', () => {
   });
 
   it('give their roles no AWS managed policies', () => {
-    for (const fn of [stack.ingestApi.ingestFunction, stack.batchWriter.batchFunction]) {
+    for (const fn of [
+      stack.ingestApi.ingestFunction,
+      stack.batchWriter.batchFunction,
+      stack.requestStatus.statusFunction,
+    ]) {
       const role = template.toJSON().Resources[roleOf(fn)];
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
@@ -285,7 +296,7 @@ describe('storage', () => {
 });
 
 describe('alarms', () => {
-  it('watches the dead-letter queue, the age of the oldest message and both functions', () => {
+  it('watches the dead-letter queue, the age of the oldest message and every function', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetterQueueId, 'QueueName'] } }],
@@ -298,7 +309,7 @@ describe('alarms', () => {
     });
     expect(
       Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } })),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
   });
 
   it('notifies a topic only when one is configured', () => {
@@ -353,7 +364,7 @@ describe('dashboard', () => {
       expect(text).toContain(ref(fn));
     }
     const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(5);
     for (const alarm of alarms) expect(text).toContain(alarm);
   });
 });

@@ -36,6 +36,7 @@ export function v1Event({
     requestContext: {
       accountId: '123456789012',
       apiId: 'api123',
+      domainName: 'api123.execute-api.eu-west-1.amazonaws.com',
       authorizer: undefined,
       protocol: 'HTTP/1.1',
       httpMethod: 'POST',

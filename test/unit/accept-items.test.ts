@@ -73,7 +73,13 @@ describe('acceptItems', () => {
       );
 
       // Assert
-      expect(result).toEqual({ requestId: 'random-1', accepted: 23, enqueuedOutOfOrder: [] });
+      expect(result).toEqual({
+        requestId: 'random-1',
+        accepted: 23,
+        enqueuedOutOfOrder: [],
+        tracked: true,
+        enqueuedNow: 23,
+      });
       const batches = sentBatches();
       expect(batches.map((batch) => batch.length)).toEqual([10, 10, 3]);
       const calls = sqsMock.commandCalls(SendMessageBatchCommand);
@@ -107,7 +113,13 @@ describe('acceptItems', () => {
     );
 
     // Assert: SQS took 0-2 and 4-9 first, so index 3 went in after later items, and says so
-    expect(result).toEqual({ requestId: 'random-1', accepted: 23, enqueuedOutOfOrder: [3] });
+    expect(result).toEqual({
+      requestId: 'random-1',
+      accepted: 23,
+      enqueuedOutOfOrder: [3],
+      tracked: true,
+      enqueuedNow: 23,
+    });
     const batches = sentBatches();
     expect(batches.map((batch) => batch.length)).toEqual([10, 1, 10, 3]);
     expect(batches[1]).toEqual([batches[0]?.[3]]);

@@ -1,3 +1,4 @@
+import { BatchGetItemCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -20,12 +21,14 @@ import {
   sqsRecord,
   storedSegments,
 } from './factories.batch';
+import { dynamoItem, LEDGER_TABLE, ledgerEntry } from './factories.ledger';
 
 // The store backs off with node:timers/promises; answering at once keeps the retry tests instant.
 const { backoff } = vi.hoisted(() => ({ backoff: vi.fn(async (_ms: number): Promise<void> => undefined) }));
 vi.mock('node:timers/promises', () => ({ setTimeout: backoff }));
 
 const s3Mock = mockClient(S3Client);
+const ddbMock = mockClient(DynamoDBClient);
 
 const context: Context = {
   callbackWaitsForEmptyEventLoop: false,
@@ -56,6 +59,9 @@ const failedIds = (response: SQSBatchResponse): string[] =>
 beforeEach(() => {
   vi.resetModules();
   s3Mock.reset();
+  // The ledger answers every update at once and knows of nothing stored.
+  ddbMock.reset();
+  ddbMock.onAnyCommand().resolves({});
   backoff.mockClear();
   // Every variable the stack sets, so nothing from the developer's shell leaks into the tests.
   for (const [name, value] of Object.entries(batchEnv())) vi.stubEnv(name, value);
@@ -415,5 +421,90 @@ describe('batch handler metrics and logs', () => {
         error: expect.stringMatching(/^msg-A-0: Error: S3 rejected failed\//),
       }),
     ]);
+  });
+
+  it('records each stored segment in the ledger table, per request, with the object key', async () => {
+    // Prepare
+    const handler = await loadHandler();
+    const bucket = fakeBucket(s3Mock);
+
+    // Act
+    await handler(sqsEvent(queueRecords([['A', 3]])), context);
+
+    // Assert
+    const [update] = ddbMock.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+    expect(update).toMatchObject({
+      TableName: LEDGER_TABLE,
+      Key: { pk: { S: 'request#req-A' } },
+      ExpressionAttributeValues: expect.objectContaining({
+        ':indexes': { NS: ['0'] },
+        ':objects': { SS: [bucket.stored[0]?.key] },
+      }),
+    });
+  });
+
+  it('acknowledges a redelivered record the ledger shows stored, without a PutObject, and counts it', async () => {
+    // Prepare: the ledger answers in 50 ms, well within the budget of an invocation with 30 s left
+    const handler = await loadHandler();
+    fakeBucket(s3Mock);
+    ddbMock.on(BatchGetItemCommand).callsFake(async () => {
+      await new Promise((resolve) => globalThis.setTimeout(resolve, 50));
+      return {
+        Responses: { [LEDGER_TABLE]: [dynamoItem(ledgerEntry({ requestId: 'req-A', stored: [0] }))] },
+      };
+    });
+
+    // Act
+    const response = await handler(sqsEvent(queueRecords([['A', 3]], 2)), context);
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(printed.metrics).toEqual([expect.objectContaining({ ItemsAlreadyStored: 1, ItemsStored: 0 })]);
+    expect(printed.logs).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'Redelivered items already stored, acknowledged',
+        items: 1,
+      }),
+    ]);
+  });
+
+  it('spends a share of its remaining time on a ledger that never answers, and stores as before', async () => {
+    // Prepare: 400 ms left, so each ledger call may take 100 ms
+    const handler = await loadHandler();
+    const bucket = fakeBucket(s3Mock);
+    ddbMock.onAnyCommand().callsFake(() => new Promise(() => undefined));
+    const started = Date.now();
+
+    // Act
+    const response = await handler(sqsEvent(queueRecords([['A', 3]], 2)), {
+      ...context,
+      getRemainingTimeInMillis: () => 400,
+    });
+
+    // Assert: the lookup and the stored update each gave up after their budget
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(storedSegments(bucket)).toEqual([[3]]);
+    expect(printed.metrics).toEqual([expect.objectContaining({ LedgerErrors: 2 })]);
+  });
+
+  it('stores and acknowledges as before when the ledger is unreachable, and logs and counts each ledger error', async () => {
+    // Prepare: a redelivered record (looked up) that is then written (recorded)
+    const handler = await loadHandler();
+    const bucket = fakeBucket(s3Mock);
+    ddbMock.onAnyCommand().rejects(new Error('connect ECONNREFUSED'));
+
+    // Act
+    const response = await handler(sqsEvent(queueRecords([['A', 3]], 2)), context);
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(storedSegments(bucket)).toEqual([[3]]);
+    expect(printed.metrics).toEqual([expect.objectContaining({ LedgerErrors: 2, ItemsStored: 1 })]);
+    expect(
+      printed.logs.filter((line) => line.message === 'Ledger not updated').map((line) => line.error),
+    ).toEqual(['read stored: Error: connect ECONNREFUSED', 'stored req-A: Error: connect ECONNREFUSED']);
   });
 });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { integerOption, numberOption, UsageError } from '../../cdk/ops/cli-options';
 import type { StoredObject } from '../../cdk/ops/pipeline-client';
-import { formatByMinute, type ListedBody } from '../../cdk/ops/results-listing';
+import { formatByMinute, type ListedBody, minuteOption, ofRequest } from '../../cdk/ops/results-listing';
 
 describe('numeric options', () => {
   it.each([
@@ -86,5 +86,50 @@ describe('formatByMinute', () => {
       '  failed   m-1  item 13  write_failed (receive 3)',
       '2 results objects (3 items), 1 failure records',
     ]);
+  });
+});
+
+describe('results filters', () => {
+  it.each([
+    { value: '2026-11-23T10:42', path: '2026/11/23/10/42' },
+    { value: '2026-11-23T10:42Z', path: '2026/11/23/10/42' },
+  ])('--minute $value reads the key path $path', ({ value, path }) => {
+    expect(minuteOption(value)).toBe(path);
+  });
+
+  it.each(['2026-11-23 10:42', '2026-11-23T10', '2026-13-40T10:42', 'now'])(
+    '--minute %s is a usage error',
+    (value) => {
+      expect(() => minuteOption(value)).toThrow(UsageError);
+      expect(() => minuteOption(value)).toThrow(
+        `--minute must be a UTC minute like 2026-11-23T10:42 (got ${value})`,
+      );
+    },
+  );
+
+  it("--request keeps the objects holding the request's items and its failure records", () => {
+    // Prepare
+    const mine = object('results/2026/11/23/10/42/a.json', {
+      items: [
+        { item: 1, requestId: 'other', index: 0 },
+        { item: 2, requestId: 'r-1', index: 0 },
+      ],
+    });
+    const failure = object('failed/2026/11/23/10/43/m.json', {
+      item: 13,
+      requestId: 'r-1',
+      reason: 'write_failed',
+    });
+    const others = [
+      object('results/2026/11/23/10/42/b.json', { items: [{ item: 3, requestId: 'other', index: 1 }] }),
+      object('failed/2026/11/23/10/43/n.json', { item: 4, requestId: 'other', reason: 'write_failed' }),
+      object('failed/2026/11/23/10/43/o.json', { reason: 'malformed' }),
+    ];
+
+    // Act
+    const kept = ofRequest([mine, ...others, failure], 'r-1');
+
+    // Assert
+    expect(kept.map(({ key }) => key)).toEqual([mine.key, failure.key]);
   });
 });

@@ -6,6 +6,8 @@ import type { FailureRecord, ResultsObject } from '../../lambdas/batch/object-st
 import type { BatchDeps, QueueRecord } from '../../lambdas/batch/process-batch';
 import { s3ObjectStore } from '../../lambdas/batch/s3-object-store';
 import type { BatchRules } from '../../lambdas/domain/settings';
+import type { BatchLedger } from '../../lambdas/ledger/request-ledger';
+import { fakeLedger, LEDGER_ENV } from './factories.ledger';
 
 /** The fixed "now" of every batch test: 10:42 UTC, so keys land under results/2026/11/23/10/42/. */
 export const FIXED_NOW = '2026-11-23T10:42:07.123Z';
@@ -136,6 +138,7 @@ export const FAULTS_OFF_ENV: Readonly<Record<string, string>> = {
 /** Every variable the stack gives the batch function, with the default settings. */
 export const BATCH_FUNCTION_ENV: Readonly<Record<string, string>> = {
   ...BATCH_SETTINGS_ENV,
+  ...LEDGER_ENV,
   ...FAULTS_OFF_ENV,
 };
 
@@ -176,18 +179,20 @@ export interface DepsOptions {
   readonly bucketName?: string;
   /** Receives every pause the code asks for; pauses take no time in tests. */
   readonly sleeps?: number[];
+  /** @default a fresh, empty ledger in memory */
+  readonly ledger?: BatchLedger;
 }
 
-/** A fixed clock and the S3 store on the given (mocked) client. */
+/** A fixed clock, the S3 store on the given (mocked) client, and the ledger. */
 export function batchDeps(
   s3: S3Client,
-  { now = FIXED_NOW, bucketName = BUCKET_NAME, sleeps = [] }: DepsOptions = {},
+  { now = FIXED_NOW, bucketName = BUCKET_NAME, sleeps = [], ledger = fakeLedger() }: DepsOptions = {},
 ): BatchDeps {
   const sleep = async (ms: number): Promise<void> => {
     sleeps.push(ms);
   };
   // A fresh Date per call, so code under test cannot mutate the clock for later calls.
-  return { store: s3ObjectStore(s3, bucketName, sleep), clock: () => new Date(now) };
+  return { store: s3ObjectStore(s3, bucketName, sleep), clock: () => new Date(now), ledger };
 }
 
 export function sqsRecord(record: QueueRecord): SQSRecord {

@@ -1,9 +1,17 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchCommandInput,
+  type SendMessageBatchCommandOutput,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { expect, type Mock, vi } from 'vitest';
 import { ConfigError } from '../../lambdas/domain/errors';
 import type { HttpRequest, RequestLimits } from '../../lambdas/domain/request';
 import type { IngestSettings } from '../../lambdas/domain/settings';
 import type { IngestDeps } from '../../lambdas/ingest/accept-items';
+import type { Idempotency } from '../../lambdas/ingest/idempotency';
+import { fakeLedger, LEDGER_ENV } from './factories.ledger';
 
 /** The clock of every ingest test; envelopes carry it as `acceptedAt`. */
 export const FIXED_NOW = '2026-11-23T10:42:07.123Z';
@@ -21,7 +29,13 @@ export function httpRequest(overrides: Partial<HttpRequest> = {}): HttpRequest {
 }
 
 export function ingestSettings(overrides: Partial<IngestSettings> = {}): IngestSettings {
-  return { queueUrl: QUEUE_URL, ordering: 'perRequest', ...DEFAULT_LIMITS, ...overrides };
+  return {
+    queueUrl: QUEUE_URL,
+    ordering: 'perRequest',
+    ...DEFAULT_LIMITS,
+    idempotencyWindowHours: 24,
+    ...overrides,
+  };
 }
 
 /** Every variable the stack gives the ingest function, with the default settings. */
@@ -30,6 +44,8 @@ export const INGEST_FUNCTION_ENV: Readonly<Record<string, string>> = {
   ORDERING: 'perRequest',
   MAX_ITEMS_PER_REQUEST: '500',
   MAX_BODY_BYTES: '65536',
+  IDEMPOTENCY_WINDOW_HOURS: '24',
+  ...LEDGER_ENV,
 };
 
 /** INGEST_FUNCTION_ENV, plus a Region and quiet Powertools for tests. */
@@ -44,12 +60,21 @@ export function ingestEnv(overrides: Readonly<Record<string, string>> = {}): Rec
   };
 }
 
-export type TestIngestDeps = IngestDeps & { readonly sleep: Mock<(ms: number) => Promise<void>> };
+export type TestIngestDeps = IngestDeps & {
+  readonly sleep: Mock<(ms: number) => Promise<void>>;
+  readonly ledgerError: Mock<(message: string, error: unknown) => void>;
+};
 
-/** Fixed clock, ids `random-1`, `random-2`, ... and a `sleep` that returns at once but records the wait. */
+/** Runs every request as it comes: the tests of the Powertools utility are in idempotency.test.ts. */
+export const runEveryTime: Idempotency = { once: (_request, run) => run() };
+
+/**
+ * Fixed clock, ids `random-1`, `random-2`, ..., a `sleep` that returns at once but records the wait,
+ * the ledger in memory and no idempotency records unless given.
+ */
 export function ingestDeps(
   sqs: SQSClient,
-  overrides: Partial<Pick<IngestDeps, 'clock' | 'randomId'>> = {},
+  overrides: Partial<Pick<IngestDeps, 'clock' | 'randomId' | 'ledger' | 'idempotency'>> = {},
 ): TestIngestDeps {
   let next = 0;
   return {
@@ -59,8 +84,11 @@ export function ingestDeps(
       next += 1;
       return `random-${next}`;
     },
+    ledger: fakeLedger(),
+    idempotency: runEveryTime,
     ...overrides,
     sleep: vi.fn(async (_ms: number): Promise<void> => undefined),
+    ledgerError: vi.fn(),
   };
 }
 
@@ -95,4 +123,26 @@ export function configErrorMessage(read: () => unknown): string {
   expect(error).toBeInstanceOf(ConfigError);
   expect((error as ConfigError).code).toBe('INVALID_CONFIG');
   return (error as ConfigError).message;
+}
+
+/**
+ * SQS holds every SendMessageBatch until `release()`, then answers with `answer`: the request that
+ * sent it stays in flight meanwhile (a duplicate can arrive).
+ */
+export function holdSends(
+  sqsMock: AwsClientStub<SQSClient>,
+  answer: (input: SendMessageBatchCommandInput) => Partial<SendMessageBatchCommandOutput>,
+): { release(): void } {
+  const held: (() => void)[] = [];
+  sqsMock
+    .on(SendMessageBatchCommand)
+    .callsFake(
+      (input: SendMessageBatchCommandInput) =>
+        new Promise((resolve) => held.push(() => resolve(answer(input)))),
+    );
+  return {
+    release: () => {
+      for (const resolve of held.splice(0)) resolve();
+    },
+  };
 }

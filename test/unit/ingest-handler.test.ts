@@ -1,15 +1,26 @@
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import type { ApiEvent } from '../../lambdas/ingest/http';
-import { ingestEnv, itemsUpTo, lambdaContext, QUEUE_URL, v1Event, v2Event } from './factories.ingest';
+import {
+  holdSends,
+  ingestEnv,
+  itemsUpTo,
+  lambdaContext,
+  QUEUE_URL,
+  v1Event,
+  v2Event,
+} from './factories.ingest';
+import { fakeIdempotencyTable } from './factories.ledger';
 
 // The handler backs off with node:timers/promises; answering at once keeps the 503 tests instant.
 const { backoff } = vi.hoisted(() => ({ backoff: vi.fn(async (_ms: number): Promise<void> => undefined) }));
 vi.mock('node:timers/promises', () => ({ setTimeout: backoff }));
 
 const sqsMock = mockClient(SQSClient);
+const ddbMock = mockClient(DynamoDBClient);
 
 type Handler = (event: ApiEvent) => Promise<APIGatewayProxyResult>;
 let handler: Handler;
@@ -45,6 +56,9 @@ const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('bas
 beforeEach(async () => {
   sqsMock.reset();
   sqsMock.on(SendMessageBatchCommand).callsFake(acceptAll);
+  // The ledger: idempotency records in a fake table, entry writes answered at once.
+  ddbMock.reset();
+  fakeIdempotencyTable(ddbMock);
   backoff.mockClear();
   // The handler reads its settings and builds Powertools at import, so the env comes first.
   const env = ingestEnv({
@@ -76,19 +90,32 @@ describe('ingest handler', () => {
       name: 'a base64-encoded v2 body',
       event: v2Event({ body: base64('[1,2,3,4]'), isBase64Encoded: true }),
     },
-  ])('answers 202 {requestId, accepted: 4} to $name after enqueueing every item', async ({ event }) => {
-    // Act
-    const response = await handler(event);
+  ])(
+    'answers 202 {requestId, accepted: 4, statusUrl} to $name after enqueueing every item',
+    async ({ event }) => {
+      // Act
+      const response = await handler(event);
 
-    // Assert
-    expect(response.statusCode).toBe(202);
-    expect(response.headers).toEqual({ 'content-type': 'application/json' });
-    expect(bodyOf(response)).toStrictEqual({ requestId: expect.any(String), accepted: 4 });
-    expect(sendCalls()).toHaveLength(1);
-    const input = sendCalls()[0]?.args[0].input;
-    expect(input?.QueueUrl).toBe(QUEUE_URL);
-    expect(input?.Entries?.map((entry) => JSON.parse(entry.MessageBody ?? '').item)).toEqual([1, 2, 3, 4]);
-  });
+      // Assert
+      expect(response.statusCode).toBe(202);
+      const body = bodyOf(response) as { requestId: string; statusUrl: string };
+      expect(body).toStrictEqual({
+        requestId: expect.any(String),
+        accepted: 4,
+        statusUrl: expect.any(String),
+      });
+      expect(body.statusUrl).toMatch(
+        new RegExp(
+          `^https://api123\\.execute-api\\.eu-west-1\\.amazonaws\\.com(/prod)?/requests/${body.requestId}$`,
+        ),
+      );
+      expect(response.headers).toEqual({ 'content-type': 'application/json', location: body.statusUrl });
+      expect(sendCalls()).toHaveLength(1);
+      const input = sendCalls()[0]?.args[0].input;
+      expect(input?.QueueUrl).toBe(QUEUE_URL);
+      expect(input?.Entries?.map((entry) => JSON.parse(entry.MessageBody ?? '').item)).toEqual([1, 2, 3, 4]);
+    },
+  );
 
   it('publishes the ItemsAccepted metric once per invocation', async () => {
     // Act
@@ -115,6 +142,7 @@ describe('ingest handler', () => {
     expect(bodyOf(response)).toStrictEqual({
       requestId: expect.any(String),
       accepted: 4,
+      statusUrl: expect.any(String),
       enqueuedOutOfOrder: [1],
     });
     const emf = consoleLog.mock.calls.map(([line]) => JSON.parse(String(line)));
@@ -227,7 +255,11 @@ describe('ingest handler', () => {
     // Assert
     expect(failed.error).toMatchObject({ code: 'ENQUEUE_FAILED', enqueued: 10 });
     expect(retried.statusCode).toBe(202);
-    expect(bodyOf(retried)).toEqual({ requestId: failed.error.requestId, accepted: 23 });
+    expect(bodyOf(retried)).toEqual({
+      requestId: failed.error.requestId,
+      accepted: 23,
+      statusUrl: expect.stringMatching(new RegExp(`/requests/${failed.error.requestId}$`)),
+    });
     // SQS drops a resend whose deduplication id it saw in the last 5 minutes.
     const resent = sendCalls().flatMap((call) => call.args[0].input.Entries ?? []);
     expect(resent.slice(0, 10).map((entry) => entry.MessageDeduplicationId)).toEqual(
@@ -255,20 +287,18 @@ describe('ingest handler', () => {
     expect(bodyOf(response)).toEqual(reference);
   });
 
-  it('answers the same requestId to a repeat with the same Idempotency-Key and API key', async () => {
+  it('answers a repeat with the same Idempotency-Key and API key with the first answer, enqueueing nothing', async () => {
     // Prepare
     const event = v1Event({ headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'order-42' } });
 
     // Act
-    const first = bodyOf(await handler(event));
-    const repeat = bodyOf(await handler(event));
+    const first = await handler(event);
+    const repeat = await handler(event);
 
     // Assert
     expect(repeat).toEqual(first);
-    const [firstIds, repeatIds] = sendCalls().map((call) =>
-      call.args[0].input.Entries?.map((entry) => entry.MessageDeduplicationId),
-    );
-    expect(repeatIds).toEqual(firstIds);
+    expect(repeat.statusCode).toBe(202);
+    expect(sendCalls()).toHaveLength(1);
   });
 
   it.each([
@@ -307,7 +337,15 @@ describe('ingest handler logs', () => {
     handler = (event) => module.handler(event, lambdaContext());
   });
 
-  it.each<{ name: string; prepare?: () => void; body?: string; lines: Record<string, unknown>[] }>([
+  const keyedHeaders = { 'content-type': 'application/json', 'idempotency-key': 'order-42' };
+
+  it.each<{
+    name: string;
+    prepare?: () => unknown;
+    body?: string;
+    headers?: Record<string, string>;
+    lines: Record<string, unknown>[];
+  }>([
     {
       name: 'an accepted request',
       lines: [{ level: 'INFO', message: 'Request accepted', requestId: expect.any(String), accepted: 4 }],
@@ -331,6 +369,35 @@ describe('ingest handler logs', () => {
       lines: [{ level: 'INFO', message: 'Request rejected', code: 'INVALID_ITEM', index: 1 }],
     },
     {
+      name: 'an Idempotency-Key used with other items',
+      prepare: () => handler(v2Event({ body: '[1,2,3]', headers: keyedHeaders })),
+      body: '[1,2,3,4]',
+      headers: keyedHeaders,
+      lines: [
+        {
+          level: 'INFO',
+          message: 'Request rejected',
+          code: 'IDEMPOTENCY_KEY_REUSED',
+          requestId: expect.any(String),
+        },
+      ],
+    },
+    {
+      name: 'a ledger that cannot be reached',
+      prepare: () => {
+        ddbMock.reset();
+        ddbMock.onAnyCommand().rejects(new Error('connect ECONNREFUSED'));
+      },
+      lines: [
+        {
+          level: 'WARN',
+          message: 'Ledger entry not written',
+          error: expect.objectContaining({ message: 'connect ECONNREFUSED' }),
+        },
+        { level: 'INFO', message: 'Request accepted', accepted: 4 },
+      ],
+    },
+    {
       name: 'a queue that kept failing',
       prepare: () => sqsMock.on(SendMessageBatchCommand).rejects(new Error('ServiceUnavailable')),
       lines: [
@@ -344,14 +411,132 @@ describe('ingest handler logs', () => {
         },
       ],
     },
-  ])('logs $name with its fields, for the operators and the dashboard', async ({ prepare, body, lines }) => {
+  ])(
+    'logs $name with its fields, for the operators and the dashboard',
+    async ({ prepare, body, headers, lines }) => {
+      // Prepare
+      await prepare?.();
+      logLines.length = 0;
+
+      // Act
+      await handler(
+        v2Event({ ...(body === undefined ? {} : { body }), ...(headers === undefined ? {} : { headers }) }),
+      );
+
+      // Assert
+      expect(logLines).toEqual(lines.map((line) => expect.objectContaining(line)));
+    },
+  );
+});
+
+describe('ingest handler and the request ledger', () => {
+  const keyed = (body: string, key = 'order-42') =>
+    v1Event({ body, headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key } });
+
+  it('waits for a ledger that answers within its budget (50 ms of the 1 s a call may take)', async () => {
     // Prepare
-    prepare?.();
+    ddbMock.on(UpdateItemCommand).callsFake(async () => {
+      await new Promise((resolve) => globalThis.setTimeout(resolve, 50));
+      return {};
+    });
 
     // Act
-    await handler(v2Event(body === undefined ? {} : { body }));
+    const response = await handler(v1Event());
 
     // Assert
-    expect(logLines).toEqual(lines.map((line) => expect.objectContaining(line)));
+    expect(bodyOf(response)).toHaveProperty('statusUrl');
+  });
+
+  it("writes the request's entry with the caller's API key id before enqueueing", async () => {
+    // Act
+    const response = await handler(v1Event({ apiKeyId: 'key-id-7' }));
+
+    // Assert
+    const { requestId } = bodyOf(response) as { requestId: string };
+    const entry = ddbMock
+      .commandCalls(UpdateItemCommand)
+      .map((call) => call.args[0].input)
+      .find((input) => input.Key?.pk?.S === `request#${requestId}`);
+    expect(entry?.ExpressionAttributeValues).toMatchObject({
+      ':apiKeyId': { S: 'key-id-7' },
+      ':itemCount': { N: '4' },
+    });
+  });
+
+  it('answers 422 IDEMPOTENCY_KEY_REUSED with the request id to a key repeated with other items', async () => {
+    // Prepare
+    const first = bodyOf(await handler(keyed('[1,2,3,4]'))) as { requestId: string };
+
+    // Act
+    const response = await handler(keyed('[1,2,3,5]'));
+
+    // Assert
+    expect(response.statusCode).toBe(422);
+    expect(bodyOf(response)).toEqual({
+      error: { code: 'IDEMPOTENCY_KEY_REUSED', message: expect.any(String), requestId: first.requestId },
+    });
+    expect(sendCalls()).toHaveLength(1);
+  });
+
+  it('answers 409 REQUEST_IN_PROGRESS to a repeat while the first is still being accepted', async () => {
+    // Prepare: the first invocation holds its record INPROGRESS and is still sending
+    const queue = holdSends(sqsMock, acceptAll);
+    const first = handler(keyed('[1,2]'));
+    await vi.waitUntil(() => sendCalls().length === 1);
+
+    // Act
+    const response = await handler(keyed('[1,2]'));
+    queue.release();
+
+    // Assert
+    expect(response.statusCode).toBe(409);
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'REQUEST_IN_PROGRESS' } });
+    expect((await first).statusCode).toBe(202);
+  });
+
+  it('accepts and enqueues as before when the ledger is unreachable, without a status URL, and counts it', async () => {
+    // Prepare
+    ddbMock.reset();
+    ddbMock.onAnyCommand().rejects(new Error('connect ECONNREFUSED'));
+
+    // Act
+    const response = await handler(keyed('[1,2,3,4]'));
+
+    // Assert
+    expect(response.statusCode).toBe(202);
+    expect(bodyOf(response)).toStrictEqual({ requestId: expect.any(String), accepted: 4 });
+    expect(response.headers).toStrictEqual({ 'content-type': 'application/json' });
+    expect(sendCalls()).toHaveLength(1);
+    const emf = consoleLog.mock.calls.map(([line]) => JSON.parse(String(line)));
+    // One value per failed call (CloudWatch sums them): the idempotency record and the entry.
+    expect(emf).toEqual([expect.objectContaining({ LedgerErrors: [1, 1], ItemsAccepted: 4 })]);
+  });
+
+  it('answers a repeat with the first out-of-order list, counting those items once only', async () => {
+    // Prepare
+    failEntryOneOnce();
+    await handler(keyed('[1,2,3,4]'));
+    consoleLog.mockClear();
+
+    // Act
+    const repeat = await handler(keyed('[1,2,3,4]'));
+
+    // Assert
+    expect(bodyOf(repeat)).toMatchObject({ enqueuedOutOfOrder: [1] });
+    const emf = consoleLog.mock.calls.map(([line]) => JSON.parse(String(line)));
+    expect(emf).toEqual([expect.not.objectContaining({ ItemsEnqueuedOutOfOrder: expect.anything() })]);
+  });
+
+  it('counts the items of a repeat answered from its record as accepted once only', async () => {
+    // Prepare
+    await handler(keyed('[1,2,3,4]'));
+    consoleLog.mockClear();
+
+    // Act
+    await handler(keyed('[1,2,3,4]'));
+
+    // Assert
+    const emf = consoleLog.mock.calls.map(([line]) => JSON.parse(String(line)));
+    expect(emf).toEqual([expect.objectContaining({ ItemsAccepted: 0 })]);
   });
 });

@@ -4,11 +4,18 @@ import {
   batchEnvironment,
   type IngestSettings,
   ingestEnvironment,
+  type LedgerSettings,
+  ledgerEnvironment,
   readBatchSettings,
   readIngestSettings,
+  readLedgerSettings,
+  readStatusSettings,
+  type StatusSettings,
+  statusEnvironment,
 } from '../../lambdas/domain/settings';
 import { BATCH_SETTINGS_ENV } from './factories.batch';
 import { configErrorMessage, INGEST_FUNCTION_ENV, QUEUE_URL } from './factories.ingest';
+import { LEDGER_ENV, LEDGER_TABLE, STATUS_FUNCTION_ENV } from './factories.ledger';
 
 describe('readBatchSettings', () => {
   it('reads the environment the stack sets with the default settings', () => {
@@ -135,12 +142,25 @@ describe('readIngestSettings', () => {
       ordering: 'perRequest',
       maxItemsPerRequest: 500,
       maxBodyBytes: 64 * 1024,
+      idempotencyWindowHours: 24,
     });
   });
 
   it.each<IngestSettings>([
-    { queueUrl: QUEUE_URL, ordering: 'global', maxItemsPerRequest: 20, maxBodyBytes: 1024 },
-    { queueUrl: QUEUE_URL, ordering: 'perRequest', maxItemsPerRequest: 1, maxBodyBytes: 1024 * 1024 },
+    {
+      queueUrl: QUEUE_URL,
+      ordering: 'global',
+      maxItemsPerRequest: 20,
+      maxBodyBytes: 1024,
+      idempotencyWindowHours: 1,
+    },
+    {
+      queueUrl: QUEUE_URL,
+      ordering: 'perRequest',
+      maxItemsPerRequest: 1,
+      maxBodyBytes: 1024 * 1024,
+      idempotencyWindowHours: 720,
+    },
   ])(
     'reads back the environment ingestEnvironment writes for $ordering, $maxItemsPerRequest items',
     (settings) => {
@@ -153,11 +173,13 @@ describe('readIngestSettings', () => {
   );
 
   it.each<{ name: string; env: Record<string, string | undefined>; mentions: string[] }>([
-    ...Object.keys(INGEST_FUNCTION_ENV).map((name) => ({
-      name: `a missing ${name}`,
-      env: { ...INGEST_FUNCTION_ENV, [name]: undefined },
-      mentions: [`${name} must be set`],
-    })),
+    ...Object.keys(INGEST_FUNCTION_ENV)
+      .filter((name) => !(name in LEDGER_ENV))
+      .map((name) => ({
+        name: `a missing ${name}`,
+        env: { ...INGEST_FUNCTION_ENV, [name]: undefined },
+        mentions: [`${name} must be set`],
+      })),
     { name: 'a blank QUEUE_URL', env: { ...INGEST_FUNCTION_ENV, QUEUE_URL: '  ' }, mentions: ['QUEUE_URL'] },
     {
       name: 'MAX_ITEMS_PER_REQUEST "abc"',
@@ -184,11 +206,76 @@ describe('readIngestSettings', () => {
       env: { ...INGEST_FUNCTION_ENV, ORDERING: 'random' },
       mentions: ['ORDERING', 'random'],
     },
+    {
+      name: 'IDEMPOTENCY_WINDOW_HOURS "721"',
+      env: { ...INGEST_FUNCTION_ENV, IDEMPOTENCY_WINDOW_HOURS: '721' },
+      mentions: ['IDEMPOTENCY_WINDOW_HOURS must be an integer from 1 to 720 (got 721)'],
+    },
   ])('rejects $name with a ConfigError naming the variable and the value', ({ env, mentions }) => {
     // Act
     const message = configErrorMessage(() => readIngestSettings(env));
 
     // Assert
     for (const text of mentions) expect(message).toContain(text);
+  });
+});
+
+describe('readStatusSettings', () => {
+  it('reads the environment the stack sets', () => {
+    // Act
+    const settings = readStatusSettings(STATUS_FUNCTION_ENV);
+
+    // Assert
+    expect(settings).toEqual({ ledgerTableName: LEDGER_TABLE, staleAfterSeconds: 720 });
+  });
+
+  it.each<StatusSettings>([
+    { ledgerTableName: 't', staleAfterSeconds: 12 },
+    { ledgerTableName: 't', staleAfterSeconds: 1001 * 43_200 },
+  ])('reads back the environment statusEnvironment writes for $staleAfterSeconds s', (settings) => {
+    // Act
+    const read = readStatusSettings(statusEnvironment(settings));
+
+    // Assert
+    expect(read).toEqual(settings);
+  });
+
+  it.each([
+    {
+      env: { ...STATUS_FUNCTION_ENV, LEDGER_TABLE_NAME: undefined },
+      message: 'LEDGER_TABLE_NAME must be set',
+    },
+    {
+      env: { ...STATUS_FUNCTION_ENV, STALE_AFTER_SECONDS: '11' },
+      message: 'STALE_AFTER_SECONDS must be an integer from 12 to 43243200 (got 11)',
+    },
+  ])('rejects $env with a ConfigError naming the variable', ({ env, message }) => {
+    expect(configErrorMessage(() => readStatusSettings(env))).toBe(message);
+  });
+});
+
+describe('readLedgerSettings', () => {
+  it('reads the environment the stack sets with the default settings', () => {
+    expect(readLedgerSettings(LEDGER_ENV)).toEqual({
+      ledgerTableName: LEDGER_TABLE,
+      ledgerRetentionDays: 30,
+    });
+  });
+
+  it.each<LedgerSettings>([
+    { ledgerTableName: 't', ledgerRetentionDays: 1 },
+    { ledgerTableName: 't', ledgerRetentionDays: 3650 },
+  ])('reads back the environment ledgerEnvironment writes for $ledgerRetentionDays days', (settings) => {
+    expect(readLedgerSettings(ledgerEnvironment(settings))).toEqual(settings);
+  });
+
+  it.each([
+    { env: { ...LEDGER_ENV, LEDGER_TABLE_NAME: ' ' }, message: 'LEDGER_TABLE_NAME must be set' },
+    {
+      env: { ...LEDGER_ENV, LEDGER_RETENTION_DAYS: '0' },
+      message: 'LEDGER_RETENTION_DAYS must be an integer from 1 to 3650 (got 0)',
+    },
+  ])('rejects $env with a ConfigError naming the variable', ({ env, message }) => {
+    expect(configErrorMessage(() => readLedgerSettings(env))).toBe(message);
   });
 });

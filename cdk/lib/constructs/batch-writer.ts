@@ -9,15 +9,21 @@ import { Construct } from 'constructs';
 import { type FaultSettings, faultEnvironment } from '../../../lambdas/batch/fault-injection';
 import { FAILED_PREFIX, RESULTS_PREFIX } from '../../../lambdas/domain/keys';
 import { type ExclusionPair, LIMITS } from '../../../lambdas/domain/limits';
-import { batchEnvironment } from '../../../lambdas/domain/settings';
+import { batchEnvironment, ledgerEnvironment } from '../../../lambdas/domain/settings';
 import { SERVICES } from '../../../lambdas/shared/metric-names';
 import { PipelineFunction } from './pipeline-function';
+import type { RequestLedger } from './request-ledger';
 
 export interface BatchWriterProps {
   /** The FIFO item queue to consume, through an event source mapping that reports batch item failures. */
   readonly queue: IQueue;
   /** Where results objects and failure records go; the function may only put objects under `results/` and `failed/`. */
   readonly bucket: IBucket;
+  /**
+   * The request ledger: the function records stored and failed items per request there, and reads
+   * what is stored to acknowledge redelivered records without a second write.
+   */
+  readonly ledger: RequestLedger;
   /**
    * Records per invocation, and the most items one results object holds. An integer from 1 to 10
    * (`LIMITS.batchSize`; SQS FIFO event sources deliver at most 10).
@@ -74,7 +80,8 @@ function checkProps(id: string, props: BatchWriterProps): FaultSettings {
 
 /**
  * The bounded consumer: batches of `batchSize` from the FIFO queue, partial batch failures
- * reported per record, and write access only to `results/` and `failed/` in the bucket.
+ * reported per record, write access only to `results/` and `failed/` in the bucket, and to the
+ * request ledger's entries.
  */
 export class BatchWriter extends Construct {
   public readonly batchFunction: NodejsFunction;
@@ -96,6 +103,10 @@ export class BatchWriter extends Construct {
           exclusionPairs: props.exclusionPairs,
           maxReceiveCount: props.maxReceiveCount,
         }),
+        ...ledgerEnvironment({
+          ledgerTableName: props.ledger.table.tableName,
+          ledgerRetentionDays: props.ledger.retentionDays,
+        }),
         ...faultEnvironment(faults),
       },
     }).function;
@@ -109,6 +120,8 @@ export class BatchWriter extends Construct {
         ],
       }),
     );
+
+    props.ledger.grantBatchWriter(this.batchFunction);
 
     this.eventSource = new SqsEventSource(props.queue, {
       batchSize: props.batchSize,

@@ -14,13 +14,19 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HTTP_ERRORS, type HttpErrorCode } from '../../../lambdas/domain/http-errors';
 import { checkAtLeast, LIMITS, type Ordering } from '../../../lambdas/domain/limits';
-import { ingestEnvironment } from '../../../lambdas/domain/settings';
+import { ingestEnvironment, ledgerEnvironment } from '../../../lambdas/domain/settings';
 import { SERVICES } from '../../../lambdas/shared/metric-names';
 import { PipelineFunction } from './pipeline-function';
+import type { RequestLedger } from './request-ledger';
 
 export interface IngestApiProps {
   /** The FIFO item queue the ingest function sends to (one message per item); it may only send. */
   readonly queue: IQueue;
+  /**
+   * The request ledger: ingest writes each request's entry there before enqueueing, and keeps its
+   * Idempotency-Key records there (its retention and idempotency window go to the function).
+   */
+  readonly ledger: RequestLedger;
   /** `perRequest`: one message group per request; `global`: one group, one strictly ordered stream. */
   readonly ordering: Ordering;
   /** Items per POST; more answer 413 TOO_MANY_ITEMS. An integer from 1 to 500 (`LIMITS.maxItemsPerRequest`). */
@@ -76,7 +82,8 @@ function checkProps(id: string, props: IngestApiProps): void {
 
 /**
  * `POST /items` on a REST API: API key and usage plan (throttle and daily quota), stage throttling,
- * access logs and tracing, and the ingest function behind it.
+ * access logs and tracing, and the ingest function behind it. `GET /requests/{requestId}` joins the
+ * same API (request-status-api.ts).
  */
 export class IngestApi extends Construct {
   public readonly api: RestApi;
@@ -93,14 +100,22 @@ export class IngestApi extends Construct {
       serviceName: SERVICES.ingest,
       timeout: Duration.seconds(10),
       logRetention: props.logRetention,
-      environment: ingestEnvironment({
-        queueUrl: props.queue.queueUrl,
-        ordering: props.ordering,
-        maxItemsPerRequest: props.maxItemsPerRequest,
-        maxBodyBytes: props.maxBodyBytes,
-      }),
+      environment: {
+        ...ingestEnvironment({
+          queueUrl: props.queue.queueUrl,
+          ordering: props.ordering,
+          maxItemsPerRequest: props.maxItemsPerRequest,
+          maxBodyBytes: props.maxBodyBytes,
+          idempotencyWindowHours: props.ledger.idempotencyWindowHours,
+        }),
+        ...ledgerEnvironment({
+          ledgerTableName: props.ledger.table.tableName,
+          ledgerRetentionDays: props.ledger.retentionDays,
+        }),
+      },
     }).function;
     props.queue.grantSendMessages(this.ingestFunction);
+    props.ledger.grantIngest(this.ingestFunction);
 
     this.api = this.restApi(props);
     this.addGatewayResponses();
@@ -114,7 +129,7 @@ export class IngestApi extends Construct {
   private restApi(props: IngestApiProps): RestApi {
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
     return new RestApi(this, 'Api', {
-      description: 'FIFO batch pipeline: POST /items',
+      description: 'FIFO batch pipeline: POST /items, GET /requests/{requestId}',
       deployOptions: {
         stageName: props.stageName ?? 'prod',
         tracingEnabled: true,
@@ -152,7 +167,9 @@ export class IngestApi extends Construct {
   }
 
   private addUsagePlan(props: IngestApiProps): IApiKey {
-    const apiKey = this.api.addApiKey('ApiKey', { description: 'Key for POST /items' });
+    const apiKey = this.api.addApiKey('ApiKey', {
+      description: 'Key for POST /items and GET /requests/{requestId}',
+    });
     const plan = this.api.addUsagePlan('UsagePlan', {
       throttle: { rateLimit: props.throttleRateLimit, burstLimit: props.throttleBurstLimit },
       quota: { limit: props.dailyQuota, period: Period.DAY },

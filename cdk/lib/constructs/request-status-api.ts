@@ -1,0 +1,58 @@
+import { Duration } from 'aws-cdk-lib';
+import { LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { DERIVED_LIMITS } from '../../../lambdas/domain/limits';
+import { statusEnvironment } from '../../../lambdas/domain/settings';
+import { SERVICES } from '../../../lambdas/shared/metric-names';
+import { PipelineFunction } from './pipeline-function';
+import type { RequestLedger } from './request-ledger';
+
+export interface RequestStatusApiProps {
+  /** The REST API of `POST /items`; the route joins its stage, usage plan and gateway responses. */
+  readonly api: RestApi;
+  /** The ledger the status is read from; the function may only read its entries. */
+  readonly ledger: RequestLedger;
+  /** Whether `GET /requests/{requestId}` requires the API key, as `POST /items` does. */
+  readonly apiKeyRequired: boolean;
+  /**
+   * A request with pending items and nothing recorded for this long is answered `"stale": true`: every
+   * item is stored or dead-lettered within its retries unless the queue is backed up, so the ledger
+   * may have missed an update. A whole number of seconds from 6 to 43,200,000
+   * (`DERIVED_LIMITS.staleAfterSeconds`); the stack passes (maxReceiveCount + 1) x the visibility timeout.
+   */
+  readonly staleAfter: Duration;
+  /** Retention of the function's log group. */
+  readonly logRetention: RetentionDays;
+}
+
+/** `GET /requests/{requestId}` (the contract's Request ledger): a request's status from its ledger entry. */
+export class RequestStatusApi extends Construct {
+  public readonly statusFunction: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: RequestStatusApiProps) {
+    super(scope, id);
+    const staleAfterSeconds = DERIVED_LIMITS.staleAfterSeconds.check(
+      `${id}.staleAfter in seconds`,
+      props.staleAfter.toSeconds({ integral: false }),
+    );
+
+    this.statusFunction = new PipelineFunction(this, 'Status', {
+      entry: 'lambdas/status/handler.ts',
+      serviceName: SERVICES.status,
+      timeout: Duration.seconds(5),
+      logRetention: props.logRetention,
+      environment: statusEnvironment({ ledgerTableName: props.ledger.table.tableName, staleAfterSeconds }),
+    }).function;
+    props.ledger.grantStatusReader(this.statusFunction);
+
+    props.api.root
+      .addResource('requests')
+      .addResource('{requestId}')
+      .addMethod('GET', new LambdaIntegration(this.statusFunction), {
+        apiKeyRequired: props.apiKeyRequired,
+        requestParameters: { 'method.request.path.requestId': true },
+      });
+  }
+}

@@ -1,0 +1,90 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { RequestStatus } from '../../lambdas/domain/ledger';
+import type { Deployment } from './deployment';
+
+/** What the tools do with `GET /requests/{requestId}`: the producer's own view, through the API. */
+
+export class RequestNotFoundError extends Error {
+  readonly code = 'REQUEST_NOT_FOUND';
+  constructor(requestId: string) {
+    super(`No request ${requestId} for this API key (unknown, expired, or another key's)`);
+    this.name = 'RequestNotFoundError';
+  }
+}
+
+export class StatusTimeoutError extends Error {
+  readonly code = 'STATUS_TIMEOUT';
+  constructor(
+    readonly last: RequestStatus,
+    seconds: number,
+  ) {
+    super(
+      `Request ${last.requestId} still ${last.status} after ${seconds} s (${last.stored}/${last.accepted} stored)`,
+    );
+    this.name = 'StatusTimeoutError';
+  }
+}
+
+/** The status URL of a request: the 202 gives it, and it is the items URL with /requests/<id> instead of /items. */
+export const statusUrlOf = (deployment: Pick<Deployment, 'apiUrl'>, requestId: string): string =>
+  `${deployment.apiUrl.replace(/\/items$/, '')}/requests/${encodeURIComponent(requestId)}`;
+
+export async function getRequestStatus(
+  deployment: Pick<Deployment, 'apiUrl' | 'apiKey'>,
+  requestId: string,
+  http: typeof fetch = fetch,
+): Promise<RequestStatus> {
+  const response = await http(statusUrlOf(deployment, requestId), {
+    headers: { 'x-api-key': deployment.apiKey },
+  });
+  const text = await response.text();
+  if (response.status === 404) throw new RequestNotFoundError(requestId);
+  if (response.status !== 200)
+    throw new Error(`GET /requests/${requestId} answered ${response.status}: ${text}`);
+  return JSON.parse(text) as RequestStatus;
+}
+
+const FINAL: ReadonlySet<RequestStatus['status']> = new Set(['stored', 'failed']);
+
+export interface WaitOptions {
+  readonly timeoutMs: number;
+  readonly pollMs?: number;
+  readonly http?: typeof fetch;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+  /** Called on every change of status or stored count. */
+  readonly onProgress?: (status: RequestStatus) => void;
+}
+
+/** Polls the request's status until it is `stored` or `failed` (the original's `join`), or the deadline. */
+export async function waitForRequest(
+  deployment: Pick<Deployment, 'apiUrl' | 'apiKey'>,
+  requestId: string,
+  {
+    timeoutMs,
+    pollMs = 500,
+    http = fetch,
+    sleep = (ms) => delay(ms),
+    now = Date.now,
+    onProgress,
+  }: WaitOptions,
+): Promise<RequestStatus> {
+  const deadline = now() + timeoutMs;
+  let shown = '';
+  for (;;) {
+    const status = await getRequestStatus(deployment, requestId, http);
+    const progress = `${status.status} ${status.stored}/${status.accepted}`;
+    if (progress !== shown) {
+      shown = progress;
+      onProgress?.(status);
+    }
+    if (FINAL.has(status.status)) return status;
+    if (now() >= deadline) throw new StatusTimeoutError(status, Math.round(timeoutMs / 1000));
+    await sleep(Math.min(pollMs, Math.max(0, deadline - now())));
+  }
+}
+
+/** One line for a terminal: `stored 4/4 (0 pending, 0 failed) in 2 objects`. */
+export const statusLine = (status: RequestStatus): string =>
+  `${status.status} ${status.stored}/${status.accepted} (${status.pending} pending, ${status.failed} failed)` +
+  ` in ${status.objects.length} object${status.objects.length === 1 ? '' : 's'}${status.stale ? ', stale' : ''}`;

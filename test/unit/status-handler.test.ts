@@ -1,0 +1,157 @@
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { lambdaContext } from './factories.ingest';
+import {
+  ACCEPTED_AT,
+  dynamoItem,
+  ledgerEntry,
+  OTHER_API_KEY_ID,
+  STATUS_FUNCTION_ENV,
+  statusEvent,
+} from './factories.ledger';
+
+const ddbMock = mockClient(DynamoDBClient);
+
+let handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+/** What the invocation printed: EMF metric blobs (console.log) and log lines. */
+let printed: { metrics: Record<string, unknown>[]; logs: Record<string, unknown>[] };
+
+beforeEach(async () => {
+  ddbMock.reset();
+  const env = {
+    ...STATUS_FUNCTION_ENV,
+    AWS_REGION: 'eu-west-1',
+    // Dev mode prints metrics and logs to the global console, where the spies below catch them.
+    POWERTOOLS_DEV: 'true',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+    POWERTOOLS_METRICS_NAMESPACE: 'PipelineTest',
+  };
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  printed = { metrics: [], logs: [] };
+  vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
+    printed.metrics.push(JSON.parse(String(line)));
+  });
+  for (const level of ['info', 'warn', 'error'] as const) {
+    vi.spyOn(console, level).mockImplementation((line: unknown) => {
+      // Powertools' own notice of an invocation without metrics is plain text, not a log line.
+      if (String(line).startsWith('{')) printed.logs.push(JSON.parse(String(line)));
+    });
+  }
+  vi.resetModules();
+  const module = await import('../../lambdas/status/handler');
+  handler = (event) => module.handler(event, lambdaContext('status'));
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+const bodyOf = (response: APIGatewayProxyResult): unknown => JSON.parse(response.body);
+
+describe('status handler', () => {
+  it("answers 200 with the caller's request status, read consistently from its table", async () => {
+    // Prepare
+    ddbMock.on(GetItemCommand).resolves({
+      Item: dynamoItem(
+        ledgerEntry({ stored: [0, 1, 2, 3], completedAt: ACCEPTED_AT, objects: ['results/a.json'] }),
+      ),
+    });
+
+    // Act
+    const response = await handler(statusEvent('req-A'));
+
+    // Assert
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toStrictEqual({
+      requestId: 'req-A',
+      status: 'stored',
+      accepted: 4,
+      stored: 4,
+      pending: 0,
+      failed: 0,
+      acceptedAt: ACCEPTED_AT,
+      completedAt: ACCEPTED_AT,
+      objects: ['results/a.json'],
+    });
+    expect(ddbMock.commandCalls(GetItemCommand)[0]?.args[0].input).toMatchObject({
+      TableName: STATUS_FUNCTION_ENV.LEDGER_TABLE_NAME,
+      Key: { pk: { S: 'request#req-A' } },
+      ConsistentRead: true,
+    });
+  });
+
+  it.each([
+    { name: 'an unknown id', item: undefined, event: statusEvent('req-A') },
+    {
+      name: "another API key's request",
+      item: dynamoItem(ledgerEntry()),
+      event: statusEvent('req-A', OTHER_API_KEY_ID),
+    },
+  ])('answers 404 REQUEST_NOT_FOUND to $name, the same either way', async ({ item, event }) => {
+    // Prepare
+    ddbMock.on(GetItemCommand).resolves({ Item: item });
+
+    // Act
+    const response = await handler(event);
+
+    // Assert
+    expect(response.statusCode).toBe(404);
+    expect(bodyOf(response)).toStrictEqual({
+      error: { code: 'REQUEST_NOT_FOUND', message: 'No request req-A for this API key' },
+    });
+  });
+
+  it('answers 503 LEDGER_UNAVAILABLE when the table cannot be read', async () => {
+    // Prepare
+    ddbMock.on(GetItemCommand).rejects(new Error('connect ECONNREFUSED'));
+
+    // Act
+    const response = await handler(statusEvent('req-A'));
+
+    // Assert
+    expect(response.statusCode).toBe(503);
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'LEDGER_UNAVAILABLE' } });
+  });
+
+  it('counts a 404 as a rejected request', async () => {
+    // Prepare
+    ddbMock.on(GetItemCommand).resolves({});
+
+    // Act
+    await handler(statusEvent('req-A'));
+
+    // Assert
+    expect(printed.metrics).toEqual([expect.objectContaining({ RequestsRejected: 1 })]);
+  });
+
+  it('answers 404 to an event without a request id, without reading the table', async () => {
+    // Act
+    const response = await handler({ ...statusEvent('req-A'), pathParameters: null });
+
+    // Assert
+    expect(response.statusCode).toBe(404);
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+
+  it('logs and counts a ledger that cannot be read', async () => {
+    // Prepare
+    ddbMock.on(GetItemCommand).rejects(new Error('connect ECONNREFUSED'));
+
+    // Act
+    await handler(statusEvent('req-A'));
+
+    // Assert
+    expect(printed.metrics).toEqual([expect.objectContaining({ LedgerErrors: 1 })]);
+    expect(printed.logs).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'Ledger not readable',
+        error: expect.objectContaining({ name: 'LedgerUnavailableError' }),
+      }),
+    ]);
+  });
+});
