@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { SERVICES } from '../../lambdas/shared/metric-names';
 import type { PipelineConfig } from './config';
 import { BatchWriter } from './constructs/batch-writer';
 import { IngestApi } from './constructs/ingest-api';
@@ -87,6 +88,7 @@ export class PipelineStack extends Stack {
         Status: this.requestStatus.statusFunction,
       },
       oldestMessageAge: Duration.seconds(config.oldestMessageAlarmSeconds),
+      ledgerServices: [SERVICES.ingest, SERVICES.batchWriter, SERVICES.status],
       topic: config.alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
     });
 
@@ -96,11 +98,7 @@ export class PipelineStack extends Stack {
       deadLetterQueue: this.queues.deadLetterQueue,
       ingestFunction: this.ingestApi.ingestFunction,
       batchFunction: this.batchWriter.batchFunction,
-      alarms: [
-        this.alarms.deadLetterQueueNotEmpty,
-        this.alarms.oldestMessageTooOld,
-        ...this.alarms.functionErrors,
-      ],
+      alarms: this.alarms.all,
     });
 
     // Read by the local tools (.local/outputs.json) and by anyone scripting against a deployment.

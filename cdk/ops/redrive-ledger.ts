@@ -7,8 +7,8 @@ import { clientConfig, type Deployment } from './deployment';
 
 /**
  * What `npm run redrive` tells the request ledger before it moves a chunk of dead-lettered messages
- * back: their indexes leave the entries' `failed` sets, so each request reads `storing` again until
- * they are stored. Malformed bodies name no request and are moved as they are.
+ * back: their indexes leave the entries' `failed` sets, so each request is pending again (storing,
+ * or queued) until they are stored. Malformed bodies name no request and are moved as they are.
  */
 export function ledgerOnRedrive(
   deployment: Deployment,

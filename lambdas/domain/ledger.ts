@@ -19,10 +19,8 @@ export interface LedgerEntry {
   readonly itemCount?: number;
   readonly itemsHash?: string;
   readonly acceptedAt?: string;
-  /** The last time anything was recorded for the request. */
+  /** The last time anything was recorded for the request (once all are stored: when the last one was). */
   readonly updatedAt?: string;
-  /** When the last item was stored (all stored). */
-  readonly completedAt?: string;
   /** Indexes of the request stored in results objects. */
   readonly stored: readonly number[];
   /** Indexes that failed their final attempt and went to the dead-letter queue (until redriven). */
@@ -88,10 +86,6 @@ export const windowStart = (now: Date, hours: number): string =>
 export const isOwnedBy = (entry: LedgerEntry, callerScope: string): entry is OwnedEntry =>
   entry.apiKeyId === callerScope && entry.itemCount !== undefined && entry.acceptedAt !== undefined;
 
-/** Every item stored (indexes are 0 to itemCount - 1, so the count says it); never without a count. */
-export const isComplete = (entry: LedgerEntry): boolean =>
-  entry.stored.length >= (entry.itemCount ?? Number.POSITIVE_INFINITY);
-
 /**
  * An item stored after it had failed (stored, then a lost acknowledgement, then its final attempt
  * failing) counts as stored: the results object is the truth.
@@ -130,7 +124,8 @@ export function requestStatus(entry: OwnedEntry, now: Date, staleAfterSeconds: n
     pending: counted.pending,
     failed: counted.failed,
     acceptedAt: entry.acceptedAt,
-    ...(status === 'stored' && entry.completedAt !== undefined ? { completedAt: entry.completedAt } : {}),
+    // No write of its own: the update that stored the last item is the entry's last update.
+    ...(status === 'stored' && entry.updatedAt !== undefined ? { completedAt: entry.updatedAt } : {}),
     objects: [...entry.objects].sort(),
     ...(stale ? { stale: true } : {}),
   };

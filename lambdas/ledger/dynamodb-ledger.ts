@@ -5,11 +5,10 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { IdempotencyKeyReusedError, isComplete, type LedgerEntry } from '../domain/ledger';
+import { IdempotencyKeyReusedError, type LedgerEntry } from '../domain/ledger';
 import {
   type AcceptedRequest,
   acceptedUpdate,
-  completedUpdate,
   enqueuedUpdate,
   entryFrom,
   entryRequest,
@@ -64,17 +63,7 @@ export function dynamoDbLedger(ddb: DynamoDBClient, options: DynamoDbLedgerOptio
     },
 
     async recordStored(requestId, indexes, objectKey) {
-      const { Attributes } = await ddb.send(
-        new UpdateItemCommand(storedUpdate(requestId, indexes, objectKey, context())),
-      );
-      const entry = Attributes === undefined ? undefined : entryFrom(Attributes);
-      if (entry === undefined || entry.completedAt !== undefined || !isComplete(entry)) return;
-      try {
-        await ddb.send(new UpdateItemCommand(completedUpdate(requestId, context())));
-      } catch (error) {
-        // Another write completed it first and set the time: the first completion is the one kept.
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+      await ddb.send(new UpdateItemCommand(storedUpdate(requestId, indexes, objectKey, context())));
     },
 
     async recordFailed(requestId, indexes) {
@@ -108,8 +97,8 @@ export async function readEntry(
 
 /**
  * For `npm run redrive`: the indexes moved back from the dead-letter queue leave the entry's `failed`
- * set, so the request reads `storing` again until they are stored. Returns false when the ledger has
- * no entry for the request (nothing is created).
+ * set, so the request is pending again (storing, or queued) until they are stored. Returns false
+ * when the ledger has no entry for the request (nothing is created).
  */
 export async function markRedriven(
   ddb: DynamoDBClient,

@@ -40,7 +40,6 @@ const ATTRIBUTES = [
   'itemsHash',
   'acceptedAt',
   'updatedAt',
-  'completedAt',
   'expiresAt',
   'stored',
   'failed',
@@ -107,13 +106,13 @@ export function acceptedUpdate(request: AcceptedRequest, context: WriteContext):
   };
 }
 
-/** Adds indexes to one of the entry's number sets; `returnEntry` asks for the entry as it is after. */
+/** Adds indexes to one of the entry's number sets (and, after a segment write, the object's key). */
 function addIndexes(
   set: 'stored' | 'failed' | 'enqueued',
   requestId: string,
   indexes: readonly number[],
   context: WriteContext,
-  extra: { objectKey?: string; returnEntry?: boolean } = {},
+  extra: { objectKey?: string } = {},
 ): UpdateItemCommandInput {
   const base = upsertBase(context);
   const withObject = extra.objectKey !== undefined;
@@ -127,18 +126,16 @@ function addIndexes(
       ...(extra.objectKey !== undefined ? { ':objects': { SS: [extra.objectKey] } } : {}),
       ...base.values,
     },
-    ...(extra.returnEntry ? { ReturnValues: 'ALL_NEW' } : {}),
   };
 }
 
-/** After a segment write: its indexes of one request and the object's key. Returns the new entry. */
+/** After a segment write: its indexes of one request and the object's key. */
 export const storedUpdate = (
   requestId: string,
   indexes: readonly number[],
   objectKey: string,
   context: WriteContext,
-): UpdateItemCommandInput =>
-  addIndexes('stored', requestId, indexes, context, { objectKey, returnEntry: true });
+): UpdateItemCommandInput => addIndexes('stored', requestId, indexes, context, { objectKey });
 
 /** On the final attempt: the indexes that go to the dead-letter queue. */
 export const failedUpdate = (
@@ -154,22 +151,9 @@ export const enqueuedUpdate = (
   context: WriteContext,
 ): UpdateItemCommandInput => addIndexes('enqueued', requestId, indexes, context);
 
-/** The time the last item was stored; set once, by whichever write completed the request. */
-export const completedUpdate = (
-  requestId: string,
-  context: Omit<WriteContext, 'retentionDays'>,
-): UpdateItemCommandInput => ({
-  TableName: context.tableName,
-  Key: keyOf(requestId),
-  UpdateExpression: 'SET #completedAt = :now',
-  ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#completedAt)',
-  ExpressionAttributeNames: names('pk', 'completedAt'),
-  ExpressionAttributeValues: { ':now': { S: context.now.toISOString() } },
-});
-
 /**
- * Redriven indexes leave `failed` (they are pending again, so the status goes back to `storing`). Only
- * an existing entry is changed: a redrive never creates one.
+ * Redriven indexes leave `failed` (they are pending again: the status goes back to `storing`, or
+ * `queued` if nothing is stored). Only an existing entry is changed: a redrive never creates one.
  */
 export const redrivenUpdate = (
   requestId: string,
@@ -230,7 +214,6 @@ export function entryFrom(item: Record<string, AttributeValue>): LedgerEntry {
     ...optional('itemsHash', text(item.itemsHash)),
     ...optional('acceptedAt', text(item.acceptedAt)),
     ...optional('updatedAt', text(item.updatedAt)),
-    ...optional('completedAt', text(item.completedAt)),
     stored: numbers(item.stored),
     failed: numbers(item.failed),
     enqueued: numbers(item.enqueued),

@@ -134,6 +134,7 @@ describe('the dashboard page on the deployed pipeline', () => {
     expect(await page.getAttribute('body', 'data-test-mark')).toBe('no reload');
     const stored = await page.textContent('[data-tile="Stored"] .value');
     expect(Number(stored)).toBeGreaterThanOrEqual(12);
+    expect(await page.textContent('[data-tile="Ledger errors"] .value')).toBe('0');
   });
 
   it('finds a request by its id and shows its objects', async () => {

@@ -1,7 +1,15 @@
+import {
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
+import { clientConfig } from '../../cdk/ops/deployment';
 import { redrive } from '../../cdk/ops/pipeline-client';
 import { ledgerOnRedrive } from '../../cdk/ops/redrive-ledger';
 import { getRequestStatus } from '../../cdk/ops/request-status';
+import { FAULT_ENV } from '../../lambdas/batch/fault-injection';
+import type { RequestStatus } from '../../lambdas/domain/ledger';
 import {
   accept,
   clients,
@@ -11,16 +19,35 @@ import {
   pollUntil,
   queueDepth,
   readFailures,
+  readResults,
 } from './support';
 
 /** A round: maxReceiveCount receives, a visibility timeout apart, then the move to the dead-letter queue. */
 const roundMs = (config.maxReceiveCount + 1) * config.visibilityTimeoutSeconds * 1000;
 
+/** Changes the batch function's FAULT_ITEMS; the emulator, like Lambda, starts new workers with it. */
+async function setFaultItems(value: string): Promise<void> {
+  const lambda = new LambdaClient(clientConfig(deployment));
+  const name = deployment.batchFunctionName;
+  const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+  const variables = { ...current.Environment?.Variables, [FAULT_ENV.faultItems]: value };
+  await lambda.send(
+    new UpdateFunctionConfigurationCommand({ FunctionName: name, Environment: { Variables: variables } }),
+  );
+  await pollUntil('the batch function to take its new configuration', async () => {
+    const updated = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    return updated.LastUpdateStatus !== 'InProgress' &&
+      updated.Environment?.Variables?.[FAULT_ENV.faultItems] === value
+      ? true
+      : undefined;
+  });
+}
+
 const failureRecordsOf = async (requestId: string) =>
   (await readFailures()).filter((object) => object.body.requestId === requestId);
 
 describe('an item whose write always fails', () => {
-  it('reaches the dead-letter queue after 3 receives with a failure record, and redrive brings it back', async () => {
+  it('reaches the dead-letter queue after 3 receives with a failure record; fixed and redriven, its request is stored', async () => {
     // Prepare: a dead-letter queue holding nothing of earlier tests.
     expect(await queueDepth(deployment.deadLetterQueueUrl)).toEqual({ visible: 0, inFlight: 0 });
 
@@ -49,29 +76,44 @@ describe('an item whose write always fails', () => {
       pending: 0,
     });
 
-    // Act 2
-    const { moved } = await redrive(
-      clients.sqs,
-      deployment.deadLetterQueueUrl,
-      deployment.queueUrl,
-      () => {},
-      ledgerOnRedrive(deployment),
-    );
-    const afterRedrive = await getRequestStatus(deployment, requestId);
+    // Act 2: the operator removes the cause (here: the batch function's FAULT_ITEMS), then redrives.
+    await setFaultItems('');
+    try {
+      // The status between the ledger's mark and the message's return: the redriven item is pending again.
+      const markLedger = ledgerOnRedrive(deployment);
+      let marked: RequestStatus | undefined;
+      const { moved } = await redrive(
+        clients.sqs,
+        deployment.deadLetterQueueUrl,
+        deployment.queueUrl,
+        () => {},
+        async (bodies) => {
+          await markLedger(bodies);
+          marked = await getRequestStatus(deployment, requestId);
+        },
+      );
+      const final = await pollUntil(
+        'the redriven request to be stored',
+        async () => {
+          const current = await getRequestStatus(deployment, requestId);
+          return current.status === 'stored' ? current : undefined;
+        },
+        { timeoutMs: 60_000, everyMs: 250 },
+      );
 
-    // Assert 2: back in the pipeline (it fails again, so a second round ends with a second record).
-    expect(moved).toBe(1);
-    expect(afterRedrive).toMatchObject({ failed: 0, pending: 1 });
-    expect(afterRedrive.status).not.toBe('failed');
-    expect((await queueDepth(deployment.deadLetterQueueUrl)).visible).toBe(0);
-    const records = await pollUntil(
-      'a second failure record after the redrive',
-      async () => {
-        const found = await failureRecordsOf(requestId);
-        return found.length === 2 ? found : undefined;
-      },
-      { timeoutMs: roundMs + 30_000, everyMs: 500 },
-    );
-    expect(new Set(records.map((object) => object.body.messageId)).size).toBe(2);
+      // Assert 2: back in the pipeline, then stored in exactly the objects S3 holds it in.
+      expect(moved).toBe(1);
+      // Nothing of this request is stored yet, so pending again reads queued (storing once some are).
+      expect(marked).toMatchObject({ status: 'queued', failed: 0, pending: 1 });
+      expect((await queueDepth(deployment.deadLetterQueueUrl)).visible).toBe(0);
+      const holding = (await readResults()).filter((object) =>
+        object.body.items.some((entry) => entry.requestId === requestId && entry.item === faultItem),
+      );
+      expect(holding).toHaveLength(1);
+      expect(final).toMatchObject({ accepted: 1, stored: 1, pending: 0, failed: 0 });
+      expect(final.objects).toEqual(holding.map((object) => object.key));
+    } finally {
+      await setFaultItems(String(faultItem));
+    }
   });
 });

@@ -18,15 +18,16 @@ const FAULT_ITEM = 13;
 const STACK_NAME = 'FifoBatchPipelineE2e';
 
 /**
- * Starts a MiniStack of the tests' own (a free port, state under .local/e2e), or uses
+ * Starts a MiniStack of the tests' own (a free port, state under .local/<project>), or uses
  * AWS_ENDPOINT_URL when set, and deploys the real app to it as a separate test stack.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started = performance.now();
-  const log = (message: string) => console.error(`[e2e] ${message}`);
+  const { name } = project;
+  const log = (message: string) => console.error(`[${name}] ${message}`);
   const pipeline = { faultItems: [FAULT_ITEM] };
-  const cloud = await startOwnCloud({ name: 'e2e', stackName: STACK_NAME, pipeline, log });
+  const cloud = await startOwnCloud({ name, stackName: STACK_NAME, pipeline, log });
   log(
     `stack ${STACK_NAME} ready at ${cloud.deployment.endpoint} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );

@@ -168,6 +168,18 @@ describe('construct props', () => {
       message: 'Alarms.oldestMessageAge in seconds must be an integer from 60 to 1209600 (got 30)',
     },
     {
+      name: 'PipelineAlarms no ledger services',
+      build: ({ stack, queue }) =>
+        new PipelineAlarms(stack, 'Alarms', {
+          queue,
+          deadLetterQueue: queue,
+          functions: {},
+          oldestMessageAge: Duration.minutes(5),
+          ledgerServices: [],
+        }),
+      message: 'Alarms.ledgerServices must name at least one service, or be left out for no ledger alarms',
+    },
+    {
       name: 'RequestLedger retentionDays 0',
       build: (built) => requestLedger(built, { retentionDays: 0 }),
       message: 'RequestLedger.retentionDays must be an integer from 1 to 3650 (got 0)',

@@ -67,6 +67,24 @@ export function v1Event({
   };
 }
 
+/** `GET /requests/{requestId}` as API Gateway passes it to the status function, from the given API key. */
+export function statusEvent(requestId: string, apiKeyId = API_KEY_ID): APIGatewayProxyEvent {
+  const event = v1Event({ body: null, headers: {}, apiKeyId });
+  return {
+    ...event,
+    httpMethod: 'GET',
+    resource: '/requests/{requestId}',
+    path: `/requests/${requestId}`,
+    pathParameters: { requestId },
+    requestContext: {
+      ...event.requestContext,
+      httpMethod: 'GET',
+      resourcePath: '/requests/{requestId}',
+      path: `/prod/requests/${requestId}`,
+    },
+  };
+}
+
 /** An HTTP API (payload v2) POST /items event; HTTP APIs lower-case header names themselves. */
 export function v2Event({
   body = '[1,2,3,4]',

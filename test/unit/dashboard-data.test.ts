@@ -130,6 +130,7 @@ describe('DashboardData', () => {
       errors: 0,
       exclusionSplits: 1,
       recordsFailed: 0,
+      ledgerErrors: 0,
     });
     expect(overview.minutes.find((m) => m.minute === '2026-11-23T10:43Z')).toMatchObject({
       failureRecords: 1,

@@ -123,9 +123,12 @@ describe('LogTally', () => {
     tally.addIngest(at('10:42:59', `2026-11-23T10:42:59Z\treq\tINFO\t${metricsLine({ ItemsAccepted: 1 })}`));
     tally.addIngest(at('10:43:00', metricsLine({ ItemsAccepted: 3 })));
     tally.addIngest(at('10:43:01', '{"_aws": not json'));
+    tally.addIngest(at('10:43:02', metricsLine({ LedgerErrors: 1 })));
 
     // Assert
     expect(tally.minute('2026-11-23T10:42Z').accepted).toBe(5);
+    expect(tally.minute('2026-11-23T10:42Z').ledgerErrors).toBe(0);
+    expect(tally.minute('2026-11-23T10:43Z').ledgerErrors).toBe(1);
     expect(tally.minute('2026-11-23T10:43Z').accepted).toBe(3);
   });
 
@@ -137,7 +140,9 @@ describe('LogTally', () => {
     // Act: two streams interleaved; the second invocation of s1 crashed before its metrics.
     tally.addBatch(at('10:42:01', 'START RequestId: a'));
     tally.addBatch(at('10:42:01', metricsLine({ ExclusionSplits: 1, ItemsFailed: 0 }), 's1'));
-    tally.addBatch(at('10:42:01', metricsLine({ ExclusionSplits: 2, ItemsFailed: 1 }), 's2'));
+    tally.addBatch(
+      at('10:42:01', metricsLine({ ExclusionSplits: 2, ItemsFailed: 1, LedgerErrors: 2 }), 's2'),
+    );
     tally.addBatch(at('10:42:02', report, 's1'));
     tally.addBatch(at('10:42:03', 'Error: Injected crash after writes', 's1'));
     tally.addBatch(at('10:42:03', report, 's1'));
@@ -150,6 +155,7 @@ describe('LogTally', () => {
       errors: 1,
       exclusionSplits: 3,
       recordsFailed: 1,
+      ledgerErrors: 2,
     });
     expect(tally.minute('2026-11-23T10:43Z')).toMatchObject({ invocations: 1, errors: 0 });
   });
@@ -204,6 +210,7 @@ describe('per-minute figures', () => {
         errors: 0,
         exclusionSplits: 0,
         recordsFailed: 0,
+        ledgerErrors: 0,
       },
       expect.objectContaining({ minute: '2026-11-23T10:42Z', stored: 3, objects: 2, accepted: 3 }),
       expect.objectContaining({ minute: '2026-11-23T10:43Z', stored: 0, objects: 0, failureRecords: 1 }),

@@ -12,7 +12,6 @@ import { dynamoDbLedger, markRedriven, readEntry } from '../../lambdas/ledger/dy
 import { type AcceptedRequest, acceptedUpdate, entryFrom } from '../../lambdas/ledger/ledger-commands';
 import { rejectionOf } from './factories.ingest';
 import {
-  ACCEPTED_AT,
   API_KEY_ID,
   conditionalCheckFailed,
   dynamoItem,
@@ -145,7 +144,7 @@ describe('ingest writes', () => {
 describe('batch writer writes', () => {
   it('adds stored indexes and the object key with ADD, an idempotent upsert', async () => {
     // Prepare
-    ddbMock.on(UpdateItemCommand).resolves({ Attributes: dynamoItem(ledgerEntry({ stored: [0, 1] })) });
+    ddbMock.on(UpdateItemCommand).resolves({});
 
     // Act
     await ledger().recordStored('req-A', [0, 1], OBJECT_KEY);
@@ -170,87 +169,30 @@ describe('batch writer writes', () => {
           ':now': { S: FIXED_NOW },
           ':expiresAt': { N: EXPIRES_AT },
         },
-        ReturnValues: 'ALL_NEW',
       },
     ]);
   });
 
-  it('sets completedAt once, with the write that stored the last item', async () => {
+  it('writes once per stored segment: the completion time is the last update, not a write of its own', async () => {
     // Prepare
-    ddbMock
-      .on(UpdateItemCommand)
-      .resolvesOnce({ Attributes: dynamoItem(ledgerEntry({ stored: [0, 1, 2, 3] })) })
-      .resolves({});
+    ddbMock.on(UpdateItemCommand).resolves({});
 
     // Act
     await ledger().recordStored('req-A', [2, 3], OBJECT_KEY);
 
     // Assert
-    expect(updates()[1]).toStrictEqual({
-      TableName: LEDGER_TABLE,
-      Key: { pk: { S: 'request#req-A' } },
-      UpdateExpression: 'SET #completedAt = :now',
-      ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#completedAt)',
-      ExpressionAttributeNames: { '#pk': 'pk', '#completedAt': 'completedAt' },
-      ExpressionAttributeValues: { ':now': { S: FIXED_NOW } },
-    });
-  });
-
-  it.each([
-    { name: 'items are still pending', entry: ledgerEntry({ stored: [0] }) },
-    {
-      name: 'it was already completed',
-      entry: ledgerEntry({ stored: [0, 1, 2, 3], completedAt: ACCEPTED_AT }),
-    },
-    { name: 'ingest never wrote its part', entry: { ...ledgerEntry({ stored: [0] }), itemCount: undefined } },
-  ])('leaves completedAt alone when $name', async ({ entry }) => {
-    // Prepare
-    ddbMock.on(UpdateItemCommand).resolves({ Attributes: dynamoItem(entry) });
-
-    // Act
-    await ledger().recordStored('req-A', [0], OBJECT_KEY);
-
-    // Assert
     expect(updates()).toHaveLength(1);
   });
 
-  it('asks nothing more when DynamoDB returns no entry', async () => {
+  it('lets an error of the write reach the caller, which counts it', async () => {
     // Prepare
-    ddbMock.on(UpdateItemCommand).resolves({});
-
-    // Act
-    await ledger().recordStored('req-A', [0], OBJECT_KEY);
-
-    // Assert
-    expect(updates()).toHaveLength(1);
-  });
-
-  it('lets another error of the completion write reach the caller, which counts it', async () => {
-    // Prepare
-    ddbMock
-      .on(UpdateItemCommand)
-      .resolvesOnce({ Attributes: dynamoItem(ledgerEntry({ stored: [0, 1, 2, 3] })) })
-      .rejects(new Error('throttled'));
+    ddbMock.on(UpdateItemCommand).rejects(new Error('throttled'));
 
     // Act
     const error = await rejectionOf(ledger().recordStored('req-A', [3], OBJECT_KEY));
 
     // Assert
     expect(error).toMatchObject({ message: 'throttled' });
-  });
-
-  it('keeps the first completion time when another write completed the request first', async () => {
-    // Prepare
-    ddbMock
-      .on(UpdateItemCommand)
-      .resolvesOnce({ Attributes: dynamoItem(ledgerEntry({ stored: [0, 1, 2, 3] })) })
-      .rejects(conditionalCheckFailed());
-
-    // Act
-    const done = ledger().recordStored('req-A', [3], OBJECT_KEY);
-
-    // Assert
-    await expect(done).resolves.toBeUndefined();
   });
 
   it('records the indexes of a final attempt as failed, naming only what the expression uses', async () => {
@@ -329,7 +271,7 @@ describe('batch writer writes', () => {
 describe('reading and redriving', () => {
   it('reads an entry consistently, sets as sorted arrays', async () => {
     // Prepare
-    const entry = ledgerEntry({ stored: [3, 0], objects: [OBJECT_KEY], completedAt: FIXED_NOW });
+    const entry = ledgerEntry({ stored: [3, 0], objects: [OBJECT_KEY], updatedAt: FIXED_NOW });
     ddbMock.on(GetItemCommand).resolves({ Item: dynamoItem(entry) });
 
     // Act

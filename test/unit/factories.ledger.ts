@@ -7,14 +7,13 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { IdempotencyKeyReusedError, type LedgerEntry, type OwnedEntry } from '../../lambdas/domain/ledger';
 import type { AcceptedRequest } from '../../lambdas/ledger/ledger-commands';
 import type { RequestLedger, StatusLedger } from '../../lambdas/ledger/request-ledger';
-import { API_KEY_ID, v1Event } from '../support/lambda-events';
+import { API_KEY_ID, statusEvent } from '../support/lambda-events';
 
-export { API_KEY_ID };
+export { API_KEY_ID, statusEvent };
 
 export const LEDGER_TABLE = 'request-ledger';
 /** The clock of every ledger test, and a request accepted a little earlier. */
@@ -35,24 +34,6 @@ export const STATUS_FUNCTION_ENV: Readonly<Record<string, string>> = {
   LEDGER_TABLE_NAME: LEDGER_TABLE,
   STALE_AFTER_SECONDS: String(STALE_AFTER_SECONDS),
 };
-
-/** `GET /requests/{requestId}` as API Gateway passes it to the status function, from the given API key. */
-export function statusEvent(requestId: string, apiKeyId = API_KEY_ID): APIGatewayProxyEvent {
-  const event = v1Event({ body: null, headers: {}, apiKeyId });
-  return {
-    ...event,
-    httpMethod: 'GET',
-    resource: '/requests/{requestId}',
-    path: `/requests/${requestId}`,
-    pathParameters: { requestId },
-    requestContext: {
-      ...event.requestContext,
-      httpMethod: 'GET',
-      resourcePath: '/requests/{requestId}',
-      path: `/prod/requests/${requestId}`,
-    },
-  };
-}
 
 /** An entry ingest wrote for 4 items, nothing stored or failed yet, unless overridden. */
 export function ledgerEntry(overrides: Partial<OwnedEntry> = {}): OwnedEntry {
@@ -84,7 +65,6 @@ export function dynamoItem(entry: LedgerEntry): Record<string, AttributeValue> {
     ...text('itemsHash', entry.itemsHash),
     ...text('acceptedAt', entry.acceptedAt),
     ...text('updatedAt', entry.updatedAt),
-    ...text('completedAt', entry.completedAt),
     ...numberSet('stored', entry.stored),
     ...numberSet('failed', entry.failed),
     ...numberSet('enqueued', entry.enqueued),
@@ -118,7 +98,7 @@ const union = (a: readonly number[], b: readonly number[]): number[] =>
 
 /**
  * The ledger in memory, with DynamoDB's semantics as dynamodb-ledger.ts uses them (sets that only grow,
- * the acceptance condition, the completion time set once), for tests of the code that uses it.
+ * the acceptance condition, the time of the last update), for tests of the code that uses it.
  */
 export function fakeLedger(clock: () => Date = () => new Date(FIXED_NOW)): FakeLedger {
   const entries = new Map<string, LedgerEntry>();
@@ -149,12 +129,9 @@ export function fakeLedger(clock: () => Date = () => new Date(FIXED_NOW)): FakeL
     async recordStored(requestId, indexes, objectKey) {
       reach(`stored ${requestId} ${indexes.join(',')} ${objectKey}`);
       const entry = entryOf(requestId);
-      const stored = union(entry.stored, indexes);
-      const complete = entry.itemCount !== undefined && stored.length >= entry.itemCount;
       update(requestId, {
-        stored,
+        stored: union(entry.stored, indexes),
         objects: [...new Set([...entry.objects, objectKey])].sort(),
-        ...(complete && entry.completedAt === undefined ? { completedAt: clock().toISOString() } : {}),
       });
     },
     async recordFailed(requestId, indexes) {

@@ -3,7 +3,6 @@ import {
   entryKey,
   expiresAtEpoch,
   indexesByRequest,
-  isComplete,
   itemsHash,
   type OwnedEntry,
   type RequestState,
@@ -46,7 +45,7 @@ describe('requestStatus', () => {
     },
     {
       name: 'every item stored',
-      entry: { stored: [0, 1, 2, 3], objects: [OBJECT_1, OBJECT_2], completedAt: COMPLETED_AT },
+      entry: { stored: [0, 1, 2, 3], objects: [OBJECT_1, OBJECT_2], updatedAt: COMPLETED_AT },
       status: 'stored',
       counts: { stored: 4, pending: 0, failed: 0 },
     },
@@ -70,7 +69,7 @@ describe('requestStatus', () => {
     },
     {
       name: 'an item stored after its final attempt was recorded failed (the object wins)',
-      entry: { stored: [0, 1, 2, 3], failed: [2], completedAt: COMPLETED_AT },
+      entry: { stored: [0, 1, 2, 3], failed: [2], updatedAt: COMPLETED_AT },
       status: 'stored',
       counts: { stored: 4, pending: 0, failed: 0 },
     },
@@ -89,12 +88,12 @@ describe('requestStatus', () => {
     expect(answer.stored + answer.pending + answer.failed).toBe(4);
   });
 
-  it('answers every field of the contract, completedAt once all are stored, objects in key order', () => {
+  it('answers every field of the contract, completedAt (the last update) once all are stored, objects in key order', () => {
     // Prepare
     const entry = ledgerEntry({
       stored: [0, 1, 2, 3],
       objects: [OBJECT_2, OBJECT_1],
-      completedAt: COMPLETED_AT,
+      updatedAt: COMPLETED_AT,
     });
 
     // Act
@@ -115,8 +114,15 @@ describe('requestStatus', () => {
   });
 
   it.each([
-    { name: 'until every item is stored', entry: ledgerEntry({ stored: [0], completedAt: COMPLETED_AT }) },
-    { name: 'when the completion time was not recorded', entry: ledgerEntry({ stored: [0, 1, 2, 3] }) },
+    { name: 'until every item is stored', entry: ledgerEntry({ stored: [0], updatedAt: COMPLETED_AT }) },
+    {
+      name: 'when some items failed',
+      entry: ledgerEntry({ stored: [0, 1, 2], failed: [3], updatedAt: COMPLETED_AT }),
+    },
+    {
+      name: 'when no update time was recorded',
+      entry: { ...ledgerEntry({ stored: [0, 1, 2, 3] }), updatedAt: undefined },
+    },
   ])('leaves completedAt out $name', ({ entry }) => {
     // Act
     const answer = requestStatus(entry, now, STALE_AFTER_SECONDS);
@@ -185,17 +191,6 @@ describe('entry keys and times', () => {
 
   it('starts the idempotency window the given hours before now', () => {
     expect(windowStart(now, 24)).toBe('2026-11-22T10:42:07.123Z');
-  });
-
-  it.each([
-    { stored: [0, 1, 2], complete: false },
-    { stored: [0, 1, 2, 3], complete: true },
-  ])('is complete with $stored stored of 4: $complete', ({ stored, complete }) => {
-    expect(isComplete(ledgerEntry({ stored }))).toBe(complete);
-  });
-
-  it('is never complete without the item count ingest writes', () => {
-    expect(isComplete({ requestId: 'r', stored: [0], failed: [], enqueued: [], objects: [] })).toBe(false);
   });
 });
 

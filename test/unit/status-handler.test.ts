@@ -57,7 +57,7 @@ describe('status handler', () => {
     // Prepare
     ddbMock.on(GetItemCommand).resolves({
       Item: dynamoItem(
-        ledgerEntry({ stored: [0, 1, 2, 3], completedAt: ACCEPTED_AT, objects: ['results/a.json'] }),
+        ledgerEntry({ stored: [0, 1, 2, 3], updatedAt: ACCEPTED_AT, objects: ['results/a.json'] }),
       ),
     });
 

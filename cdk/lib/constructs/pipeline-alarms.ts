@@ -5,7 +5,10 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ConfigError } from '../../../lambdas/domain/errors';
 import { LIMITS } from '../../../lambdas/domain/limits';
+import { METRIC } from '../../../lambdas/shared/metric-names';
+import { ownMetric } from './own-metrics';
 
 export interface PipelineAlarmsProps {
   /** The item queue: alarms when its oldest message is older than `oldestMessageAge`. */
@@ -20,17 +23,25 @@ export interface PipelineAlarmsProps {
    */
   readonly oldestMessageAge: Duration;
   /**
+   * Services (Powertools service names) whose `LedgerErrors` metric alarms when above zero, one alarm
+   * each: the request ledger failed a call, so items went on but their request status may lag.
+   * (One alarm per service rather than one over their sum: the emulator rejects metric-math alarms.)
+   * @default - no ledger alarms
+   */
+  readonly ledgerServices?: readonly string[];
+  /**
    * Where alarm and OK state changes are sent.
    * @default - no notifications; the alarms only change state
    */
   readonly topic?: ITopic;
 }
 
-/** What an operator must hear about: parked items, a stalled consumer, failing functions. */
+/** What an operator must hear about: parked items, a stalled consumer, failing functions, a failing ledger. */
 export class PipelineAlarms extends Construct {
   public readonly deadLetterQueueNotEmpty: Alarm;
   public readonly oldestMessageTooOld: Alarm;
   public readonly functionErrors: Alarm[];
+  public readonly ledgerErrors: Alarm[];
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
@@ -38,6 +49,11 @@ export class PipelineAlarms extends Construct {
       `${id}.oldestMessageAge in seconds`,
       props.oldestMessageAge.toSeconds({ integral: false }),
     );
+    if (props.ledgerServices?.length === 0) {
+      throw new ConfigError(
+        `${id}.ledgerServices must name at least one service, or be left out for no ledger alarms`,
+      );
+    }
     const period = Duration.minutes(1);
     this.deadLetterQueueNotEmpty = new Alarm(this, 'DeadLetterQueueNotEmpty', {
       alarmDescription:
@@ -70,12 +86,33 @@ export class PipelineAlarms extends Construct {
           treatMissingData: TreatMissingData.NOT_BREACHING,
         }),
     );
+    this.ledgerErrors = (props.ledgerServices ?? []).map(
+      (service) =>
+        new Alarm(this, `LedgerErrors-${service}`, {
+          alarmDescription: `The request ledger failed calls in ${service}: items went on, but request statuses and idempotency may lag (see its logs)`,
+          metric: ownMetric(METRIC.ledgerErrors, service, period),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+    );
     if (props.topic) {
       const action = new SnsAction(props.topic);
-      for (const alarm of [this.deadLetterQueueNotEmpty, this.oldestMessageTooOld, ...this.functionErrors]) {
+      for (const alarm of this.all) {
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
       }
     }
+  }
+
+  /** Every alarm, for notifications and the dashboard's status row. */
+  public get all(): Alarm[] {
+    return [
+      this.deadLetterQueueNotEmpty,
+      this.oldestMessageTooOld,
+      ...this.functionErrors,
+      ...this.ledgerErrors,
+    ];
   }
 }

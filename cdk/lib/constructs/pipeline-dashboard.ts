@@ -6,7 +6,6 @@ import {
   GraphWidget,
   type IAlarm,
   type IMetric,
-  Metric,
   SingleValueWidget,
   Stats,
   TextWidget,
@@ -14,7 +13,8 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE, SERVICES } from '../../../lambdas/shared/metric-names';
+import { METRIC, SERVICES } from '../../../lambdas/shared/metric-names';
+import { ownMetric } from './own-metrics';
 
 export interface PipelineDashboardProps {
   /** The REST API producers POST to: requests, 4xx/5xx and latency. */
@@ -37,17 +37,6 @@ export interface PipelineDashboardProps {
 const WIDTH = 24;
 const HALF = WIDTH / 2;
 const THIRD = WIDTH / 3;
-
-/** One of the functions' own metrics (see lambdas/shared/metric-names.ts), summed per period. */
-const ownMetric = (metricName: string, service: string, period: Duration, label: string): Metric =>
-  new Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: { service },
-    statistic: Stats.SUM,
-    period,
-    label,
-  });
 
 const graph = (title: string, left: IMetric[], width = HALF, right: IMetric[] = []): GraphWidget =>
   new GraphWidget({ title, left, right, width, height: 6 });
@@ -151,6 +140,16 @@ export class PipelineDashboard extends Construct {
         ],
         THIRD,
       ),
+    );
+    this.dashboard.addWidgets(
+      graph('Request ledger: calls that failed (items went on without them)', [
+        own(METRIC.ledgerErrors, SERVICES.ingest, 'ingest'),
+        own(METRIC.ledgerErrors, SERVICES.batchWriter, 'batch writer'),
+        own(METRIC.ledgerErrors, SERVICES.status, 'status'),
+      ]),
+      graph('Redelivered items the ledger showed stored (acknowledged, not written again)', [
+        own(METRIC.itemsAlreadyStored, SERVICES.batchWriter, 'already stored'),
+      ]),
     );
     this.dashboard.addWidgets(
       new SingleValueWidget({

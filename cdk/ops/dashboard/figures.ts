@@ -108,6 +108,8 @@ export interface LogMinute {
   errors: number;
   exclusionSplits: number;
   recordsFailed: number;
+  /** Ledger calls that failed in ingest or the batch writer (the items went on without them). */
+  ledgerErrors: number;
 }
 
 export interface LogLine {
@@ -123,6 +125,7 @@ const emptyLogMinute = (): LogMinute => ({
   errors: 0,
   exclusionSplits: 0,
   recordsFailed: 0,
+  ledgerErrors: 0,
 });
 
 /** The figures of a Powertools metrics line (embedded metric format); undefined for any other line. */
@@ -147,7 +150,8 @@ const count = (figures: Record<string, unknown>, name: string): number => {
  * ingest function's `ItemsAccepted` metric line. A batch invocation is a `REPORT` line (AWS and the
  * emulator both write one per invocation); it is an error when its stream printed no metrics line
  * since the previous `REPORT` (the handler publishes them on every completed invocation, so a crash,
- * a timeout or a failed cold start leaves none). Exclusion splits and failed records are its metrics.
+ * a timeout or a failed cold start leaves none). Exclusion splits and failed records are its metrics;
+ * ledger errors are both functions'.
  */
 export class LogTally {
   private readonly minutes = new Map<Minute, LogMinute>();
@@ -165,7 +169,11 @@ export class LogTally {
 
   addIngest(line: LogLine): void {
     const figures = metricsOf(line.message);
-    if (figures) this.at(line.timestamp).accepted += count(figures, METRIC.itemsAccepted);
+    if (figures) {
+      const tally = this.at(line.timestamp);
+      tally.accepted += count(figures, METRIC.itemsAccepted);
+      tally.ledgerErrors += count(figures, METRIC.ledgerErrors);
+    }
   }
 
   addBatch(line: LogLine): void {
@@ -174,6 +182,7 @@ export class LogTally {
       const tally = this.at(line.timestamp);
       tally.exclusionSplits += count(figures, METRIC.exclusionSplits);
       tally.recordsFailed += count(figures, METRIC.itemsFailed);
+      tally.ledgerErrors += count(figures, METRIC.ledgerErrors);
       this.streamsWithFigures.add(line.stream);
     } else if (line.message.startsWith('REPORT RequestId:')) {
       const tally = this.at(line.timestamp);

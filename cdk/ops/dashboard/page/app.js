@@ -162,6 +162,12 @@ function drawTiles(overview) {
       logs && total('errors') > 0 ? 'bad' : undefined,
     ),
     tile(
+      'Ledger errors',
+      logs ? total('ledgerErrors') : undefined,
+      logs ? `items went on; statuses may lag, last ${TILE_MINUTES} min` : 'logs unavailable',
+      logs && total('ledgerErrors') > 0 ? 'bad' : undefined,
+    ),
+    tile(
       'Exclusion rule',
       breaking === 0 ? 'holds' : `broken ×${breaking}`,
       `${count(overview.resultsObjects, 'object')}, last ${overview.windowMinutes} min`,
