@@ -143,8 +143,12 @@ export const LIMITS = {
   batchSize: integer({ default: 5, min: 1, max: 10 }),
   /** Items that may never share a results object. */
   exclusionPairs: setting<readonly ExclusionPair[]>([[1, 2]], checkExclusionPairs),
-  /** Upper bound on concurrent batch-function instances (the consumer is bounded on purpose; SQS: 2-1000). */
-  maxConcurrency: integer({ default: 2, min: 2, max: 1000 }),
+  /**
+   * Upper bound on concurrent batch-function instances (the consumer is bounded on purpose; SQS: 2-1000).
+   * 10 drains what the default throttle admits at 4 items per POST (400 items/s) for batches of up to
+   * 125 ms (test/bench/capacity-model.ts, docs/BENCHMARKS.md), while bounding S3 and ledger writes.
+   */
+  maxConcurrency: integer({ default: 10, min: 2, max: 1000 }),
 
   // Retries and the dead-letter queue (applied in cdk/lib/constructs/item-queues.ts)
   /** Receives before a message moves to the dead-letter queue; the last one also writes a failure record. */

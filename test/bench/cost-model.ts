@@ -1,3 +1,9 @@
+import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { resultKey } from '../../lambdas/domain/keys';
+import { itemsHash } from '../../lambdas/domain/ledger';
+import { LIMITS } from '../../lambdas/domain/limits';
+import { acceptedUpdate, storedUpdate } from '../../lambdas/ledger/ledger-commands';
+
 /**
  * The cost of storing items, from requests counted per item and documented prices. Pure: the
  * benchmark feeds it what it counted, the tests feed it tables.
@@ -12,6 +18,9 @@ export const US_EAST_1_PRICES = {
   lambdaArmPerGbSecond: 0.0000133334,
   sqsFifoPerMillionRequests: 0.5,
   s3PutPerThousand: 0.005,
+  /** On demand, since the November 2024 price cut. */
+  dynamoDbPerMillionWriteUnits: 0.625,
+  dynamoDbPerMillionReadUnits: 0.125,
 } as const;
 
 export type Prices = Omit<typeof US_EAST_1_PRICES, 'checked' | 'source'>;
@@ -23,6 +32,10 @@ export interface UsagePerItem {
   readonly lambdaGbSeconds: number;
   readonly sqsRequests: number;
   readonly s3Puts: number;
+  /** The request ledger's DynamoDB write request units (`ledgerUnitsPerItem`); left out, not priced. */
+  readonly ledgerWriteUnits?: number;
+  /** The request ledger's DynamoDB read request units (`ledgerUnitsPerItem`); left out, not priced. */
+  readonly ledgerReadUnits?: number;
 }
 
 export interface CostPerMillionItems {
@@ -30,6 +43,7 @@ export interface CostPerMillionItems {
   readonly lambda: number;
   readonly sqs: number;
   readonly s3: number;
+  readonly dynamoDb: number;
   readonly total: number;
 }
 
@@ -44,7 +58,10 @@ export function costPerMillionItems(
     usage.lambdaGbSeconds * million * prices.lambdaArmPerGbSecond;
   const sqs = usage.sqsRequests * prices.sqsFifoPerMillionRequests;
   const s3 = usage.s3Puts * million * (prices.s3PutPerThousand / 1000);
-  return { apiGateway, lambda, sqs, s3, total: apiGateway + lambda + sqs + s3 };
+  const dynamoDb =
+    (usage.ledgerWriteUnits ?? 0) * prices.dynamoDbPerMillionWriteUnits +
+    (usage.ledgerReadUnits ?? 0) * prices.dynamoDbPerMillionReadUnits;
+  return { apiGateway, lambda, sqs, s3, dynamoDb, total: apiGateway + lambda + sqs + s3 + dynamoDb };
 }
 
 /** SQS takes at most 10 entries per SendMessageBatch; the ingest function sends chunks of 10. */
@@ -88,3 +105,199 @@ export function usagePerItem(run: RunCounts): UsagePerItem {
     s3Puts: perItem(run.objectsWritten),
   };
 }
+
+// DynamoDB request units -------------------------------------------------------------------------
+
+export type DynamoItem = Record<string, AttributeValue>;
+
+const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/** About 1 byte per two significant digits plus 1; leading and trailing zeros are not stored. */
+function numberBytes(value: string): number {
+  const mantissa = value.replace(/^[-+]/, '').replace(/e.*$/i, '').replace('.', '');
+  const significant = mantissa.replace(/^0+/, '').replace(/0+$/, '');
+  return Math.ceil(significant.length / 2) + 1;
+}
+
+function valueBytes(value: AttributeValue): number {
+  if (value.S !== undefined) return utf8Bytes(value.S);
+  if (value.N !== undefined) return numberBytes(value.N);
+  if (value.B !== undefined) return value.B.byteLength;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  // Sets: the sum of their elements, as AWS's item-size guidance and calculators count them.
+  if (value.SS !== undefined) return value.SS.reduce((sum, text) => sum + utf8Bytes(text), 0);
+  if (value.NS !== undefined) return value.NS.reduce((sum, n) => sum + numberBytes(n), 0);
+  if (value.BS !== undefined) return value.BS.reduce((sum, bytes) => sum + bytes.byteLength, 0);
+  // Lists and maps: 3 bytes, plus 1 per element.
+  if (value.L !== undefined) return value.L.reduce((sum, element) => sum + 1 + valueBytes(element), 3);
+  if (value.M !== undefined) return 3 + dynamoDbItemBytes(value.M) + Object.keys(value.M).length;
+  throw new Error(`No size rule for attribute value ${JSON.stringify(value)}`);
+}
+
+/**
+ * An item's size as DynamoDB bills it: the UTF-8 lengths of its attribute names plus the sizes of
+ * their values (Developer Guide, "DynamoDB item sizes and formats",
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html,
+ * read 2026-11-25).
+ */
+export const dynamoDbItemBytes = (item: DynamoItem): number =>
+  Object.entries(item).reduce((sum, [name, value]) => sum + utf8Bytes(name) + valueBytes(value), 0);
+
+const KB = 1024;
+
+/** On demand: one write request unit per started KB; an update pays for the larger of before and after. */
+export const writeUnits = (...itemBytes: readonly number[]): number =>
+  Math.max(1, Math.ceil(Math.max(...itemBytes) / KB));
+
+/** A strongly consistent read: one read request unit per started 4 KB (the ledger reads consistently). */
+export const consistentReadUnits = (itemBytes: number): number =>
+  Math.max(1, Math.ceil(itemBytes / (4 * KB)));
+
+const SET_CLAUSE = /(#\w+)\s*=\s*(?:if_not_exists\(\s*(#\w+)\s*,\s*(:\w+)\s*\)|(:\w+))/g;
+const ADD_CLAUSE = /(#\w+)\s+(:\w+)/g;
+
+function addToSet(existing: AttributeValue | undefined, added: AttributeValue): AttributeValue {
+  if (added.NS !== undefined) return { NS: [...new Set([...(existing?.NS ?? []), ...added.NS])] };
+  if (added.SS !== undefined) return { SS: [...new Set([...(existing?.SS ?? []), ...added.SS])] };
+  throw new Error(`ADD of ${JSON.stringify(added)} is not modelled`);
+}
+
+/**
+ * The item after an UpdateItem, to price it by the larger of before and after: the SET (a value or
+ * if_not_exists) and ADD (to a set) clauses the ledger and Powertools send, conditions taken as met.
+ * Any other clause throws, so a new kind of update is never priced silently wrong.
+ */
+export function itemAfterUpdate(before: DynamoItem | undefined, input: UpdateItemCommandInput): DynamoItem {
+  const nameOf = (token: string): string => {
+    const name = input.ExpressionAttributeNames?.[token];
+    if (name === undefined) throw new Error(`Unknown attribute name ${token}`);
+    return name;
+  };
+  const valueFor = (token: string): AttributeValue => {
+    const value = input.ExpressionAttributeValues?.[token];
+    if (value === undefined) throw new Error(`Unknown attribute value ${token}`);
+    return value;
+  };
+  const after: DynamoItem = { ...before, ...input.Key };
+  const [lead, ...clauses] = (input.UpdateExpression ?? '').split(/\b(SET|ADD|REMOVE|DELETE)\b/);
+  if (lead?.trim()) throw new Error(`Unparsed update expression: ${input.UpdateExpression}`);
+  for (let i = 0; i < clauses.length; i += 2) {
+    const [keyword, body = ''] = [clauses[i], clauses[i + 1]];
+    const pattern = keyword === 'SET' ? SET_CLAUSE : keyword === 'ADD' ? ADD_CLAUSE : undefined;
+    if (pattern === undefined || body.replace(pattern, '').replace(/[\s,]/g, '') !== '') {
+      throw new Error(`Update clause not modelled: ${keyword}${body}`);
+    }
+    for (const [, target = '', ...operands] of body.matchAll(pattern)) {
+      const name = nameOf(target);
+      if (keyword === 'ADD') {
+        after[name] = addToSet(after[name], valueFor(operands[0] ?? ''));
+        continue;
+      }
+      const [ifNotExists, fallback = '', plain] = operands;
+      after[name] =
+        plain !== undefined ? valueFor(plain) : (before?.[nameOf(ifNotExists ?? '')] ?? valueFor(fallback));
+    }
+  }
+  return after;
+}
+
+// The request ledger's write units ---------------------------------------------------------------
+
+/** One request as the end-to-end run can count it after reading every object back. */
+export interface RequestStorage {
+  readonly items: number;
+  /** Results objects holding its items: the batch writer updates the entry once per object and request. */
+  readonly objects: number;
+}
+
+/** What a run needs to price its ledger (DEPLOYING.md's Costs names the same calls). */
+export interface LedgerRunCounts {
+  readonly requests: readonly RequestStorage[];
+  /** The POSTs carried an Idempotency-Key: Powertools writes its record twice (put INPROGRESS, update COMPLETED). */
+  readonly idempotencyKeys: boolean;
+  /** Entries the batch writer read to filter redelivered records (BatchGetItem); none without redeliveries. */
+  readonly entriesReadForRedeliveries?: number;
+}
+
+/**
+ * Write units of the idempotency record per keyed POST: its put and its update, each one unit as the
+ * record (key hash, status, expiry, the 202's fields) stays far under 1 KB (the handler bench
+ * measures it: test/bench/handlers.ts).
+ */
+export const IDEMPOTENCY_WRITE_UNITS_PER_KEYED_REQUEST = 2;
+
+/** Values of the length AWS gives them: a UUID request id, a 10-character API key id, ISO times. */
+const SAMPLE = {
+  requestId: '00000000-0000-4000-8000-000000000000',
+  apiKeyId: 'a1b2c3d4e5',
+  now: new Date('2026-11-23T10:42:07.123Z'),
+  tableName: 'RequestLedger',
+} as const;
+
+/** The indexes of the request the k-th of `objects` objects holds (1-based): an even split, in order. */
+function indexesOfObject(k: number, items: number, objects: number): number[] {
+  const start = Math.floor(((k - 1) * items) / objects);
+  const end = Math.max(start + 1, Math.floor((k * items) / objects));
+  return Array.from({ length: Math.min(end, items) - start }, (_, i) => start + i);
+}
+
+/**
+ * Write units of one request's entry: ingest's write, one update per object holding its items (the
+ * entry grows by the object key and the indexes each time, so a large request's later updates cost
+ * 2 units and more). Built with the ledger's own commands, so the sizes follow them.
+ */
+export function requestWriteUnits({ items, objects }: RequestStorage): number {
+  const context = {
+    tableName: SAMPLE.tableName,
+    now: SAMPLE.now,
+    retentionDays: LIMITS.ledgerRetentionDays.default,
+  };
+  let entry: DynamoItem | undefined;
+  let units = 0;
+  const write = (input: UpdateItemCommandInput): void => {
+    const after = itemAfterUpdate(entry, input);
+    units += writeUnits(entry === undefined ? 0 : dynamoDbItemBytes(entry), dynamoDbItemBytes(after));
+    entry = after;
+  };
+  write(
+    acceptedUpdate(
+      {
+        requestId: SAMPLE.requestId,
+        apiKeyId: SAMPLE.apiKeyId,
+        itemCount: items,
+        itemsHash: itemsHash([]),
+        acceptedAt: SAMPLE.now,
+        windowStart: SAMPLE.now.toISOString(),
+      },
+      context,
+    ),
+  );
+  for (let k = 1; k <= objects; k += 1) {
+    const objectKey = resultKey(SAMPLE.now, [`object-${k}`]);
+    write(storedUpdate(SAMPLE.requestId, indexesOfObject(k, items, objects), objectKey, context));
+  }
+  return units;
+}
+
+/** The ledger's write and read units per stored item of a run, for UsagePerItem. */
+export function ledgerUnitsPerItem(
+  run: LedgerRunCounts,
+): Required<Pick<UsagePerItem, 'ledgerWriteUnits' | 'ledgerReadUnits'>> {
+  const items = run.requests.reduce((sum, request) => sum + request.items, 0);
+  const perItem = (value: number): number => (items === 0 ? 0 : value / items);
+  const idempotency = run.idempotencyKeys ? IDEMPOTENCY_WRITE_UNITS_PER_KEYED_REQUEST : 0;
+  const writes = run.requests.reduce((sum, request) => sum + requestWriteUnits(request) + idempotency, 0);
+  // An entry read is one unit while it is under 4 KB (requests of up to about 55 objects).
+  return {
+    ledgerWriteUnits: perItem(writes),
+    ledgerReadUnits: perItem(run.entriesReadForRedeliveries ?? 0),
+  };
+}
+
+/**
+ * Objects holding a request of `items` items when the run did not count them: SQS FIFO hands out a
+ * group's messages together, so a request's items are contiguous in the batches and a cut (batch end
+ * or exclusion split, `objectsPerItem` of them per item) falls between two of its items that often.
+ */
+export const expectedObjectsPerRequest = (items: number, objectsPerItem: number): number =>
+  Math.min(items, 1 + (items - 1) * objectsPerItem);

@@ -1,12 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandInput,
+  DynamoDBClient,
+  PutItemCommand,
+  type PutItemCommandInput,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { DEFAULT_CONFIG } from '../../cdk/lib/config';
 import { deduplicationId, encodeEnvelope } from '../../lambdas/domain/envelope';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metric-names';
+import { makeRequests } from '../harness/load-run';
 import { lambdaContext, v1Event } from '../support/lambda-events';
+import {
+  consistentReadUnits,
+  type DynamoItem,
+  dynamoDbItemBytes,
+  itemAfterUpdate,
+  ledgerUnitsPerItem,
+  type RequestStorage,
+  writeUnits,
+} from './cost-model';
 import {
   BATCH_ENV,
   BUCKET_NAME,
@@ -20,7 +39,8 @@ import {
 
 /**
  * The real exported handlers with SQS, S3 and the ledger's DynamoDB answering instantly in process:
- * invocations per second.
+ * invocations per second (benchHandlers), and the ledger's DynamoDB calls and request units per item,
+ * priced on an in-memory table (measureLedgerRequests).
  */
 
 export interface HandlerResult {
@@ -61,9 +81,11 @@ interface HandlerCase extends Timed {
 }
 
 /** A POST /items through an edge-optimized REST API with an API key, headers as API Gateway sends them. */
-const ingestEvent = (items: readonly number[]): APIGatewayProxyEvent =>
+const ingestEvent = (items: readonly number[], idempotencyKey?: string): APIGatewayProxyEvent =>
   v1Event({
     body: JSON.stringify(items),
+    // API Gateway's API key ids are 10 characters; the ledger stores the id in every entry.
+    apiKeyId: 'a1b2c3d4e5',
     headers: {
       Accept: '*/*',
       'CloudFront-Forwarded-Proto': 'https',
@@ -80,38 +102,37 @@ const ingestEvent = (items: readonly number[]): APIGatewayProxyEvent =>
       'X-Forwarded-Port': '443',
       'X-Forwarded-Proto': 'https',
       'x-api-key': 'k3yV4lu3F0rB3nchm4rks0nlyAbCdEfGh1234567',
+      ...(idempotencyKey === undefined ? {} : { 'Idempotency-Key': idempotencyKey }),
     },
   });
 
-/** A chunk of messages as the ingest function sends them. */
-function ingestEntries(count: number): SendMessageBatchRequestEntry[] {
+/** One request's messages as the ingest function sends them. */
+function envelopeEntries(items: readonly number[]): SendMessageBatchRequestEntry[] {
   const requestId = randomUUID();
   const acceptedAt = new Date().toISOString();
-  return Array.from({ length: count }, (_, index) => ({
+  return items.map((item, index) => ({
     Id: String(index),
-    MessageBody: encodeEnvelope({ v: 1, item: index % 10, requestId, index, acceptedAt }),
+    MessageBody: encodeEnvelope({ v: 1, item, requestId, index, acceptedAt }),
     MessageGroupId: requestId,
     MessageDeduplicationId: deduplicationId(requestId, index),
   }));
 }
 
-/** One message group's records as the event source mapping delivers them, with valid envelopes. */
-function batchEvent(items: readonly number[]): SQSEvent {
-  const requestId = randomUUID();
-  const acceptedAt = new Date().toISOString();
+/** Messages as the event source mapping delivers them: first receives, in the order given. */
+function sqsEvent(entries: readonly SendMessageBatchRequestEntry[]): SQSEvent {
   return {
-    Records: items.map((item, index) => ({
+    Records: entries.map((entry, position) => ({
       messageId: randomUUID(),
       receiptHandle: `AQEB${'x'.repeat(180)}`,
-      body: encodeEnvelope({ v: 1, item, requestId, index, acceptedAt }),
+      body: entry.MessageBody ?? '',
       attributes: {
         ApproximateReceiveCount: '1',
         SentTimestamp: String(Date.now()),
         SenderId: 'AROAEXAMPLEROLEID:ingest',
         ApproximateFirstReceiveTimestamp: String(Date.now()),
-        SequenceNumber: `1889000000000000000${index}`,
-        MessageGroupId: requestId,
-        MessageDeduplicationId: deduplicationId(requestId, index),
+        SequenceNumber: `1889000000000000000${position}`,
+        MessageGroupId: entry.MessageGroupId ?? '',
+        MessageDeduplicationId: entry.MessageDeduplicationId ?? '',
       },
       messageAttributes: {},
       md5OfBody: '0123456789abcdef0123456789abcdef',
@@ -164,12 +185,10 @@ async function muted<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Requests/s of the ingest handler (4 and 100 items) and records/s of the batch handler (5 records
- * of one group, 1s and 2s mixed), and a bare stubbed send of each client, rotating all of them
- * within each run. Sets the functions' env in this process, since the handlers read it when first
- * imported.
+ * The real handlers, with the functions' env set in this process first: the handlers read it when
+ * first imported.
  */
-export async function benchHandlers(runs = 5, onProgress?: Progress): Promise<HandlerResult[]> {
+async function importHandlers() {
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     ...INGEST_ENV,
@@ -181,22 +200,34 @@ export async function benchHandlers(runs = 5, onProgress?: Progress): Promise<Ha
     // Dev mode would otherwise disable metrics altogether.
     POWERTOOLS_METRICS_DISABLED: 'false',
   });
+  return {
+    ingest: await import('../../lambdas/ingest/handler'),
+    batch: await import('../../lambdas/batch/handler'),
+    ingestContext: lambdaContext('ingest'),
+    batchContext: lambdaContext('batch'),
+  };
+}
+
+/**
+ * Requests/s of the ingest handler (4 and 100 items) and records/s of the batch handler (5 records
+ * of one group, 1s and 2s mixed), and a bare stubbed send of each client, rotating all of them
+ * within each run.
+ */
+export async function benchHandlers(runs = 5, onProgress?: Progress): Promise<HandlerResult[]> {
   const sqs = mockClient(SQSClient);
   const s3 = mockClient(S3Client);
+  // The ledger answers at once; measureLedgerRequests below counts and prices its calls.
+  const ddb = mockClient(DynamoDBClient);
   sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   s3.on(PutObjectCommand).resolves({});
-  // The ledger: ingest writes its entry per request, the batch writer one update per request and segment.
-  mockClient(DynamoDBClient).onAnyCommand().resolves({});
+  ddb.onAnyCommand().resolves({});
   try {
-    const ingest = await import('../../lambdas/ingest/handler');
-    const batch = await import('../../lambdas/batch/handler');
-    const ingestContext = lambdaContext('ingest');
-    const batchContext = lambdaContext('batch');
+    const { ingest, batch, ingestContext, batchContext } = await importHandlers();
 
     // The floors send what the handlers send: a full chunk of envelopes, one small results object.
     const sqsClient = new SQSClient({});
     const s3Client = new S3Client({});
-    const chunk = ingestEntries(10);
+    const chunk = envelopeEntries(Array.from({ length: 10 }, (_, index) => index));
     const sqsStub: Timed = {
       invoke: () => sqsClient.send(new SendMessageBatchCommand({ QueueUrl: QUEUE_URL, Entries: chunk })),
       mock: sqs,
@@ -235,7 +266,7 @@ export async function benchHandlers(runs = 5, onProgress?: Progress): Promise<Ha
       };
     };
     // [1,3] [2,2] [1]: three objects per invocation, two of them cut by the exclusion rule.
-    const records = batchEvent([1, 3, 2, 2, 1]);
+    const records = sqsEvent(envelopeEntries([1, 3, 2, 2, 1]));
     const cases: HandlerCase[] = [
       ingestCase([1, 2, 3, 4]),
       ingestCase(Array.from({ length: 100 }, (_, i) => i % 10)),
@@ -281,5 +312,198 @@ export async function benchHandlers(runs = 5, onProgress?: Progress): Promise<Ha
   } finally {
     sqs.restore();
     s3.restore();
+    ddb.restore();
+  }
+}
+
+/** The ledger table's partition key (cdk/lib/constructs/request-ledger.ts): entries and idempotency records. */
+const TABLE_KEY = 'pk';
+
+/** What the ledger's calls cost in one phase of a run. */
+interface LedgerMeter {
+  /** Calls by command, e.g. `UpdateItemCommand`. */
+  readonly calls: Record<string, number>;
+  readonly writeUnits: number;
+  readonly readUnits: number;
+}
+
+/**
+ * The ledger table in memory, answering the calls the functions make (conditions taken as met: a
+ * first attempt's) and pricing each by DynamoDB's rules (cost-model.ts). Any other command fails the
+ * measurement, so nothing goes unpriced.
+ */
+function pricedLedgerTable() {
+  const mock = mockClient(DynamoDBClient);
+  const items = new Map<string, DynamoItem>();
+  const sizeOf = (item: DynamoItem | undefined): number => (item === undefined ? 0 : dynamoDbItemBytes(item));
+  const idOf = (key: DynamoItem | undefined): string => JSON.stringify(key?.[TABLE_KEY]);
+  let units = { write: 0, read: 0 };
+  let largestItemBytes = 0;
+  const write = (key: DynamoItem | undefined, after: DynamoItem): DynamoItem | undefined => {
+    const before = items.get(idOf(key));
+    units.write += writeUnits(sizeOf(before), sizeOf(after));
+    largestItemBytes = Math.max(largestItemBytes, sizeOf(after));
+    items.set(idOf(key), after);
+    return before;
+  };
+
+  mock.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => {
+    const after = itemAfterUpdate(items.get(idOf(input.Key)), input);
+    const before = write(input.Key, after);
+    if (input.ReturnValues === 'ALL_NEW') return { Attributes: after };
+    return input.ReturnValues === 'ALL_OLD' ? { Attributes: before } : {};
+  });
+  mock.on(PutItemCommand).callsFake((input: PutItemCommandInput) => {
+    write(input.Item, input.Item ?? {});
+    return {};
+  });
+  mock.on(BatchGetItemCommand).callsFake((input: BatchGetItemCommandInput) => {
+    const Responses = Object.fromEntries(
+      Object.entries(input.RequestItems ?? {}).map(([table, { Keys = [] }]) => {
+        const found = Keys.flatMap((key) => {
+          const item = items.get(idOf(key));
+          return item === undefined ? [] : [item];
+        });
+        units.read += Keys.reduce((sum, key) => sum + consistentReadUnits(sizeOf(items.get(idOf(key)))), 0);
+        return [table, found];
+      }),
+    );
+    return { Responses };
+  });
+
+  const priced = new Set(['UpdateItemCommand', 'PutItemCommand', 'BatchGetItemCommand']);
+  return {
+    /** What the calls since the last take cost. */
+    take(): LedgerMeter {
+      const calls: Record<string, number> = {};
+      for (const call of mock.calls()) {
+        const name = (call.args[0] as object).constructor.name;
+        if (!priced.has(name)) throw new Error(`The ledger measurement does not price ${name}`);
+        calls[name] = (calls[name] ?? 0) + 1;
+      }
+      const meter = { calls, writeUnits: units.write, readUnits: units.read };
+      mock.resetHistory();
+      units = { write: 0, read: 0 };
+      return meter;
+    },
+    largestItemBytes: () => largestItemBytes,
+    restore: () => mock.restore(),
+  };
+}
+
+export interface LedgerRequestCounts {
+  readonly itemsPerRequest: number;
+  readonly idempotencyKey: boolean;
+  readonly requests: number;
+  readonly items: number;
+  /** The ingest function's DynamoDB calls per POST, by command. */
+  readonly ingestCallsPerRequest: Record<string, number>;
+  readonly ingestWriteUnitsPerRequest: number;
+  /** The batch function's DynamoDB calls per stored item, by command. */
+  readonly batchCallsPerItem: Record<string, number>;
+  readonly batchWriteUnitsPerItem: number;
+  readonly objectsPerItem: number;
+  /** Both functions' ledger units per stored item. */
+  readonly writeUnitsPerItem: number;
+  readonly readUnitsPerItem: number;
+  /** What cost-model.ts's ledgerUnitsPerItem makes of the objects counted here: the model against the handlers. */
+  readonly modelWriteUnitsPerItem: number;
+  /** The largest ledger item written: how far entries are from the 1 KB of one write unit. */
+  readonly largestItemBytes: number;
+}
+
+const callsPer = (calls: Record<string, number>, count: number): Record<string, number> =>
+  Object.fromEntries(Object.entries(calls).map(([name, n]) => [name, n / count]));
+
+/** Per request, the distinct results objects holding its items, read from the PUT bodies. */
+function objectsPerRequest(bodies: readonly string[]): Map<string, number> {
+  const objects = new Map<string, number>();
+  for (const body of bodies) {
+    const requestIds = new Set(
+      (JSON.parse(body) as { items: { requestId: string }[] }).items.map((i) => i.requestId),
+    );
+    for (const requestId of requestIds) objects.set(requestId, (objects.get(requestId) ?? 0) + 1);
+  }
+  return objects;
+}
+
+/** Messages per group: per request, as each request is its own group (`perRequest` ordering). */
+function itemsPerGroup(entries: readonly SendMessageBatchRequestEntry[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { MessageGroupId = '' } of entries)
+    counts.set(MessageGroupId, (counts.get(MessageGroupId) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * The ledger's DynamoDB calls and request units per POST and per item, counted on the real handlers:
+ * `items` uniform items (the end-to-end bench's workload) are POSTed `itemsPerRequest` at a time, with
+ * or without an Idempotency-Key, then every message SQS took is delivered in batches of the default
+ * batchSize in send order, as the event source mapping drains a backlog (SQS FIFO hands out a group's
+ * messages together). First deliveries only: redeliveries add a read per request and batch.
+ */
+export async function measureLedgerRequests(
+  itemsPerRequest: readonly number[] = [1, 4, 100],
+  items = 2000,
+): Promise<LedgerRequestCounts[]> {
+  const sqs = mockClient(SQSClient);
+  const s3 = mockClient(S3Client);
+  sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+  s3.on(PutObjectCommand).resolves({});
+  const table = pricedLedgerTable();
+  try {
+    const { ingest, batch, ingestContext, batchContext } = await importHandlers();
+    const results: LedgerRequestCounts[] = [];
+    for (const size of itemsPerRequest) {
+      for (const idempotencyKey of [false, true]) {
+        const requests = makeRequests({ items, requests: Math.ceil(items / size), mix: 'uniform', seed: 2 });
+        sqs.resetHistory();
+        s3.resetHistory();
+        table.take();
+        await muted(async () => {
+          for (const [index, request] of requests.entries()) {
+            const key = idempotencyKey ? `bench-${size}-${index}-${randomUUID()}` : undefined;
+            await ingest.handler(ingestEvent(request, key), ingestContext);
+          }
+        });
+        const ingestMeter = table.take();
+        const sent = sqs
+          .commandCalls(SendMessageBatchCommand)
+          .flatMap((call) => call.args[0].input.Entries ?? []);
+        await muted(async () => {
+          for (let start = 0; start < sent.length; start += DEFAULT_CONFIG.batchSize) {
+            await batch.handler(sqsEvent(sent.slice(start, start + DEFAULT_CONFIG.batchSize)), batchContext);
+          }
+        });
+        const batchMeter = table.take();
+        const bodies = s3.commandCalls(PutObjectCommand).map((call) => String(call.args[0].input.Body));
+        const objects = objectsPerRequest(bodies);
+        const stored: RequestStorage[] = [...itemsPerGroup(sent)].map(([requestId, count]) => ({
+          items: count,
+          objects: objects.get(requestId) ?? 0,
+        }));
+        const model = ledgerUnitsPerItem({ requests: stored, idempotencyKeys: idempotencyKey });
+        results.push({
+          itemsPerRequest: size,
+          idempotencyKey,
+          requests: requests.length,
+          items: sent.length,
+          ingestCallsPerRequest: callsPer(ingestMeter.calls, requests.length),
+          ingestWriteUnitsPerRequest: ingestMeter.writeUnits / requests.length,
+          batchCallsPerItem: callsPer(batchMeter.calls, sent.length),
+          batchWriteUnitsPerItem: batchMeter.writeUnits / sent.length,
+          objectsPerItem: bodies.length / sent.length,
+          writeUnitsPerItem: (ingestMeter.writeUnits + batchMeter.writeUnits) / sent.length,
+          readUnitsPerItem: (ingestMeter.readUnits + batchMeter.readUnits) / sent.length,
+          modelWriteUnitsPerItem: model.ledgerWriteUnits,
+          largestItemBytes: table.largestItemBytes(),
+        });
+      }
+    }
+    return results;
+  } finally {
+    sqs.restore();
+    s3.restore();
+    table.restore();
   }
 }

@@ -88,7 +88,7 @@ describe('batch writer', () => {
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
       BatchSize: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 2 },
+      ScalingConfig: { MaximumConcurrency: 10 },
     });
   });
 
@@ -312,6 +312,18 @@ describe('alarms', () => {
     ).toHaveLength(3);
   });
 
+  it.each(['ingest', 'batch-writer', 'status'])('alarms when the ledger fails a call in %s', (service) => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'FifoBatchPipeline',
+      MetricName: 'LedgerErrors',
+      Dimensions: [{ Name: 'service', Value: service }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('notifies a topic only when one is configured', () => {
     const topicArn = 'arn:aws:sns:us-east-1:123456789012:pipeline-alarms';
     const withTopic = synthPipeline({ alarmTopicArn: topicArn }).template;
@@ -353,6 +365,10 @@ describe('dashboard', () => {
     { name: 'messages in flight', metric: '"AWS/SQS","ApproximateNumberOfMessagesNotVisible"' },
     { name: 'age of the oldest message', metric: '"AWS/SQS","ApproximateAgeOfOldestMessage"' },
     { name: 'function errors', metric: '"AWS/Lambda","Errors"' },
+    { name: 'ledger errors of ingest', metric: '"FifoBatchPipeline","LedgerErrors","service","ingest"' },
+    { name: 'ledger errors of the batch writer', metric: '"LedgerErrors","service","batch-writer"' },
+    { name: 'ledger errors of status', metric: '"LedgerErrors","service","status"' },
+    { name: 'redeliveries already stored', metric: '"ItemsAlreadyStored","service","batch-writer"' },
   ])('graphs $name', ({ metric }) => {
     expect(body()).toContain(metric);
   });
@@ -364,7 +380,7 @@ describe('dashboard', () => {
       expect(text).toContain(ref(fn));
     }
     const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) expect(text).toContain(alarm);
   });
 });

@@ -1,10 +1,21 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { redrivenUpdate, storedUpdate } from '../../lambdas/ledger/ledger-commands';
 import {
   costPerMillionItems,
+  type DynamoItem,
+  dynamoDbItemBytes,
+  expectedObjectsPerRequest,
+  itemAfterUpdate,
+  type LedgerRunCounts,
+  ledgerUnitsPerItem,
+  type RequestStorage,
   type RunCounts,
+  requestWriteUnits,
   sendBatchesFor,
   US_EAST_1_PRICES,
   usagePerItem,
+  writeUnits,
 } from '../bench/cost-model';
 
 const runCounts = (overrides: Partial<RunCounts> = {}): RunCounts => ({
@@ -15,6 +26,14 @@ const runCounts = (overrides: Partial<RunCounts> = {}): RunCounts => ({
   objectsWritten: 20,
   ...overrides,
 });
+
+const noRequests = {
+  apiRequests: 0,
+  lambdaInvocations: 0,
+  lambdaGbSeconds: 0,
+  sqsRequests: 0,
+  s3Puts: 0,
+};
 
 describe('sendBatchesFor', () => {
   it.each([
@@ -56,6 +75,8 @@ describe('costPerMillionItems', () => {
       lambdaGbSeconds: 1,
       sqsRequests: 1,
       s3Puts: 1,
+      ledgerWriteUnits: 1,
+      ledgerReadUnits: 1,
     });
 
     // Assert
@@ -63,18 +84,205 @@ describe('costPerMillionItems', () => {
     expect(cost.lambda).toBeCloseTo(0.2 + 13.3334, 6);
     expect(cost.sqs).toBe(0.5);
     expect(cost.s3).toBeCloseTo(5, 9);
-    expect(cost.total).toBeCloseTo(3.5 + 0.2 + 13.3334 + 0.5 + 5, 6);
+    expect(cost.dynamoDb).toBe(0.625 + 0.125);
+    expect(cost.total).toBeCloseTo(3.5 + 0.2 + 13.3334 + 0.5 + 5 + 0.75, 6);
   });
 
   it('gives the floor for objects of five items: S3 PUTs at $1.00 per million items', () => {
-    const cost = costPerMillionItems({
-      apiRequests: 0,
-      lambdaInvocations: 0,
-      lambdaGbSeconds: 0,
-      sqsRequests: 0,
-      s3Puts: 0.2,
-    });
+    const cost = costPerMillionItems({ ...noRequests, s3Puts: 0.2 });
     expect(cost.s3).toBeCloseTo(1, 9);
     expect(cost.total).toBeCloseTo(1, 9);
+  });
+
+  it.each([
+    { case: 'not counted', ledger: {}, dynamoDb: 0 },
+    { case: 'three writes per item', ledger: { ledgerWriteUnits: 3 }, dynamoDb: 1.875 },
+    { case: 'reads only', ledger: { ledgerReadUnits: 2 }, dynamoDb: 0.25 },
+  ])(
+    'prices the ledger at on-demand rates: $dynamoDb per million items with $case',
+    ({ ledger, dynamoDb }) => {
+      // Act
+      const cost = costPerMillionItems({ ...noRequests, ...ledger });
+
+      // Assert
+      expect(cost.dynamoDb).toBeCloseTo(dynamoDb, 12);
+      expect(cost.total).toBeCloseTo(dynamoDb, 12);
+    },
+  );
+});
+
+describe('dynamoDbItemBytes', () => {
+  it.each<{ case: string; item: DynamoItem; bytes: number }>([
+    { case: 'a string: name and UTF-8 bytes', item: { pk: { S: 'request#abc' } }, bytes: 2 + 11 },
+    { case: 'a multi-byte string', item: { name: { S: 'é' } }, bytes: 4 + 2 },
+    {
+      case: 'a number: 1 byte per 2 significant digits, plus 1',
+      item: { n: { N: '1798022527' } },
+      bytes: 1 + 6,
+    },
+    { case: 'a number with trailing zeros', item: { n: { N: '100' } }, bytes: 1 + 2 },
+    { case: 'a signed decimal with leading zeros', item: { n: { N: '-0.0500' } }, bytes: 1 + 2 },
+    { case: 'a boolean', item: { ok: { BOOL: true } }, bytes: 2 + 1 },
+    { case: 'a string set: its elements', item: { s: { SS: ['ab', 'cde'] } }, bytes: 1 + 5 },
+    { case: 'a number set: its elements', item: { ns: { NS: ['1', '23'] } }, bytes: 2 + 2 + 2 },
+    {
+      case: 'a list: 3 bytes and 1 per element',
+      item: { l: { L: [{ S: 'ab' }, { N: '1' }] } },
+      bytes: 1 + 3 + 3 + 3,
+    },
+    {
+      case: 'a map: 3 bytes, 1 per element, names',
+      item: { m: { M: { a: { S: 'xy' } } } },
+      bytes: 1 + 3 + 1 + 3,
+    },
+    {
+      case: 'several attributes',
+      item: { pk: { S: 'k' }, count: { N: '4' } },
+      bytes: 2 + 1 + 5 + 2,
+    },
+  ])('sizes $case as $bytes bytes', ({ item, bytes }) => {
+    expect(dynamoDbItemBytes(item)).toBe(bytes);
+  });
+});
+
+describe('writeUnits', () => {
+  it.each([
+    { sizes: [0], units: 1 },
+    { sizes: [1024], units: 1 },
+    { sizes: [1025], units: 2 },
+    { sizes: [300, 1100], units: 2 },
+    { sizes: [2049, 10], units: 3 },
+  ])('charges $units units for an item of $sizes bytes before and after', ({ sizes, units }) => {
+    expect(writeUnits(...sizes)).toBe(units);
+  });
+});
+
+describe('itemAfterUpdate', () => {
+  const context = { tableName: 'ledger', now: new Date('2026-11-23T10:42:07.123Z'), retentionDays: 30 };
+  const key = 'results/2026/11/23/10/42/0123456789abcdef0123456789abcdef.json';
+
+  it('adds a stored update to the entry: indexes and object key joined, expiry kept, time set', () => {
+    // Prepare
+    const before: DynamoItem = {
+      pk: { S: 'request#req-A' },
+      stored: { NS: ['0'] },
+      expiresAt: { N: '1' },
+    };
+
+    // Act
+    const after = itemAfterUpdate(before, storedUpdate('req-A', [0, 1, 2], key, context));
+
+    // Assert
+    expect(after).toStrictEqual<Record<string, AttributeValue>>({
+      pk: { S: 'request#req-A' },
+      stored: { NS: ['0', '1', '2'] },
+      objects: { SS: [key] },
+      expiresAt: { N: '1' },
+      updatedAt: { S: '2026-11-23T10:42:07.123Z' },
+    });
+  });
+
+  it('creates the item with its key when there was none (an upsert)', () => {
+    // Act
+    const after = itemAfterUpdate(undefined, storedUpdate('req-A', [3], key, context));
+
+    // Assert
+    expect(after.pk).toStrictEqual({ S: 'request#req-A' });
+    expect(after.expiresAt).toStrictEqual({
+      N: String(Math.floor(context.now.getTime() / 1000) + 30 * 86_400),
+    });
+  });
+
+  it('refuses to price an update it does not model, such as a DELETE from a set', () => {
+    expect(() => itemAfterUpdate(undefined, redrivenUpdate('req-A', [1], context))).toThrow(
+      /not modelled: DELETE/,
+    );
+  });
+});
+
+describe('requestWriteUnits', () => {
+  it.each<RequestStorage & { units: number; why: string }>([
+    { items: 1, objects: 1, units: 2, why: 'ingest, one object: each under 1 KB' },
+    { items: 4, objects: 1, units: 2, why: 'ingest, one object' },
+    { items: 4, objects: 2, units: 3, why: 'ingest, two objects' },
+    { items: 4, objects: 0, units: 1, why: 'ingest only: nothing stored' },
+    // About 243 bytes + 71 per object: over 1 KB from the 12th object on, so 12 updates cost 2.
+    { items: 100, objects: 23, units: 1 + 11 + 12 * 2, why: 'the entry outgrows 1 KB' },
+  ])('writes $units units for $items items in $objects objects ($why)', ({ items, objects, units }) => {
+    expect(requestWriteUnits({ items, objects })).toBe(units);
+  });
+});
+
+describe('ledgerUnitsPerItem', () => {
+  it.each<{ case: string; run: LedgerRunCounts; writes: number; reads: number }>([
+    {
+      case: 'one-item requests',
+      run: { requests: [{ items: 1, objects: 1 }], idempotencyKeys: false },
+      writes: 2,
+      reads: 0,
+    },
+    {
+      case: 'one-item requests with an Idempotency-Key (its put and update)',
+      run: { requests: [{ items: 1, objects: 1 }], idempotencyKeys: true },
+      writes: 4,
+      reads: 0,
+    },
+    {
+      case: 'four-item requests in one and two objects',
+      run: {
+        requests: [
+          { items: 4, objects: 1 },
+          { items: 4, objects: 2 },
+        ],
+        idempotencyKeys: false,
+      },
+      writes: (2 + 3) / 8,
+      reads: 0,
+    },
+    {
+      case: 'redelivered records looked up',
+      run: { requests: [{ items: 4, objects: 1 }], idempotencyKeys: false, entriesReadForRedeliveries: 2 },
+      writes: 2 / 4,
+      reads: 2 / 4,
+    },
+    { case: 'no requests', run: { requests: [], idempotencyKeys: true }, writes: 0, reads: 0 },
+  ])('counts $writes write and $reads read units per item for $case', ({ run, writes, reads }) => {
+    // Act
+    const units = ledgerUnitsPerItem(run);
+
+    // Assert
+    expect(units.ledgerWriteUnits).toBeCloseTo(writes, 12);
+    expect(units.ledgerReadUnits).toBeCloseTo(reads, 12);
+  });
+
+  it("keeps the ledger within the issue's +25% at 4 items per POST without Idempotency-Keys", () => {
+    // Prepare: BENCHMARKS.md's measured $2.48 per million items, 0.23 objects per item
+    const withoutLedger = 2.48;
+    const objects = expectedObjectsPerRequest(4, 0.23);
+    const requests = [
+      { items: 4, objects: Math.floor(objects) },
+      { items: 4, objects: Math.ceil(objects) },
+    ];
+
+    // Act
+    const ledger = costPerMillionItems({
+      ...noRequests,
+      ...ledgerUnitsPerItem({ requests, idempotencyKeys: false }),
+    });
+
+    // Assert
+    expect(ledger.total / withoutLedger).toBeLessThanOrEqual(0.25);
+  });
+});
+
+describe('expectedObjectsPerRequest', () => {
+  it.each([
+    { items: 1, objectsPerItem: 0.23, objects: 1 },
+    { items: 4, objectsPerItem: 0.2, objects: 1.6 },
+    { items: 100, objectsPerItem: 0.23, objects: 23.77 },
+    { items: 3, objectsPerItem: 1, objects: 3 },
+    { items: 3, objectsPerItem: 2, objects: 3 },
+  ])('expects $objects objects for $items contiguous items at $objectsPerItem objects per item', (row) => {
+    expect(expectedObjectsPerRequest(row.items, row.objectsPerItem)).toBeCloseTo(row.objects, 9);
   });
 });

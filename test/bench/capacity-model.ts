@@ -1,0 +1,452 @@
+import { FUNCTION_LIMITS, LIMITS } from '../../lambdas/domain/limits';
+import {
+  type CostPerMillionItems,
+  costPerMillionItems,
+  expectedObjectsPerRequest,
+  ledgerUnitsPerItem,
+  type RequestStorage,
+  SQS_REQUESTS_PER_BATCH_INVOCATION,
+  sendBatchesFor,
+  type UsagePerItem,
+} from './cost-model';
+
+/**
+ * How many items/s the pipeline sustains on AWS, from its settings, the batch function's time per
+ * invocation and the documented quotas; which limit binds, and what to raise for more. Pure: no AWS.
+ * The local cloud cannot show this (MiniStack runs a FIFO mapping one batch at a time, BENCHMARKS.md).
+ */
+
+/** AWS's documented defaults the model is bounded by, each with where it was read and how far it is verified. */
+export const AWS_QUOTAS = {
+  checked: '2026-11-25',
+  sqsFifoHighThroughputTps: {
+    value: 70_000,
+    unit: 'calls/s per API action and queue',
+    source:
+      'SQS Developer Guide, Amazon SQS message quotas, high throughput for FIFO queues, non-batched calls: ' +
+      '"US East (N. Virginia), US West (Oregon), and Europe (Ireland): Up to 70,000 transactions per second"; ' +
+      '19,000 in US East (Ohio) and Europe (Frankfurt), less elsewhere. A batch call is one transaction ' +
+      '("FIFO limits are based on the number of API requests, not message limits"). ' +
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html',
+    verified:
+      'figures read 2026-11-25 in a third-party rendering of that page (mdsite.deno.dev); the AWS page itself ' +
+      '(zh_cn copy) confirms the request-based limit and the Region list but its excerpt stopped before the numbers',
+  },
+  lambdaConcurrentExecutions: {
+    value: 1_000,
+    unit: 'concurrent executions per account and Region',
+    source:
+      'Lambda Developer Guide, Lambda quotas: "Concurrent executions 1,000" (new accounts start lower). ' +
+      'https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html',
+    verified: 'AWS page, read 2026-11-25',
+  },
+  apiGatewayAccountRps: {
+    value: 10_000,
+    unit: 'requests/s per account and Region, all APIs (burst 5,000)',
+    source:
+      'API Gateway Developer Guide, Amazon API Gateway quotas: 10,000 RPS, 2,500 in some newer Regions. ' +
+      'https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html',
+    verified: 'AWS page, read 2026-11-25',
+  },
+  s3PutsPerPrefix: {
+    value: 3_500,
+    unit: 'PUTs/s per partitioned prefix',
+    source:
+      'AWS Knowledge Center, http-5xx-errors-s3: "3,500 PUT/COPY/POST/DELETE ... per second per partitioned ' +
+      'Amazon S3 prefix"; S3 partitions a busy prefix on its own, with 503 SlowDown meanwhile. ' +
+      'https://repost.aws/knowledge-center/http-5xx-errors-s3',
+    verified: 'AWS Knowledge Center, read 2026-11-25',
+  },
+  fifoMappingConcurrency: {
+    unit: 'concurrent batches: at most min(maxConcurrency, active message groups)',
+    source:
+      'Lambda Developer Guide, services-sqs-scaling: "For FIFO queues, concurrent invocations are capped ' +
+      'either by the number of message group IDs or the maximum concurrency setting, whichever is lower"; ' +
+      'MaximumConcurrency 2-1,000. https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html',
+    verified: 'AWS page, read 2026-11-25',
+  },
+} as const;
+
+/**
+ * Times on AWS that this machine cannot measure: assumptions, each labelled, to be replaced by
+ * measured values (the input takes them).
+ */
+export const ASSUMED_AWS_TIMES = {
+  /**
+   * One batch invocation, warm, arm64 Node.js, 256 MB: 1.17 segments of 5 records, each a ~25 ms S3
+   * PUT, one after another, with the ledger updates overlapping them; p50.
+   */
+  batchInvocationMs: 60,
+  /**
+   * Between two batches of one poller: the DeleteMessageBatch and the next ReceiveMessage, ~10 ms each
+   * in Region. AWS does not document the mapping's per-batch overhead.
+   */
+  mappingOverheadMs: 20,
+  /** One POST of up to 10 items: the ledger write, then one SendMessageBatch; warm, p50. */
+  ingestInvocationMs: 40,
+} as const;
+
+/** The pipeline's S3 PUTs per item measured end to end with uniform items (BENCHMARKS.md, 2026-11-23). */
+export const MEASURED_OBJECTS_PER_ITEM = 0.23;
+
+export interface CapacityInput {
+  /** One batch-function invocation, ms: the bench's measured value, or ASSUMED_AWS_TIMES's. */
+  readonly batchInvocationMs: number;
+  /** What a poller spends per batch outside the function, ms. */
+  readonly mappingOverheadMs: number;
+  readonly ingestInvocationMs: number;
+  readonly itemsPerPost: number;
+  readonly batchSize: number;
+  readonly maxConcurrency: number;
+  /** Message groups with messages waiting (`perRequest`: requests in the queue; `global`: 1); Infinity for a backlog. */
+  readonly activeMessageGroups: number;
+  /** The usage plan and stage throttle, requests/s. */
+  readonly throttleRateLimit: number;
+  readonly objectsPerItem: number;
+  readonly memoryMb: number;
+  /** The POSTs carry an Idempotency-Key (priced: two more ledger writes per POST). */
+  readonly idempotencyKeys: boolean;
+  /** Account quotas AWS raises on request. */
+  readonly lambdaConcurrentExecutions: number;
+  readonly apiGatewayAccountRps: number;
+}
+
+/** The stack's defaults (limits.ts), the assumed AWS times, 4 items per POST, a backlog of requests. */
+export const DEFAULT_CAPACITY_INPUT: CapacityInput = {
+  ...ASSUMED_AWS_TIMES,
+  itemsPerPost: 4,
+  batchSize: LIMITS.batchSize.default,
+  maxConcurrency: LIMITS.maxConcurrency.default,
+  activeMessageGroups: Number.POSITIVE_INFINITY,
+  throttleRateLimit: LIMITS.throttleRateLimit.default,
+  objectsPerItem: MEASURED_OBJECTS_PER_ITEM,
+  memoryMb: FUNCTION_LIMITS.memorySizeMb.default,
+  idempotencyKeys: false,
+  lambdaConcurrentExecutions: AWS_QUOTAS.lambdaConcurrentExecutions.value,
+  apiGatewayAccountRps: AWS_QUOTAS.apiGatewayAccountRps.value,
+};
+
+export type LimitName =
+  | 'batch consumer'
+  | 'API throttle'
+  | 'API Gateway account'
+  | 'Lambda concurrency'
+  | 'SQS SendMessageBatch'
+  | 'SQS ReceiveMessage, DeleteMessageBatch'
+  | 'S3 PUTs per prefix';
+
+/** A quota in its own unit and how many items/s one unit carries: every limit here is linear in items/s. */
+interface Limit {
+  readonly name: LimitName;
+  readonly quota: number;
+  readonly unit: string;
+  readonly itemsPerSecondPerUnit: number;
+  /** The input field that raises it, or undefined when no setting or quota does (a design change). */
+  readonly raisedBy?: RaisableField;
+  /** What raises it, in words. */
+  readonly remedy: string;
+}
+
+type RaisableField =
+  | 'maxConcurrency'
+  | 'throttleRateLimit'
+  | 'apiGatewayAccountRps'
+  | 'lambdaConcurrentExecutions';
+
+export interface LimitCapacity {
+  readonly name: LimitName;
+  /** Items/s this limit allows on its own. */
+  readonly itemsPerSecond: number;
+  readonly quota: number;
+  readonly unit: string;
+  /** What the sustained rate uses of the quota, in its unit. */
+  readonly used: number;
+  /** Quota over use: how many times the sustained rate this limit allows. */
+  readonly headroom: number;
+  readonly remedy: string;
+}
+
+export interface CapacityResult {
+  readonly sustainedItemsPerSecond: number;
+  readonly binding: LimitName;
+  /** Lowest capacity first: the order in which the limits bind as load grows. */
+  readonly limits: readonly LimitCapacity[];
+  readonly costPerMillionItems: CostPerMillionItems;
+}
+
+/** Concurrent batches the mapping runs: FIFO caps them at the active message groups. */
+export const batchConcurrency = (input: CapacityInput): number =>
+  Math.min(input.maxConcurrency, input.activeMessageGroups);
+
+/** A poller takes its batches one after another: the function's time plus the mapping's own. */
+const secondsPerBatch = (input: CapacityInput): number =>
+  (input.batchInvocationMs + input.mappingOverheadMs) / 1000;
+
+function limitsOf(input: CapacityInput): Limit[] {
+  const { itemsPerPost, batchSize } = input;
+  // Concurrency is executions in flight: items/s x seconds per item of each function.
+  const lambdaSecondsPerItem =
+    input.ingestInvocationMs / 1000 / itemsPerPost + input.batchInvocationMs / 1000 / batchSize;
+  const sqsTps = AWS_QUOTAS.sqsFifoHighThroughputTps;
+  return [
+    {
+      name: 'batch consumer',
+      quota: batchConcurrency(input),
+      unit: AWS_QUOTAS.fifoMappingConcurrency.unit,
+      itemsPerSecondPerUnit: batchSize / secondsPerBatch(input),
+      raisedBy: 'maxConcurrency',
+      remedy: 'maxConcurrency, with as many active message groups',
+    },
+    {
+      name: 'API throttle',
+      quota: input.throttleRateLimit,
+      unit: 'requests/s (usage plan and stage)',
+      itemsPerSecondPerUnit: itemsPerPost,
+      raisedBy: 'throttleRateLimit',
+      remedy: 'throttleRateLimit (and throttleBurstLimit)',
+    },
+    {
+      name: 'API Gateway account',
+      quota: input.apiGatewayAccountRps,
+      unit: 'requests/s per account and Region',
+      itemsPerSecondPerUnit: itemsPerPost,
+      raisedBy: 'apiGatewayAccountRps',
+      remedy: 'a Service Quotas request (L-8A5B8E43)',
+    },
+    {
+      name: 'Lambda concurrency',
+      quota: input.lambdaConcurrentExecutions,
+      unit: 'concurrent executions (ingest and batch) per account and Region',
+      itemsPerSecondPerUnit: 1 / lambdaSecondsPerItem,
+      raisedBy: 'lambdaConcurrentExecutions',
+      remedy: 'a Service Quotas request',
+    },
+    {
+      name: 'SQS SendMessageBatch',
+      quota: sqsTps.value,
+      unit: sqsTps.unit,
+      itemsPerSecondPerUnit: itemsPerPost / sendBatchesFor([itemsPerPost]),
+      remedy: 'not adjustable per queue: more items per POST, or a second queue',
+    },
+    {
+      // The mapping's calls count against the queue's quota too, empty long polls on top.
+      name: 'SQS ReceiveMessage, DeleteMessageBatch',
+      quota: sqsTps.value,
+      unit: `${sqsTps.unit}, one of each per batch`,
+      itemsPerSecondPerUnit: batchSize,
+      remedy: 'not adjustable per queue: a larger batchSize, or a second queue',
+    },
+    {
+      name: 'S3 PUTs per prefix',
+      quota: AWS_QUOTAS.s3PutsPerPrefix.value,
+      unit: `${AWS_QUOTAS.s3PutsPerPrefix.unit} (one prefix per minute)`,
+      itemsPerSecondPerUnit: 1 / input.objectsPerItem,
+      remedy: 'S3 partitions a busy prefix itself (503 SlowDown meanwhile); or a shard in the results key',
+    },
+  ];
+}
+
+/** Requests of `itemsPerPost` items, each held by as many objects as expected on average (a floor and ceiling mix). */
+function typicalRequests(input: CapacityInput): RequestStorage[] {
+  const objects = expectedObjectsPerRequest(input.itemsPerPost, input.objectsPerItem);
+  const requests = 100;
+  const withOneMore = Math.round((objects - Math.floor(objects)) * requests);
+  return Array.from({ length: requests }, (_, i) => ({
+    items: input.itemsPerPost,
+    objects: Math.floor(objects) + (i < withOneMore ? 1 : 0),
+  }));
+}
+
+/** Requests per item on AWS with full batches (what the end-to-end bench counts locally). */
+export function steadyUsagePerItem(input: CapacityInput): UsagePerItem {
+  const { itemsPerPost, batchSize } = input;
+  const gbSecondsPerMs = input.memoryMb / 1024 / 1000;
+  return {
+    apiRequests: 1 / itemsPerPost,
+    lambdaInvocations: 1 / itemsPerPost + 1 / batchSize,
+    lambdaGbSeconds:
+      (input.ingestInvocationMs / itemsPerPost + input.batchInvocationMs / batchSize) * gbSecondsPerMs,
+    sqsRequests:
+      sendBatchesFor([itemsPerPost]) / itemsPerPost + SQS_REQUESTS_PER_BATCH_INVOCATION / batchSize,
+    s3Puts: input.objectsPerItem,
+    ...ledgerUnitsPerItem({ requests: typicalRequests(input), idempotencyKeys: input.idempotencyKeys }),
+  };
+}
+
+/** The sustained items/s: the lowest of what each limit allows. */
+export function capacityModel(input: CapacityInput): CapacityResult {
+  const capacities = limitsOf(input)
+    .map((limit) => ({ ...limit, itemsPerSecond: limit.quota * limit.itemsPerSecondPerUnit }))
+    .sort((a, b) => a.itemsPerSecond - b.itemsPerSecond);
+  const [binding] = capacities;
+  if (binding === undefined) throw new Error('The model has no limits');
+  const sustained = binding.itemsPerSecond;
+  return {
+    sustainedItemsPerSecond: sustained,
+    binding: binding.name,
+    limits: capacities.map(({ name, itemsPerSecond, quota, unit, itemsPerSecondPerUnit, remedy }) => ({
+      name,
+      itemsPerSecond,
+      quota,
+      unit,
+      used: sustained / itemsPerSecondPerUnit,
+      headroom: itemsPerSecond / sustained,
+      remedy,
+    })),
+    costPerMillionItems: costPerMillionItems(steadyUsagePerItem(input)),
+  };
+}
+
+export interface ScalingStep {
+  readonly limit: LimitName;
+  /** The input field raised; undefined when only a design change helps. */
+  readonly field?: RaisableField;
+  readonly from: number;
+  /** The quota the target needs, in the limit's unit. */
+  readonly to: number;
+  readonly remedy: string;
+  /** Where limits.ts or AWS bounds the new value. */
+  readonly caveat?: string;
+}
+
+export interface ScalingPlan {
+  readonly factor: number;
+  readonly targetItemsPerSecond: number;
+  /** In the order the limits bind as load grows: the first is the one to raise first. */
+  readonly steps: readonly ScalingStep[];
+  /** FIFO runs at most one batch per group at a time: the consumer needs this many groups with messages waiting. */
+  readonly activeMessageGroupsNeeded: number;
+  /** The model once every raisable step is taken. */
+  readonly after: CapacityResult;
+}
+
+/** What else a raised setting needs, and where limits.ts bounds it (the burst, at most 5,000, is at least the rate). */
+function caveatOf(field: RaisableField | undefined, to: number, input: CapacityInput): string | undefined {
+  if (field === 'maxConcurrency' && to > LIMITS.maxConcurrency.max)
+    return `above the mapping's maximum (${LIMITS.maxConcurrency.max}): fewer ms per batch or a larger batchSize`;
+  if (field === 'maxConcurrency' && to > input.activeMessageGroups)
+    return `and at least ${to} active message groups (now ${input.activeMessageGroups})`;
+  if (field === 'throttleRateLimit' && to > LIMITS.throttleBurstLimit.max)
+    return `throttleBurstLimit must be at least the rate and is at most ${LIMITS.throttleBurstLimit.max.toLocaleString('en-US')}`;
+  if (field === 'throttleRateLimit') return `throttleBurstLimit at least ${to.toLocaleString('en-US')}`;
+  return undefined;
+}
+
+/**
+ * What to raise, in order, for `factor` times what `input` sustains: every limit below the target,
+ * the one that binds first first, with the value the target needs.
+ */
+export function scalingPlan(input: CapacityInput, factor: number): ScalingPlan {
+  const targetItemsPerSecond = factor * capacityModel(input).sustainedItemsPerSecond;
+  const steps = limitsOf(input)
+    .filter((limit) => limit.quota * limit.itemsPerSecondPerUnit < targetItemsPerSecond)
+    .sort((a, b) => a.quota * a.itemsPerSecondPerUnit - b.quota * b.itemsPerSecondPerUnit)
+    .map((limit): ScalingStep => {
+      const to = Math.ceil(targetItemsPerSecond / limit.itemsPerSecondPerUnit - 1e-9);
+      const caveat = caveatOf(limit.raisedBy, to, input);
+      return {
+        limit: limit.name,
+        ...(limit.raisedBy === undefined ? {} : { field: limit.raisedBy }),
+        from: limit.quota,
+        to,
+        remedy: limit.remedy,
+        ...(caveat === undefined ? {} : { caveat }),
+      };
+    });
+  const raised = Object.fromEntries(steps.flatMap((step) => (step.field ? [[step.field, step.to]] : [])));
+  const activeMessageGroupsNeeded = Math.ceil(
+    (targetItemsPerSecond * secondsPerBatch(input)) / input.batchSize - 1e-9,
+  );
+  // The plan takes the groups as there: with `perRequest` ordering they are the requests waiting.
+  const activeMessageGroups = Math.max(input.activeMessageGroups, activeMessageGroupsNeeded);
+  return {
+    factor,
+    targetItemsPerSecond,
+    steps,
+    activeMessageGroupsNeeded,
+    after: capacityModel({ ...input, ...raised, activeMessageGroups }),
+  };
+}
+
+const formatted = (value: number, digits = 0): string =>
+  value === Number.POSITIVE_INFINITY
+    ? 'unbounded'
+    : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const dollars = (value: number): string => `$${formatted(value, 2)}`;
+
+function costText(cost: CostPerMillionItems): string {
+  const parts = [
+    ['API', cost.apiGateway],
+    ['Lambda', cost.lambda],
+    ['SQS', cost.sqs],
+    ['S3', cost.s3],
+    ['DynamoDB', cost.dynamoDb],
+  ] as const;
+  return `${dollars(cost.total)} = ${parts.map(([name, value]) => `${name} ${dollars(value)}`).join(' + ')}`;
+}
+
+/**
+ * The model as rows of the bench's table (benchmark, case, measure, value, side by side): the inputs,
+ * the sustained rate and its binding limit, each limit's capacity and headroom, the default consumer
+ * against the API throttle, and the plan for each factor.
+ */
+export function capacityModelRows(input: CapacityInput, factors: readonly number[] = [10, 100]): string[][] {
+  const model = capacityModel(input);
+  const sustained = model.sustainedItemsPerSecond;
+  const capacityOf = (name: LimitName): number =>
+    model.limits.find((limit) => limit.name === name)?.itemsPerSecond ?? Number.NaN;
+  const consumer = capacityOf('batch consumer');
+  const throttle = capacityOf('API throttle');
+  const row = (...cells: string[]): string[] => ['AWS model', ...cells];
+  return [
+    row(
+      'inputs',
+      'per batch; per POST',
+      `${formatted(input.batchInvocationMs)} ms + ${formatted(input.mappingOverheadMs)} ms mapping; ` +
+        `${formatted(input.ingestInvocationMs)} ms ingest, ${formatted(input.itemsPerPost)} items`,
+      `batchSize ${input.batchSize}, maxConcurrency ${input.maxConcurrency}, ` +
+        `${formatted(input.activeMessageGroups)} active groups, throttle ${formatted(input.throttleRateLimit)} requests/s, ` +
+        `${formatted(input.objectsPerItem, 2)} objects/item`,
+    ),
+    row(
+      'sustained',
+      'items/s; binding limit',
+      `${formatted(sustained)}; ${model.binding}`,
+      `${costText(model.costPerMillionItems)} per 1M items; ${dollars((sustained * 3600 * model.costPerMillionItems.total) / 1e6)}/hour at this rate`,
+    ),
+    ...model.limits.map((limit) =>
+      row(
+        limit.name,
+        'items/s; headroom',
+        `${formatted(limit.itemsPerSecond)}; ${formatted(limit.headroom, 1)}x`,
+        `uses ${formatted(limit.used, 1)} of ${formatted(limit.quota)} ${limit.unit}; raise: ${limit.remedy}`,
+      ),
+    ),
+    row(
+      'consumer vs API throttle',
+      'items/s; ratio',
+      `${formatted(consumer)} vs ${formatted(throttle)}; ${formatted(consumer / throttle, 2)}x`,
+      consumer < throttle
+        ? `at full throttle the backlog grows by ${formatted(throttle - consumer)} items/s`
+        : 'the consumer keeps up with the throttle',
+    ),
+    ...factors.map((factor) => {
+      const plan = scalingPlan(input, factor);
+      const steps = plan.steps.map(
+        (step) =>
+          `${step.field ?? step.limit} ${formatted(step.from)} -> ${formatted(step.to)}${step.caveat ? ` (${step.caveat})` : ''}`,
+      );
+      // The tightest limit the plan leaves as it is: where the next growth runs into.
+      const raised = new Set(plan.steps.map((step) => step.limit));
+      const next = plan.after.limits.find((limit) => !raised.has(limit.name));
+      return row(
+        `${factor}x (${formatted(plan.targetItemsPerSecond)} items/s)`,
+        'raise, in order',
+        steps.join('; ') || 'nothing',
+        `${formatted(plan.activeMessageGroupsNeeded)} active message groups needed; then ${formatted(plan.after.sustainedItemsPerSecond)} items/s, ` +
+          `bound by ${plan.after.binding}${next ? `, next ${next.name} at ${formatted(next.headroom, 1)}x` : ''}; ` +
+          `${dollars(plan.after.costPerMillionItems.total)} per 1M items`,
+      );
+    }),
+  ];
+}

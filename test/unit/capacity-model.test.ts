@@ -1,0 +1,287 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type CapacityInput,
+  capacityModel,
+  capacityModelRows,
+  DEFAULT_CAPACITY_INPUT,
+  type LimitName,
+  scalingPlan,
+  steadyUsagePerItem,
+} from '../bench/capacity-model';
+
+/** Round figures (maxConcurrency 2, as the stack had before the model), so each expected value can be worked out by hand. */
+const input = (overrides: Partial<CapacityInput> = {}): CapacityInput => ({
+  batchInvocationMs: 60,
+  mappingOverheadMs: 20,
+  ingestInvocationMs: 40,
+  itemsPerPost: 4,
+  batchSize: 5,
+  maxConcurrency: 2,
+  activeMessageGroups: Number.POSITIVE_INFINITY,
+  throttleRateLimit: 100,
+  objectsPerItem: 0.23,
+  memoryMb: 256,
+  idempotencyKeys: false,
+  lambdaConcurrentExecutions: 1_000,
+  apiGatewayAccountRps: 10_000,
+  ...overrides,
+});
+
+describe('capacityModel', () => {
+  it.each<{ case: string; overrides: Partial<CapacityInput>; sustained: number; binding: LimitName }>([
+    {
+      case: 'the round input: 2 pollers x 5 items per 80 ms',
+      overrides: {},
+      sustained: 125,
+      binding: 'batch consumer',
+    },
+    {
+      case: 'one message group (global ordering) whatever maxConcurrency says',
+      overrides: { maxConcurrency: 10, activeMessageGroups: 1 },
+      sustained: 62.5,
+      binding: 'batch consumer',
+    },
+    {
+      case: 'a wide consumer: 100 requests/s x 4 items',
+      overrides: { maxConcurrency: 1_000 },
+      sustained: 400,
+      binding: 'API throttle',
+    },
+    {
+      case: 'the API opened too: 3,500 PUTs/s at 0.23 per item',
+      overrides: { maxConcurrency: 1_000, throttleRateLimit: 10_000 },
+      sustained: 3_500 / 0.23,
+      binding: 'S3 PUTs per prefix',
+    },
+    {
+      case: 'slow one-item POSTs: 1,000 executions / (0.4 + 0.012) s per item',
+      overrides: {
+        maxConcurrency: 1_000,
+        throttleRateLimit: 10_000,
+        itemsPerPost: 1,
+        ingestInvocationMs: 400,
+        objectsPerItem: 0.01,
+      },
+      sustained: 1_000 / 0.412,
+      binding: 'Lambda concurrency',
+    },
+    {
+      case: 'batches of one, 1 ms each: 70,000 receives/s',
+      overrides: {
+        maxConcurrency: 1_000,
+        throttleRateLimit: 10_000,
+        itemsPerPost: 100,
+        ingestInvocationMs: 1,
+        batchInvocationMs: 1,
+        mappingOverheadMs: 0,
+        batchSize: 1,
+        objectsPerItem: 0.001,
+      },
+      sustained: 70_000,
+      binding: 'SQS ReceiveMessage, DeleteMessageBatch',
+    },
+  ])('sustains $sustained items/s bound by $binding with $case', ({ overrides, sustained, binding }) => {
+    // Act
+    const model = capacityModel(input(overrides));
+
+    // Assert
+    expect(model.sustainedItemsPerSecond).toBeCloseTo(sustained, 6);
+    expect(model.binding).toBe(binding);
+    expect(model.limits[0]?.name).toBe(binding);
+  });
+
+  it.each<{ limit: LimitName; itemsPerSecond: number; used: number; headroom: number }>([
+    { limit: 'batch consumer', itemsPerSecond: 125, used: 2, headroom: 1 },
+    { limit: 'API throttle', itemsPerSecond: 400, used: 31.25, headroom: 3.2 },
+    { limit: 'API Gateway account', itemsPerSecond: 40_000, used: 31.25, headroom: 320 },
+    // (40 ms / 4 + 60 ms / 5) per item: 0.022 s, so 125 items/s keep 2.75 executions busy.
+    { limit: 'Lambda concurrency', itemsPerSecond: 1_000 / 0.022, used: 2.75, headroom: 1_000 / 2.75 },
+    { limit: 'SQS SendMessageBatch', itemsPerSecond: 280_000, used: 31.25, headroom: 2_240 },
+    { limit: 'SQS ReceiveMessage, DeleteMessageBatch', itemsPerSecond: 350_000, used: 25, headroom: 2_800 },
+    { limit: 'S3 PUTs per prefix', itemsPerSecond: 3_500 / 0.23, used: 28.75, headroom: 3_500 / 28.75 },
+  ])(
+    'gives $limit $itemsPerSecond items/s, $used used with the round input',
+    ({ limit, itemsPerSecond, used, headroom }) => {
+      // Act
+      const found = capacityModel(input()).limits.find((candidate) => candidate.name === limit);
+
+      // Assert
+      expect(found?.itemsPerSecond).toBeCloseTo(itemsPerSecond, 6);
+      expect(found?.used).toBeCloseTo(used, 6);
+      expect(found?.headroom).toBeCloseTo(headroom, 6);
+    },
+  );
+
+  it('lists the limits lowest capacity first: the order they bind in as load grows', () => {
+    // Act
+    const capacities = capacityModel(input()).limits.map((limit) => limit.itemsPerSecond);
+
+    // Assert
+    expect(capacities).toStrictEqual([...capacities].sort((a, b) => a - b));
+  });
+
+  it('prices the steady state with the ledger: more per item with Idempotency-Keys', () => {
+    // Act
+    const plain = capacityModel(input()).costPerMillionItems;
+    const keyed = capacityModel(input({ idempotencyKeys: true })).costPerMillionItems;
+
+    // Assert: two more write units per POST of 4 items, $0.625 per million units
+    expect(keyed.dynamoDb - plain.dynamoDb).toBeCloseTo(0.5 * 0.625, 9);
+    expect(plain.total).toBeGreaterThan(plain.dynamoDb);
+  });
+});
+
+describe('steadyUsagePerItem', () => {
+  // BENCHMARKS.md's counts per item, end to end with batches of 5.
+  it.each([
+    { itemsPerPost: 1, api: 1, invocations: 1.2, sqs: 1.4 },
+    { itemsPerPost: 4, api: 0.25, invocations: 0.45, sqs: 0.65 },
+    { itemsPerPost: 100, api: 0.01, invocations: 0.21, sqs: 0.5 },
+  ])(
+    'counts what the bench measured at $itemsPerPost items per POST',
+    ({ itemsPerPost, api, invocations, sqs }) => {
+      // Act
+      const usage = steadyUsagePerItem(input({ itemsPerPost }));
+
+      // Assert
+      expect(usage.apiRequests).toBeCloseTo(api, 9);
+      expect(usage.lambdaInvocations).toBeCloseTo(invocations, 9);
+      expect(usage.sqsRequests).toBeCloseTo(sqs, 9);
+      expect(usage.s3Puts).toBe(0.23);
+    },
+  );
+});
+
+describe('scalingPlan', () => {
+  it.each<{
+    case: string;
+    overrides: Partial<CapacityInput>;
+    factor: number;
+    steps: [string, number, number][];
+    groups: number;
+  }>([
+    {
+      case: '10x the round input: the consumer, then the API throttle',
+      overrides: {},
+      factor: 10,
+      steps: [
+        ['maxConcurrency', 2, 20],
+        ['throttleRateLimit', 100, 313],
+      ],
+      groups: 20,
+    },
+    {
+      case: '100x the round input: still under the Lambda and S3 quotas',
+      overrides: {},
+      factor: 100,
+      steps: [
+        ['maxConcurrency', 2, 200],
+        ['throttleRateLimit', 100, 3_125],
+      ],
+      groups: 200,
+    },
+    {
+      case: '100x with a 400 ms ingest: (0.1 + 0.012) s per item x 12,500 items/s executions',
+      overrides: { ingestInvocationMs: 400 },
+      factor: 100,
+      steps: [
+        ['maxConcurrency', 2, 200],
+        ['throttleRateLimit', 100, 3_125],
+        ['lambdaConcurrentExecutions', 1_000, 1_400],
+      ],
+      groups: 200,
+    },
+    {
+      case: '200x the round input: one minute prefix takes no more PUTs',
+      overrides: {},
+      factor: 200,
+      steps: [
+        ['maxConcurrency', 2, 400],
+        ['throttleRateLimit', 100, 6_250],
+        ['S3 PUTs per prefix', 3_500, 5_750],
+      ],
+      groups: 400,
+    },
+  ])('raises, in order, for $case', ({ overrides, factor, steps, groups }) => {
+    // Act
+    const plan = scalingPlan(input(overrides), factor);
+
+    // Assert
+    expect(plan.steps.map((step) => [step.field ?? step.limit, step.from, step.to])).toStrictEqual(steps);
+    expect(plan.activeMessageGroupsNeeded).toBe(groups);
+  });
+
+  it('reaches the target once its settings and quotas are raised', () => {
+    // Act
+    const plan = scalingPlan(input(), 100);
+
+    // Assert
+    expect(plan.targetItemsPerSecond).toBeCloseTo(12_500, 6);
+    expect(plan.after.sustainedItemsPerSecond).toBeGreaterThanOrEqual(plan.targetItemsPerSecond - 1e-6);
+  });
+
+  it.each([
+    {
+      case: 'a throttle above the burst limit can follow',
+      overrides: {},
+      factor: 200,
+      field: 'throttleRateLimit',
+      caveat: /throttleBurstLimit must be at least the rate and is at most 5,000/,
+    },
+    {
+      case: 'more pollers than message groups',
+      overrides: { activeMessageGroups: 8 },
+      factor: 10,
+      field: 'maxConcurrency',
+      caveat: /at least 20 active message groups \(now 8\)/,
+    },
+  ])('says what else a step needs: $case', ({ overrides, factor, field, caveat }) => {
+    // Act
+    const step = scalingPlan(input(overrides), factor).steps.find((candidate) => candidate.field === field);
+
+    // Assert
+    expect(step?.caveat).toMatch(caveat);
+  });
+});
+
+describe('capacityModelRows', () => {
+  it("prints rows of the bench's five columns: binding limit, every limit, the throttle check and each factor", () => {
+    // Act
+    const rows = capacityModelRows(DEFAULT_CAPACITY_INPUT);
+
+    // Assert
+    expect(rows.every((row) => row.length === 5)).toBe(true);
+    expect(rows.map((row) => row[1])).toStrictEqual([
+      'inputs',
+      'sustained',
+      ...capacityModel(DEFAULT_CAPACITY_INPUT).limits.map((limit) => limit.name),
+      'consumer vs API throttle',
+      '10x (4,000 items/s)',
+      '100x (40,000 items/s)',
+    ]);
+    // The defaults: 10 pollers x 5 items per (60 + 20) ms = 625 items/s; the throttle admits 100 x 4.
+    expect(rows.find((row) => row[1] === 'sustained')?.[3]).toBe('400; API throttle');
+    expect(rows.find((row) => row[1] === 'consumer vs API throttle')?.[3]).toBe('625 vs 400; 1.56x');
+  });
+});
+
+describe('the default maxConcurrency', () => {
+  const capacities = (overrides: Partial<CapacityInput>) => {
+    const { limits } = capacityModel({ ...DEFAULT_CAPACITY_INPUT, ...overrides });
+    const of = (name: string) => limits.find((limit) => limit.name === name)?.itemsPerSecond ?? 0;
+    return { consumer: of('batch consumer'), throttle: of('API throttle') };
+  };
+
+  it.each([
+    { case: 'the assumed 60 ms batch', batchInvocationMs: 60 },
+    { case: 'a batch of 105 ms (125 ms with the mapping)', batchInvocationMs: 105 },
+  ])('drains what the default throttle admits at 4 items per POST with $case', ({ batchInvocationMs }) => {
+    const { consumer, throttle } = capacities({ batchInvocationMs });
+    expect(consumer).toBeGreaterThanOrEqual(throttle);
+  });
+
+  it('would fall behind the throttle at 2 pollers (0.31x), the reason it is not 2', () => {
+    const { consumer, throttle } = capacities({ maxConcurrency: 2 });
+    expect(consumer / throttle).toBeCloseTo(0.3125, 6);
+  });
+});
