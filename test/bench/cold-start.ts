@@ -70,7 +70,7 @@ process.stdout.write(String(ms));
  * settings (cdk/lib/function-bundling.ts), run from the project root as CDK does. `sourcemap: true`
  * is CDK's `--sourcemap`: an external file plus the sourceMappingURL comment that Node follows.
  */
-async function bundleLikeTheStack(entry: string, outfile: string): Promise<Metafile> {
+export async function bundleLikeTheStack(entry: string, outfile: string): Promise<Metafile> {
   const result = await build({
     entryPoints: [entry],
     outfile,

@@ -127,8 +127,12 @@ export const percentiles = (values: readonly number[]): Percentiles => ({
 export interface StoredRun {
   /** Milliseconds from each stored item's POST to the write of the object holding it. */
   readonly latencies: number[];
+  /** Epoch milliseconds of the write of each stored item's object, in the order of `latencies`. */
+  readonly writtenAt: number[];
   /** Results objects holding items of the run: one PUT each. */
   readonly objectsWritten: number;
+  /** For each accepted request, in the order of `load.accepted`: the results objects holding its items. */
+  readonly objectsPerRequest: number[];
   /** Epoch milliseconds of the run's last object write (its start when nothing was stored). */
   readonly lastWrittenAt: number;
 }
@@ -145,7 +149,9 @@ export async function storedRun(
     modifiedSince: new Date(load.started - 60_000),
   });
   const latencies: number[] = [];
+  const itemsWrittenAt: number[] = [];
   let objectsWritten = 0;
+  const objectsOf = new Map<string, number>();
   let lastWrittenAt = load.started;
   for (const { body } of results) {
     const ours = body.items.filter((entry) => sentAt.has(entry.requestId));
@@ -153,7 +159,14 @@ export async function storedRun(
     objectsWritten += 1;
     const writtenAt = Date.parse(body.writtenAt);
     lastWrittenAt = Math.max(lastWrittenAt, writtenAt);
-    for (const entry of ours) latencies.push(writtenAt - (sentAt.get(entry.requestId) ?? writtenAt));
+    for (const entry of ours) {
+      latencies.push(writtenAt - (sentAt.get(entry.requestId) ?? writtenAt));
+      itemsWrittenAt.push(writtenAt);
+    }
+    for (const requestId of new Set(ours.map((entry) => entry.requestId))) {
+      objectsOf.set(requestId, (objectsOf.get(requestId) ?? 0) + 1);
+    }
   }
-  return { latencies, objectsWritten, lastWrittenAt };
+  const objectsPerRequest = load.accepted.map((request) => objectsOf.get(request.requestId) ?? 0);
+  return { latencies, writtenAt: itemsWrittenAt, objectsWritten, objectsPerRequest, lastWrittenAt };
 }
