@@ -25,6 +25,10 @@ import { zipArchive } from './zip';
 export const REFERENCE_CONSUMERS = {
   oneLine: { name: 'bench-reference-one-line', entry: 'test/bench/reference-consumer/one-line.ts' },
   onePut: { name: 'bench-reference-one-put', entry: 'test/bench/reference-consumer/one-put.ts' },
+  onePutLedger: {
+    name: 'bench-reference-one-put-ledger',
+    entry: 'test/bench/reference-consumer/one-put-ledger.ts',
+  },
 } as const;
 export type ReferenceConsumer = keyof typeof REFERENCE_CONSUMERS;
 
@@ -51,7 +55,7 @@ async function deleteFunctionIfAny(lambda: LambdaClient, functionName: string): 
   }
 }
 
-/** Creates both reference consumers (with the Lambda API, from zips) and waits until they are active. */
+/** Creates the reference consumers (with the Lambda API, from zips) and waits until they are active. */
 export async function createReferenceConsumers(
   deployment: Deployment,
   batchFunction: FunctionConfiguration,
