@@ -7,12 +7,12 @@ import {
   LambdaClient,
   ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
-  UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { waitUntil } from '../../cdk/local/local-cloud';
 import { clientConfig, clientsFor, type Deployment } from '../../cdk/ops/deployment';
 import { ENV, readIngestSettings } from '../../lambdas/domain/settings';
+import { setFunctionVariable } from '../support/function-variables';
 import { type MappingSettings, mappingSettingsOf, queueAttributesToCopy } from './consumer-settings';
 
 /**
@@ -129,32 +129,9 @@ export async function setMappingEnabled(
  * Points the ingest function at a queue (its QUEUE_URL) and waits until the change is applied. The
  * emulator restarts the function's workers on an environment change: warm it up before timing.
  */
-export async function pointIngestAt(
-  deployment: Deployment,
-  consumer: StackConsumer,
-  queueUrl: string,
-): Promise<void> {
-  const lambda = lambdaOf(deployment);
-  await lambda.send(
-    new UpdateFunctionConfigurationCommand({
-      FunctionName: deployment.ingestFunctionName,
-      Environment: { Variables: { ...consumer.ingestEnvironment, [ENV.queueUrl]: queueUrl } },
-    }),
-  );
-  await waitUntil(
-    `${deployment.ingestFunctionName} updated`,
-    async () => {
-      const config = await lambda.send(
-        new GetFunctionConfigurationCommand({ FunctionName: deployment.ingestFunctionName }),
-      );
-      return (
-        config.LastUpdateStatus === 'Successful' && config.Environment?.Variables?.[ENV.queueUrl] === queueUrl
-      );
-    },
-    DEADLINE_MS,
-  );
-}
+export const pointIngestAt = (deployment: Deployment, queueUrl: string): Promise<void> =>
+  setFunctionVariable(deployment, deployment.ingestFunctionName, ENV.queueUrl, queueUrl);
 
 /** Puts the ingest function back on the queue it was deployed with. */
 export const restoreIngest = (deployment: Deployment, consumer: StackConsumer): Promise<void> =>
-  pointIngestAt(deployment, consumer, readIngestSettings(consumer.ingestEnvironment).queueUrl);
+  pointIngestAt(deployment, readIngestSettings(consumer.ingestEnvironment).queueUrl);

@@ -1,15 +1,10 @@
-import {
-  GetFunctionConfigurationCommand,
-  LambdaClient,
-  UpdateFunctionConfigurationCommand,
-} from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
-import { clientConfig } from '../../cdk/ops/deployment';
 import { redrive } from '../../cdk/ops/pipeline-client';
 import { ledgerOnRedrive } from '../../cdk/ops/redrive-ledger';
 import { getRequestStatus } from '../../cdk/ops/request-status';
 import { FAULT_ENV } from '../../lambdas/batch/fault-injection';
 import type { RequestStatus } from '../../lambdas/domain/ledger';
+import { setFunctionVariable } from '../support/function-variables';
 import {
   accept,
   clients,
@@ -26,22 +21,8 @@ import {
 const roundMs = (config.maxReceiveCount + 1) * config.visibilityTimeoutSeconds * 1000;
 
 /** Changes the batch function's FAULT_ITEMS; the emulator, like Lambda, starts new workers with it. */
-async function setFaultItems(value: string): Promise<void> {
-  const lambda = new LambdaClient(clientConfig(deployment));
-  const name = deployment.batchFunctionName;
-  const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
-  const variables = { ...current.Environment?.Variables, [FAULT_ENV.faultItems]: value };
-  await lambda.send(
-    new UpdateFunctionConfigurationCommand({ FunctionName: name, Environment: { Variables: variables } }),
-  );
-  await pollUntil('the batch function to take its new configuration', async () => {
-    const updated = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
-    return updated.LastUpdateStatus !== 'InProgress' &&
-      updated.Environment?.Variables?.[FAULT_ENV.faultItems] === value
-      ? true
-      : undefined;
-  });
-}
+const setFaultItems = (value: string): Promise<void> =>
+  setFunctionVariable(deployment, deployment.batchFunctionName, FAULT_ENV.faultItems, value);
 
 const failureRecordsOf = async (requestId: string) =>
   (await readFailures()).filter((object) => object.body.requestId === requestId);

@@ -1,5 +1,5 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { decodeEnvelope } from '../../../lambdas/domain/envelope';
 import { indexesByRequest } from '../../../lambdas/domain/ledger';
@@ -7,6 +7,7 @@ import { LIMITS } from '../../../lambdas/domain/limits';
 import { ENV } from '../../../lambdas/domain/settings';
 import { storedUpdate } from '../../../lambdas/ledger/ledger-commands';
 import { referenceLogLine } from './log-line';
+import { putBatch } from './put-batch';
 
 /**
  * The floor of a consumer that stores and keeps the request ledger: one log line, one S3 PUT of the
@@ -22,18 +23,7 @@ const tableName = process.env[ENV.ledgerTableName];
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   if (!bucket || !tableName) throw new Error(`${ENV.bucketName} and ${ENV.ledgerTableName} must be set`);
   const at = Date.now();
-  const key = `bench-reference/${event.Records[0]?.messageId ?? at}.json`;
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: JSON.stringify({
-        writtenAt: new Date(at).toISOString(),
-        bodies: event.Records.map((r) => r.body),
-      }),
-      ContentType: 'application/json',
-    }),
-  );
+  const key = await putBatch(s3, bucket, event, at);
   const items = event.Records.map((record) => decodeEnvelope(record.body));
   const context = { tableName, now: new Date(), retentionDays: LIMITS.ledgerRetentionDays.default };
   await Promise.all(
