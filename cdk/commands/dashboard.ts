@@ -12,10 +12,6 @@ account. Ctrl-C stops it.`;
 
 runTool(async () => {
   const { values } = toolArgs(USAGE, { port: { type: 'string' }, stack: { type: 'string' } });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const port = integerOption(values.port, 'port', DEFAULT_DASHBOARD_PORT, 1, 65_535);
   const deployment = await loadDeployment({ stack: values.stack });
   const dashboard = await startDashboard({ deployment, port });

@@ -11,10 +11,6 @@ localPipeline, e.g. --config '{"faultRate":0.3,"crashRate":0.05}' to start a cha
 
 runTool(async () => {
   const { values } = toolArgs(USAGE, { config: { type: 'string' } });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const current = await loadDeployment();
   if (!current.endpoint) throw new Error('.local/outputs.json names no local endpoint: run npm start first');
   const started = performance.now();

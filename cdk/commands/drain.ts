@@ -10,10 +10,6 @@ what the dead-letter queue holds: the drain time of a chaos run once its faults 
 
 runTool(async () => {
   const { values } = toolArgs(USAGE, { timeout: { type: 'string' }, stack: { type: 'string' } });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const timeoutSeconds = numberOption(values.timeout, 'timeout', 900, 1, 86_400);
   const deployment = await loadDeployment({ stack: values.stack });
   const clients = clientsFor(deployment);

@@ -11,10 +11,6 @@ each moved item first, so its request reads "storing" again until the item is st
 
 runTool(async () => {
   const { values } = toolArgs(USAGE, { stack: { type: 'string' } });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const deployment = await loadDeployment({ stack: values.stack });
   const { moved } = await redrive(
     clientsFor(deployment).sqs,

@@ -15,10 +15,6 @@ runTool(async () => {
     request: { type: 'string' },
     minute: { type: 'string' },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const minute = values.minute === undefined ? undefined : minuteOption(values.minute);
   const deployment = await loadDeployment({ stack: values.stack });
   const all = await readStoredObjects(clientsFor(deployment), deployment.bucketName, minute);

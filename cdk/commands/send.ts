@@ -25,10 +25,6 @@ runTool(async () => {
     },
     { positionals: true },
   );
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   if (values.wait && positionals.length === 0) throw new UsageError('--wait needs the items to send');
   const timeoutMs = numberOption(values.timeout, 'timeout', 120, 1, 3600) * 1000;
   const deployment = await loadDeployment({ stack: values.stack });

@@ -11,10 +11,6 @@ runTool(async () => {
     },
     { positionals: true },
   );
-  if (values.help) {
-    console.log(SMOKE_USAGE);
-    return 0;
-  }
   const options = smokeOptions(values, positionals);
   const deployment = await loadDeployment({ stack: values.stack });
   const log = (line: string) => console.error(line);

@@ -1,10 +1,11 @@
 import * as path from 'node:path';
-import { LOCAL_DIR } from '../local/local-cloud';
+import { messageOf } from '../../lambdas/domain/errors';
 import { DEFAULT_PORT, readyBanner, type Session, startSession } from '../local/session';
 import { toolArgs } from '../ops/cli';
 import { integerOption, parseConfigOption, UsageError } from '../ops/cli-options';
 import { type Dashboard, DEFAULT_DASHBOARD_PORT, startDashboard } from '../ops/dashboard/server';
 import { followFunctionLogs } from '../ops/function-logs';
+import { LOCAL_DIR } from '../project';
 
 const USAGE = `usage: npm start [-- --config JSON] [--port PORT] [--quiet]
 
@@ -43,10 +44,6 @@ try {
     quiet: { type: 'boolean' },
   });
   quiet = values.quiet ?? false;
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
   const port = integerOption(values.port, 'port', DEFAULT_PORT, 1024, 65_535);
   const started = performance.now();
   session = await startSession({
@@ -64,6 +61,6 @@ try {
   console.log(readyBanner(session, (performance.now() - started) / 1000, dashboard.url, !quiet));
   if (!quiet) stopFollowing = followFunctionLogs(session.deployment, (line) => console.log(line));
 } catch (error) {
-  console.error(`[start] ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`[start] ${messageOf(error)}`);
   await shutdown(error instanceof UsageError ? 2 : 1);
 }

@@ -15,10 +15,6 @@ runTool(async () => {
     { json: { type: 'boolean' }, stack: { type: 'string' } },
     { positionals: true },
   );
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const [requestId, ...extra] = positionals;
   if (requestId === undefined || extra.length > 0) {
     throw new UsageError(`status takes one request id (got ${positionals.length})`);

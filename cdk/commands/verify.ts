@@ -18,10 +18,6 @@ runTool(async () => {
     stack: { type: 'string' },
     strict: { type: 'boolean' },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const started = performance.now();
   const deployment = await loadDeployment({ stack: values.stack });
   const result = await auditDeployment(deployment, values.accepted ? readAcceptedFile(values.accepted) : []);

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
+import { PROJECT_ROOT } from '../project';
 
 /**
  * How the functions are bundled, in one place for the stack (PipelineFunction) and the cold-start
  * benchmark; free of aws-cdk-lib, so the benchmark can load it without loading the CDK.
  */
-export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 
 export const FUNCTION_BUNDLING = {
   // The oldest Node.js that runs the bundles: Lambda runs Node 24, the local cloud the machine's Node 20.

@@ -1,11 +1,10 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_STACK_NAME } from '../project';
 import { resolveConfig } from './config';
 import { acknowledgeNagFindings } from './nag';
 import { PipelineStack } from './pipeline-stack';
 import { suppressTemplateFindings } from './template-suppressions';
-
-export const DEFAULT_STACK_NAME = 'FifoBatchPipeline';
 
 /**
  * The whole app as `cdk synth` builds it: configuration from the `pipeline` context, the stack,

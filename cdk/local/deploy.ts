@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { resolveConfig } from '../lib/config';
-import { PROJECT_ROOT } from '../lib/function-bundling';
 import {
   clientConfig,
   type Deployment,
@@ -12,7 +11,8 @@ import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
 } from '../ops/deployment';
-import { LOCAL_DIR, LocalCloudError, type Log } from './local-cloud';
+import { LOCAL_DIR, PROJECT_ROOT } from '../project';
+import { LocalCloudError, type Log } from './local-cloud';
 
 export interface DeployOptions {
   readonly endpoint: string;

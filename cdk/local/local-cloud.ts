@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { PROJECT_ROOT } from '../lib/function-bundling';
+import { LOCAL_DIR, PROJECT_ROOT } from '../project';
 
 /** The emulator we standardize on (SPEC section 8), pinned: upgrades are deliberate. */
 export const MINISTACK_VERSION = '1.5.33';
-export const LOCAL_DIR = path.join(PROJECT_ROOT, '.local');
 const VENV_DIR = path.join(LOCAL_DIR, 'venv');
 const MINISTACK_BIN = path.join(VENV_DIR, 'bin', 'ministack');
 

@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import type { Deployment } from '../ops/deployment';
+import { LOCAL_DIR } from '../project';
 import { deployToEmulator } from './deploy';
-import { ensureMiniStack, LOCAL_DIR, type LocalCloud, type Log, startMiniStack } from './local-cloud';
+import { ensureMiniStack, type LocalCloud, type Log, startMiniStack } from './local-cloud';
 
 /** A port nothing listens on now, chosen by the OS. */
 export const freePort = (): Promise<number> =>

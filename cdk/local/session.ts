@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { DEFAULT_STACK_NAME } from '../lib/pipeline-app';
 import { type Deployment, OUTPUTS_FILE, writeDeployment } from '../ops/deployment';
+import { DEFAULT_STACK_NAME, LOCAL_DIR } from '../project';
 import { deployToEmulator } from './deploy';
-import { ensureMiniStack, LOCAL_DIR, type LocalCloud, type Log, startMiniStack } from './local-cloud';
+import { ensureMiniStack, type LocalCloud, type Log, startMiniStack } from './local-cloud';
 
 /** The port `npm start` uses unless told otherwise: the emulators' usual one. */
 export const DEFAULT_PORT = 4566;

@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { messageOf } from '../../lambdas/domain/errors';
 import { UsageError } from './cli-options';
 
 // The tools run on Node 20 locally; the SDK's notice about its future Node 22 floor is noise here.
@@ -11,29 +12,38 @@ export function runTool(main: () => Promise<number | undefined>): void {
       process.exitCode = code ?? 0;
     },
     (error: unknown) => {
-      console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`error: ${messageOf(error)}`);
       process.exitCode = error instanceof UsageError ? 2 : 1;
     },
   );
 }
 
 /**
- * Parses `process.argv`, turning an unknown option, or a stray argument to a tool that takes none,
- * into a usage error (exit 2) that names it, rather than a stack trace.
+ * Parses `process.argv` for a tool. `--help` (`-h`) prints `usage` and exits 0; an unknown option, or a
+ * stray argument to a tool that takes none, is a usage error (exit 2) that names it, not a stack trace.
  */
 export function toolArgs<T extends ParseArgsConfig['options']>(
   usage: string,
   options: T,
   { positionals = false }: { positionals?: boolean } = {},
 ) {
-  try {
-    return parseArgs({
+  const parse = () =>
+    parseArgs({
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: positionals,
       strict: true,
     });
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
+    console.error(`${messageOf(error)}\n\n${usage}`);
     process.exit(2);
   }
+  // parseArgs types `values` from the options given, which `help` only joins here.
+  if ((parsed.values as { help?: boolean }).help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  return parsed;
 }

@@ -4,8 +4,7 @@ import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway'
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DEFAULT_STACK_NAME } from '../lib/pipeline-app';
-import { LOCAL_DIR } from '../local/local-cloud';
+import { DEFAULT_STACK_NAME, LOCAL_DIR } from '../project';
 
 /** What a tool needs to find a running deployment (SPEC section 7: `.local/outputs.json`). */
 export interface Deployment {

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { messageOf } from '../../lambdas/domain/errors';
 import { minutePath, RESULTS_PREFIX } from '../../lambdas/domain/keys';
 import type { BatchSettings } from '../../lambdas/domain/settings';
 import { deployedBatchSettings } from './audit-run';
@@ -57,12 +58,6 @@ export interface SmokeReport {
   readonly checks: readonly SmokeCheck[];
   readonly passed: boolean;
 }
-
-const messageOf = (error: unknown): string => {
-  if (!(error instanceof Error)) return String(error);
-  // fetch reports the reason (e.g. ECONNREFUSED) only in its cause.
-  return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
-};
 
 /** POSTs the requests in turn, stopping at the first answer that is not a 202 with a requestId. */
 async function sendRequests(

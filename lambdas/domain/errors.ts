@@ -4,6 +4,15 @@ import { HTTP_ERRORS, type HttpErrorCodeOf } from './http-errors';
 export const errorText = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
+/**
+ * An error's message for a person at a terminal or a page, with its cause's when it has one (fetch
+ * says only "fetch failed" and puts the reason, e.g. ECONNREFUSED, in its cause).
+ */
+export function messageOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
+}
+
 /** Base of every error this project raises on purpose: each carries a stable machine-readable code. */
 export abstract class PipelineError extends Error {
   abstract readonly code: string;

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { LOCAL_DIR } from '../../cdk/local/local-cloud';
 import { startOwnCloud } from '../../cdk/local/own-cloud';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
 import { integerOption, mixOption } from '../../cdk/ops/cli-options';
 import { table } from '../../cdk/ops/stats';
+import { LOCAL_DIR } from '../../cdk/project';
 import type { ItemMix } from '../harness/load-run';
 import { capacityModel, capacityModelRows, DEFAULT_CAPACITY_INPUT } from './capacity-model';
 import { benchColdStart } from './cold-start';
@@ -116,10 +116,6 @@ runTool(async () => {
     model: { type: 'boolean' },
     out: { type: 'string' },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const header: Row = ['benchmark', 'case', 'measure', 'value', 'side by side'];
   const modelRows = capacityModelRows(DEFAULT_CAPACITY_INPUT) as Row[];
   if (values.model) {

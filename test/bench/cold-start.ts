@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { FUNCTION_BUNDLING, PROJECT_ROOT } from '../../cdk/lib/function-bundling';
+import { FUNCTION_BUNDLING } from '../../cdk/lib/function-bundling';
+import { PROJECT_ROOT } from '../../cdk/project';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metric-names';
 import { BATCH_ENV, INGEST_ENV, medianOf, type Progress } from './measure';
 

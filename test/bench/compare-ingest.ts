@@ -19,15 +19,8 @@ import {
   ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
-import { PROJECT_ROOT } from '../../cdk/lib/function-bundling';
 import { deployToEmulator } from '../../cdk/local/deploy';
-import {
-  ensureMiniStack,
-  LOCAL_DIR,
-  LocalCloudError,
-  startMiniStack,
-  waitUntil,
-} from '../../cdk/local/local-cloud';
+import { ensureMiniStack, LocalCloudError, startMiniStack, waitUntil } from '../../cdk/local/local-cloud';
 import { freePort } from '../../cdk/local/own-cloud';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
 import { integerOption, UsageError } from '../../cdk/ops/cli-options';
@@ -36,6 +29,8 @@ import { functionLogMessages } from '../../cdk/ops/function-logs';
 import { postItems } from '../../cdk/ops/pipeline-client';
 import { queueDepth, waitForDrain } from '../../cdk/ops/queues';
 import { table } from '../../cdk/ops/stats';
+import { LOCAL_DIR, PROJECT_ROOT } from '../../cdk/project';
+import { messageOf } from '../../lambdas/domain/errors';
 import { makeRequests, type Percentiles, percentiles } from '../harness/load-run';
 import {
   dependencyMismatches,
@@ -171,7 +166,7 @@ try {
   const deployment = await deployToEmulator({ ...JSON.parse(process.env.COMPARE_DEPLOY_OPTIONS), log });
   console.log(JSON.stringify(deployment));
 } catch (error) {
-  console.error('[compare] ' + side + ': ' + (error instanceof Error ? error.message : String(error)));
+  console.error('[compare] ' + side + ': ' + messageOf(error));
   process.exit(1);
 }
 `;
@@ -324,7 +319,7 @@ async function sendSeries(
             `${response.status} ${(response.json as { error?: { code?: string } })?.error?.code ?? 'no-json'}`,
           );
       } catch (error) {
-        fail(`network ${error instanceof Error ? error.message : String(error)}`);
+        fail(`network ${messageOf(error)}`);
       }
     }
   };
@@ -385,7 +380,7 @@ const cleanUp = (): Promise<void> =>
       try {
         await step();
       } catch (error) {
-        log(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
+        log(`cleanup: ${messageOf(error)}`);
       }
     }
   })());
@@ -406,10 +401,6 @@ runTool(async () => {
     consumer: { type: 'string' },
     current: { type: 'string' },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   if (!values.base)
     throw new UsageError('--base REF is required: the commit to compare against, e.g. --base bd1fd4e');
   const requests = integerOption(values.requests, 'requests', 400, 10, 100_000);

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_DIR } from '../../cdk/local/local-cloud';
 import { minuteOfKey } from '../../cdk/ops/dashboard/figures';
 import { type Dashboard, startDashboard } from '../../cdk/ops/dashboard/server';
 import type { AcceptedRequest } from '../../cdk/ops/invariants';
+import { LOCAL_DIR } from '../../cdk/project';
 import { accept, deployment, pollUntil } from './support';
 
 /** The system browser (Debian's `chromium`): playwright-core drives it and downloads none of its own. */

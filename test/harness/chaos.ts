@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { deployToEmulator } from '../../cdk/local/deploy';
-import { LOCAL_DIR } from '../../cdk/local/local-cloud';
 import { auditDeployment } from '../../cdk/ops/audit-run';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
 import { integerOption, mixOption, numberOption } from '../../cdk/ops/cli-options';
@@ -11,6 +10,7 @@ import { violationsOf } from '../../cdk/ops/invariants';
 import { redrive } from '../../cdk/ops/pipeline-client';
 import { queueDepth, waitForDrain } from '../../cdk/ops/queues';
 import { table } from '../../cdk/ops/stats';
+import { LOCAL_DIR } from '../../cdk/project';
 import { sendLoad } from './load-run';
 
 const USAGE = `usage: npm run chaos -- [--items N] [--fault-rate R] [--crash-rate R] [--rate RPS] [--concurrency C]
@@ -44,10 +44,6 @@ runTool(async () => {
     concurrency: { type: 'string' },
     mix: { type: 'string' },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const items = integerOption(values.items, 'items', 10_000, 1, 1_000_000);
   const faults = {
     faultRate: numberOption(values['fault-rate'], 'fault-rate', 0.3, 0, 1),

@@ -5,6 +5,7 @@ import { type Clients, clientsFor, type Deployment, loadDeployment } from '../..
 import type { FailureObject, ResultObject } from '../../cdk/ops/invariants';
 import { listKeys, postItems, readJson } from '../../cdk/ops/pipeline-client';
 import { table } from '../../cdk/ops/stats';
+import { messageOf } from '../../lambdas/domain/errors';
 import {
   CATEGORIES,
   type Category,
@@ -133,7 +134,7 @@ async function sendCases(
         if (status === 202) counts.accepted += 1;
         problem = checkResponse(fuzzCase, status, text);
       } catch (error) {
-        problem = `no answer: ${error instanceof Error ? error.message : String(error)}`;
+        problem = `no answer: ${messageOf(error)}`;
       }
       if (problem !== undefined) {
         counts.mismatches += 1;
@@ -230,10 +231,6 @@ runTool(async () => {
     timeout: { type: 'string' },
     stack: { type: 'string' },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const count = integerOption(values.cases, 'cases', 5000, 1, 1_000_000);
   const seed = integerOption(values.seed, 'seed', randomInt(2 ** 31), 0, 2 ** 31 - 1);
   const concurrency = integerOption(values.concurrency, 'concurrency', 8, 1, 256);
@@ -253,7 +250,7 @@ runTool(async () => {
   try {
     enqueued = await enqueuedSince(deployment, clients, before, timeoutMs);
   } catch (error) {
-    sentinelProblem = error instanceof Error ? error.message : String(error);
+    sentinelProblem = messageOf(error);
   }
 
   const rows = Object.entries(tally).map(([category, t]) => [

@@ -4,6 +4,7 @@ import type { Clients, Deployment } from '../../cdk/ops/deployment';
 import type { AcceptedRequest, ResultObject } from '../../cdk/ops/invariants';
 import { type AcceptedAnswer, postItems, readObjects } from '../../cdk/ops/pipeline-client';
 import { percentile, progress } from '../../cdk/ops/stats';
+import { messageOf } from '../../lambdas/domain/errors';
 
 export type ItemMix = 'uniform' | 'exclusion' | 'pairs';
 
@@ -102,7 +103,7 @@ export async function sendLoad(deployment: Deployment, options: LoadOptions): Pr
           count(errors, `${response.status} ${code}`);
         }
       } catch (error) {
-        count(errors, `network ${error instanceof Error ? error.message : String(error)}`);
+        count(errors, `network ${messageOf(error)}`);
       }
       done += 1;
       show(done, `${accepted.length} accepted`);

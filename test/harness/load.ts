@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { LOCAL_DIR } from '../../cdk/local/local-cloud';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
 import { integerOption, mixOption, numberOption } from '../../cdk/ops/cli-options';
 import { clientsFor, loadDeployment } from '../../cdk/ops/deployment';
 import { queueDepth, waitForDrain } from '../../cdk/ops/queues';
 import { table } from '../../cdk/ops/stats';
+import { LOCAL_DIR } from '../../cdk/project';
+import { messageOf } from '../../lambdas/domain/errors';
 import { percentiles, sendLoad, storedRun } from './load-run';
 
 const USAGE = `usage: npm run load -- [options]
@@ -39,10 +40,6 @@ runTool(async () => {
     'no-drain': { type: 'boolean' },
     stack: { type: 'string' },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const items = integerOption(values.items, 'items', 1000, 1, 1_000_000);
   const requests = integerOption(
     values.requests,
@@ -79,7 +76,7 @@ runTool(async () => {
     try {
       drainSeconds = await waitForDrain(clients, deployment.queueUrl, drainTimeoutMs);
     } catch (error) {
-      drainProblem = error instanceof Error ? error.message : String(error);
+      drainProblem = messageOf(error);
     }
   }
   const deadLetters = (await queueDepth(clients, deployment.deadLetterQueueUrl)).visible;

@@ -1,10 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { PROJECT_ROOT } from '../../cdk/lib/function-bundling';
 import { addPipeline } from '../../cdk/lib/pipeline-app';
-import { LOCAL_DIR } from '../../cdk/local/local-cloud';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
+import { LOCAL_DIR, PROJECT_ROOT } from '../../cdk/project';
 import { type CfnTemplate, checkTemplate, report, suppressionsOf } from './template-checks';
 
 const USAGE = `usage: npm run test:template -- [TEMPLATE]
@@ -25,11 +24,7 @@ function synthTemplate(): string {
 }
 
 runTool(async () => {
-  const { values, positionals } = toolArgs(USAGE, {});
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const { positionals } = toolArgs(USAGE, {}, { positionals: true });
   const templatePath = positionals[0] ?? synthTemplate();
   console.error(`Checking ${templatePath} with cfn-lint and checkov...`);
   const findings = await checkTemplate(templatePath, console.error);

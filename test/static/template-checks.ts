@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { CFN_LINT_REASONS } from '../../cdk/lib/template-suppressions';
-import { ensureVenv, LOCAL_DIR, type Log } from '../../cdk/local/local-cloud';
+import { ensureVenv, type Log } from '../../cdk/local/local-cloud';
+import { LOCAL_DIR } from '../../cdk/project';
 
 /** The template checkers, pinned: an upgrade brings new rules, so it is deliberate. */
 export const CHECK_TOOL_VERSIONS = {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../cdk/lib/function-bundling';
+import { PROJECT_ROOT } from '../../cdk/project';
 
 /** Every TypeScript file under a folder of the project, relative to the project root. */
 const sourcesUnder = (folder: string): string[] =>

@@ -7,7 +7,8 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTION_LIMITS } from '../../../lambdas/domain/limits';
 import { METRICS_NAMESPACE } from '../../../lambdas/shared/metric-names';
-import { FUNCTION_BUNDLING, PROJECT_ROOT } from '../function-bundling';
+import { PROJECT_ROOT } from '../../project';
+import { FUNCTION_BUNDLING } from '../function-bundling';
 
 export interface PipelineFunctionProps {
   /** Handler module, relative to the project root, e.g. `lambdas/ingest/handler.ts`; it exports `handler`. */

@@ -4,6 +4,7 @@ import {
   FilterLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { messageOf } from '../../../lambdas/domain/errors';
 import { minuteLabel, minutePath } from '../../../lambdas/domain/keys';
 import { type ExclusionPair, LIMITS } from '../../../lambdas/domain/limits';
 import { readBatchSettings } from '../../../lambdas/domain/settings';
@@ -122,8 +123,6 @@ class LogReader {
     return lines;
   }
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 const HOUR_MS = 3_600_000;
 const hourOf = (at: Date): Date => new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);

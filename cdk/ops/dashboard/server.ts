@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { PipelineError } from '../../../lambdas/domain/errors';
+import { messageOf, PipelineError } from '../../../lambdas/domain/errors';
 import type { Deployment } from '../deployment';
 import { DashboardData } from './data';
 import type { RequestLookup } from './figures';
@@ -112,7 +112,7 @@ const errorAnswer = (error: unknown): { status: number; answer: Answer } => {
     answer: json({
       error: {
         code: known ? error.code : 'INTERNAL',
-        message: error instanceof Error ? error.message : String(error),
+        message: messageOf(error),
       },
     }),
   };

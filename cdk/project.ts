@@ -1,0 +1,14 @@
+import * as path from 'node:path';
+
+/**
+ * Where the project lives and the names it uses unless told otherwise. Free of aws-cdk-lib on
+ * purpose: every tool loads this module, and a tool that loads the CDK to read a constant starts a
+ * second slower.
+ */
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+
+/** Local state, git-ignored: the emulators' virtualenvs and data, outputs files, logs. */
+export const LOCAL_DIR = path.join(PROJECT_ROOT, '.local');
+
+/** The stack `cdk deploy` and `npm start` deploy and the tools look for (context `stackName`, `--stack`). */
+export const DEFAULT_STACK_NAME = 'FifoBatchPipeline';
