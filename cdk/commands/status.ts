@@ -1,7 +1,7 @@
 import { runTool, toolArgs } from '../ops/cli';
 import { UsageError } from '../ops/cli-options';
 import { loadDeployment } from '../ops/deployment';
-import { getRequestStatus, statusLine } from '../ops/request-status';
+import { getRequestStatus, statusLine } from '../ops/status-client';
 
 const USAGE = `usage: npm run status -- REQUEST_ID [--json] [--stack NAME]
 

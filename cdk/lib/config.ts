@@ -1,19 +1,19 @@
 import { ConfigError } from '../../lambdas/domain/errors';
-import { checkAtLeast, LIMITS, type Limit, VISIBILITY_TIMEOUT_FACTOR } from '../../lambdas/domain/limits';
+import { checkAtLeast, type Limit, SETTINGS, VISIBILITY_TIMEOUT_FACTOR } from '../../lambdas/domain/settings';
 
-type Settings = typeof LIMITS;
+type Settings = typeof SETTINGS;
 type SettingName = keyof Settings;
 
 /**
  * Everything a deployment can change (the contract's Configuration), read from the `pipeline`
- * context. Each setting's meaning, default and range are in lambdas/domain/limits.ts (`LIMITS`).
+ * context. Each setting's meaning, default and range are in lambdas/domain/limits.ts (`SETTINGS`).
  */
 export type PipelineConfig = {
   readonly [Name in SettingName]: Settings[Name] extends Limit<infer T> ? T : never;
 };
 
 export const DEFAULT_CONFIG = Object.fromEntries(
-  Object.entries(LIMITS).map(([name, limit]) => [name, limit.default]),
+  Object.entries(SETTINGS).map(([name, limit]) => [name, limit.default]),
 ) as PipelineConfig;
 
 function parseContext(raw: unknown): Record<string, unknown> {
@@ -61,10 +61,10 @@ function checkRelations(config: PipelineConfig): void {
  */
 export function resolveConfig(raw: unknown): PipelineConfig {
   const overrides = parseContext(raw);
-  const unknown = Object.keys(overrides).filter((key) => !Object.hasOwn(LIMITS, key));
+  const unknown = Object.keys(overrides).filter((key) => !Object.hasOwn(SETTINGS, key));
   if (unknown.length > 0) {
     throw new ConfigError(
-      `Unknown setting ${unknown.join(', ')}; known settings: ${Object.keys(LIMITS).join(', ')}`,
+      `Unknown setting ${unknown.join(', ')}; known settings: ${Object.keys(SETTINGS).join(', ')}`,
     );
   }
   const merged: Record<string, unknown> = { ...DEFAULT_CONFIG, ...overrides };
@@ -72,7 +72,7 @@ export function resolveConfig(raw: unknown): PipelineConfig {
     merged.visibilityTimeoutSeconds = VISIBILITY_TIMEOUT_FACTOR * Number(merged.batchFunctionTimeoutSeconds);
   }
   const config = Object.fromEntries(
-    Object.entries(LIMITS).map(([name, limit]) => [name, limit.check(`pipeline.${name}`, merged[name])]),
+    Object.entries(SETTINGS).map(([name, limit]) => [name, limit.check(`pipeline.${name}`, merged[name])]),
   ) as PipelineConfig;
   checkRelations(config);
   return config;

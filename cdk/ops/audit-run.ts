@@ -1,15 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { type BatchSettings, readBatchSettings } from '../../lambdas/domain/settings';
-import { clientConfig, clientsFor, type Deployment } from './deployment';
-import {
-  type AcceptedRequest,
-  type Audit,
-  auditInvariants,
-  type FailureObject,
-  type ResultObject,
-} from './invariants';
-import { readObjects } from './pipeline-client';
+import { readFailureRecords, readResultsObjects } from './bucket';
+import { deployedBatchSettings } from './deployed-rules';
+import { clientsFor, type Deployment } from './deployment';
+import { type AcceptedRequest, type Audit, auditInvariants } from './invariants';
 import { queueDepth } from './queues';
 
 export interface DeploymentAudit {
@@ -35,14 +28,6 @@ export function readAcceptedFile(file: string): AcceptedRequest[] {
     });
 }
 
-/** The rules a deployment enforces (batch size, exclusion pairs): its batch function's settings. */
-export async function deployedBatchSettings(deployment: Deployment): Promise<BatchSettings> {
-  const fn = await new LambdaClient(clientConfig(deployment)).send(
-    new GetFunctionConfigurationCommand({ FunctionName: deployment.batchFunctionName }),
-  );
-  return readBatchSettings(fn.Environment?.Variables ?? {});
-}
-
 /**
  * Reads every results/ and failed/ object of a deployment and audits the contract's Invariants against the
  * rules the deployment itself enforces (its batch function's settings).
@@ -55,8 +40,8 @@ export async function auditDeployment(
   const settings = await deployedBatchSettings(deployment);
   const read = { concurrency: 32 };
   const [results, failures, deadLetters] = await Promise.all([
-    readObjects<ResultObject['body']>(clients, deployment.bucketName, 'results/', read),
-    readObjects<FailureObject['body']>(clients, deployment.bucketName, 'failed/', read),
+    readResultsObjects(clients, deployment.bucketName, read),
+    readFailureRecords(clients, deployment.bucketName, read),
     queueDepth(clients, deployment.deadLetterQueueUrl),
   ]);
   return {

@@ -1,5 +1,8 @@
-import { minuteLabel, minutePath } from '../../lambdas/domain/keys';
-import type { ExclusionPair } from '../../lambdas/domain/limits';
+import { minuteLabel, minutePrefix } from '../../lambdas/domain/keys';
+import { breachedPairs } from '../../lambdas/domain/segment';
+import type { ExclusionPair } from '../../lambdas/domain/settings';
+import type { FailureRecord, ResultsObject } from '../../lambdas/domain/stored-objects';
+import type { StoredObject } from './bucket';
 
 /** The contract's Invariants, checked from what a client was told and what S3 holds. */
 
@@ -8,34 +11,6 @@ export interface AcceptedRequest {
   readonly items: readonly number[];
   /** Indexes the 202 said SQS took after later items of the request (a partial batch failure). */
   readonly enqueuedOutOfOrder?: readonly number[];
-}
-
-export interface StoredItem {
-  readonly item: number;
-  readonly requestId: string;
-  readonly index: number;
-  readonly messageId: string;
-  readonly acceptedAt: string;
-}
-
-export interface ResultObject {
-  readonly key: string;
-  readonly lastModified?: Date;
-  readonly body: {
-    readonly minute: string;
-    readonly writtenAt: string;
-    readonly items: readonly StoredItem[];
-  };
-}
-
-export interface FailureObject {
-  readonly key: string;
-  readonly body: {
-    readonly reason: string;
-    readonly messageId?: string;
-    readonly requestId?: string;
-    readonly index?: number;
-  };
 }
 
 export interface Audit {
@@ -55,8 +30,8 @@ export interface Audit {
 
 export interface AuditInput {
   readonly accepted: readonly AcceptedRequest[];
-  readonly results: readonly ResultObject[];
-  readonly failures: readonly FailureObject[];
+  readonly results: readonly StoredObject<ResultsObject>[];
+  readonly failures: readonly StoredObject<FailureRecord>[];
   readonly batchSize: number;
   readonly exclusionPairs: readonly ExclusionPair[];
 }
@@ -87,9 +62,11 @@ export function auditInvariants(input: AuditInput): Audit {
   const appearances = new Map<string, { writtenAt: string; lowest: number; indexes: number[] }[]>();
 
   for (const { key, lastModified, body } of input.results) {
-    const values = new Set(body.items.map((entry) => entry.item));
-    for (const [a, b] of input.exclusionPairs) {
-      if (values.has(a) && values.has(b)) audit.exclusionViolations.push(`${key} holds both ${a} and ${b}`);
+    for (const [a, b] of breachedPairs(
+      body.items.map((entry) => entry.item),
+      input.exclusionPairs,
+    )) {
+      audit.exclusionViolations.push(`${key} holds both ${a} and ${b}`);
     }
     if (body.items.length > input.batchSize) {
       audit.oversize.push(`${key} holds ${body.items.length} items (batch size ${input.batchSize})`);
@@ -98,7 +75,7 @@ export function auditInvariants(input: AuditInput): Audit {
     const minuteStart = Date.parse(body.minute);
     const lateBy = (lastModified?.getTime() ?? minuteStart) - (minuteStart + 60_000);
     if (
-      !key.startsWith(`results/${minutePath(writtenAt)}/`) ||
+      !key.startsWith(minutePrefix('results', writtenAt)) ||
       minuteLabel(writtenAt) !== body.minute ||
       lateBy > LAST_MODIFIED_SLACK_MS ||
       (lastModified?.getTime() ?? minuteStart) < minuteStart

@@ -1,14 +1,13 @@
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Clients, Deployment } from './deployment';
+import type { Deployment } from './deployment';
 import type { AcceptedRequest } from './invariants';
 
-/** What the tools and the end-to-end tests do with a deployment: send, read back, redrive. */
+/** What the tools and the end-to-end tests do with a deployment: send and redrive (reading back: bucket.ts). */
 
 /** The 202 body of `POST /items`. */
 export type AcceptedAnswer = Pick<AcceptedRequest, 'requestId' | 'enqueuedOutOfOrder'>;
@@ -49,75 +48,6 @@ export async function postItems(
     json = undefined;
   }
   return { status: response.status, json, text };
-}
-
-export interface StoredObject<T = unknown> {
-  readonly key: string;
-  readonly lastModified: Date | undefined;
-  readonly body: T;
-}
-
-/** Every key under a prefix, page by page. */
-export async function* listKeys(
-  clients: Clients,
-  bucket: string,
-  prefix: string,
-): AsyncGenerator<{ key: string; lastModified?: Date }> {
-  let token: string | undefined;
-  do {
-    const page = await clients.s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const object of page.Contents ?? []) {
-      if (object.Key) yield { key: object.Key, lastModified: object.LastModified };
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-}
-
-export async function readJson<T>(clients: Clients, bucket: string, key: string): Promise<T> {
-  const object = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return JSON.parse((await object.Body?.transformToString()) ?? 'null') as T;
-}
-
-export interface ReadOptions {
-  /** Parallel GETs. */
-  readonly concurrency?: number;
-  /** Only objects stored at or after this time (S3 LastModified). */
-  readonly modifiedSince?: Date;
-  /** Keys not to read, e.g. those read by an earlier poll (objects are written once). */
-  readonly skip?: ReadonlySet<string>;
-}
-
-/** Objects under a prefix with their JSON bodies, read a few at a time, in key order. */
-export async function readObjects<T>(
-  clients: Clients,
-  bucket: string,
-  prefix: string,
-  { concurrency = 8, modifiedSince, skip }: ReadOptions = {},
-): Promise<StoredObject<T>[]> {
-  const keys: { key: string; lastModified?: Date }[] = [];
-  for await (const entry of listKeys(clients, bucket, prefix)) {
-    if (skip?.has(entry.key)) continue;
-    if (!modifiedSince || (entry.lastModified && entry.lastModified >= modifiedSince)) keys.push(entry);
-  }
-  keys.sort((a, b) => a.key.localeCompare(b.key));
-  const objects: StoredObject<T>[] = new Array(keys.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < keys.length) {
-      const index = next++;
-      const entry = keys[index];
-      if (!entry) continue;
-      objects[index] = {
-        key: entry.key,
-        lastModified: entry.lastModified,
-        body: await readJson<T>(clients, bucket, entry.key),
-      };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
-  return objects;
 }
 
 export interface RedriveResult {

@@ -1,6 +1,6 @@
 import type { Deployment } from './deployment';
 import { type AcceptedAnswer, postItems } from './pipeline-client';
-import { statusLine, waitForRequest } from './request-status';
+import { statusLine, waitForRequest } from './status-client';
 
 /**
  * `npm run send -- --wait`: POSTs, then follows the request's status until it is stored or failed

@@ -1,20 +1,22 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { BatchSettings } from '../../lambdas/domain/environment';
 import { messageOf } from '../../lambdas/domain/errors';
-import { minutePath, RESULTS_PREFIX } from '../../lambdas/domain/keys';
-import type { BatchSettings } from '../../lambdas/domain/settings';
-import { deployedBatchSettings } from './audit-run';
+import { minutePrefix } from '../../lambdas/domain/keys';
+import type { ResultsObject } from '../../lambdas/domain/stored-objects';
+import { readResultsObjects, type StoredObject } from './bucket';
 import { numberOption, UsageError } from './cli-options';
+import { deployedBatchSettings } from './deployed-rules';
 import type { Clients, Deployment } from './deployment';
-import { type AcceptedRequest, type Audit, auditInvariants, itemId, type ResultObject } from './invariants';
-import { type AcceptedAnswer, type PostResult, postItems, readObjects } from './pipeline-client';
+import { type AcceptedRequest, type Audit, auditInvariants, itemId } from './invariants';
+import { type AcceptedAnswer, type PostResult, postItems } from './pipeline-client';
 import { table } from './stats';
 
-/** The original system's example requests, sent in this order. */
+/** The example requests of the storage rule, sent in this order: `[1,2,3,4]` must be cut between 1 and 2. */
 export const SMOKE_REQUESTS: readonly (readonly number[])[] = [[1, 2, 3, 4], [5, 7, 8], [1], [2]];
 
 export const SMOKE_USAGE = `usage: npm run smoke -- [--timeout SECONDS] [--stack NAME]
 
-The check to run right after a deploy. POSTs the original requests [1,2,3,4], [5,7,8], [1] and
+The check to run right after a deploy. POSTs the example requests [1,2,3,4], [5,7,8], [1] and
 [2], waits until their ${SMOKE_REQUESTS.flat().length} items are in S3 (progress on stderr), then audits those items only with
 the rules the deployment enforces: no loss, at most its batch size (default 5) items per object, its
 exclusion pairs (default 1 and 2) never in the same object, each object under the UTC minute it was
@@ -89,14 +91,14 @@ async function sendRequests(
 function minutePrefixes(from: number, to: number): string[] {
   const prefixes: string[] = [];
   for (let minute = Math.floor(from / 60_000) - 1; minute <= Math.floor(to / 60_000) + 1; minute++) {
-    prefixes.push(`${RESULTS_PREFIX}${minutePath(new Date(minute * 60_000))}/`);
+    prefixes.push(minutePrefix('results', new Date(minute * 60_000)));
   }
   return prefixes;
 }
 
 interface Stored {
   /** The results objects holding items of the requests. */
-  readonly objects: ResultObject[];
+  readonly objects: StoredObject<ResultsObject>[];
   readonly storedItems: number;
   readonly seconds: number;
   readonly timedOut: boolean;
@@ -116,13 +118,13 @@ async function waitForItems(
   const requestIds = new Set(accepted.map((request) => request.requestId));
   const total = accepted.reduce((sum, request) => sum + request.items.length, 0);
   const read = new Set<string>();
-  const objects: ResultObject[] = [];
+  const objects: StoredObject<ResultsObject>[] = [];
   const storedIds = new Set<string>();
   let reported = -1;
   for (;;) {
     const pages = await Promise.all(
       minutePrefixes(started, now()).map((prefix) =>
-        readObjects<ResultObject['body']>(clients, deployment.bucketName, prefix, { skip: read }),
+        readResultsObjects(clients, deployment.bucketName, { prefix, skip: read }),
       ),
     );
     for (const object of pages.flat()) {

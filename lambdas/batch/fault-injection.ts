@@ -1,6 +1,6 @@
+import { type Env, formatIntegers, readNumber, readNumbers } from '../domain/environment';
 import { PipelineError } from '../domain/errors';
-import { LIMITS } from '../domain/limits';
-import { type Env, formatIntegers, readNumber, readNumbers } from '../domain/settings';
+import { SETTINGS } from '../domain/settings';
 import type { ObjectStore } from './object-store';
 
 /**
@@ -47,9 +47,9 @@ export const faultEnvironment = (faults: FaultSettings): Record<string, string> 
 
 export function readFaultSettings(env: Env): FaultSettings {
   return {
-    faultRate: readNumber(env, FAULT_ENV.faultRate, LIMITS.faultRate.check),
-    faultItems: readNumbers(env, FAULT_ENV.faultItems, LIMITS.faultItems.check),
-    crashRate: readNumber(env, FAULT_ENV.crashRate, LIMITS.crashRate.check),
+    faultRate: readNumber(env, FAULT_ENV.faultRate, SETTINGS.faultRate.check),
+    faultItems: readNumbers(env, FAULT_ENV.faultItems, SETTINGS.faultItems.check),
+    crashRate: readNumber(env, FAULT_ENV.crashRate, SETTINGS.crashRate.check),
   };
 }
 

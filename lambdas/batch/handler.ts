@@ -2,14 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { readBatchSettings, readLedgerSettings } from '../domain/settings';
+import { readBatchSettings, readLedgerSettings } from '../domain/environment';
 import { dynamoDbLedger } from '../ledger/dynamodb-ledger';
 import { callBudgetMs, withTimeBudget } from '../ledger/time-budget';
 import { ledgerClient } from '../shared/ledger-client';
 import { METRIC } from '../shared/metric-names';
 import { logger, metrics } from '../shared/observability';
 import { crashAfterWrites, readFaultSettings, withStorageFaults } from './fault-injection';
-import { type BatchOutcome, processBatch, type QueueRecord } from './process-batch';
+import { type BatchOutcome, processBatch } from './process-batch';
+import type { QueueRecord } from './records';
 import { s3ObjectStore } from './s3-object-store';
 
 // Read once per cold start: a missing or bad setting fails the first invocation with its name.

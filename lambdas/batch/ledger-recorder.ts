@@ -1,6 +1,6 @@
 import { errorText } from '../domain/errors';
 import { type ItemRef, indexesByRequest } from '../domain/ledger';
-import type { BatchLedger } from '../ledger/request-ledger';
+import type { BatchLedger } from '../ledger/ledger-interfaces';
 
 /**
  * The batch writer's ledger calls in one invocation. A write starts as soon as there is something to

@@ -1,40 +1,32 @@
-import { decodeEnvelope, type Envelope } from '../domain/envelope';
-import { errorText, MalformedEnvelopeError } from '../domain/errors';
-import { failureKey, minuteLabel, resultKey } from '../domain/keys';
-import { type ItemRef, redeliveredRequests, withoutAlreadyStored } from '../domain/ledger';
+import type { BatchRules } from '../domain/environment';
+import { errorText } from '../domain/errors';
+import { minuteLabel, resultKey } from '../domain/keys';
+import { redeliveredRequests, withoutAlreadyStored } from '../domain/ledger';
 import { segmentByExclusion } from '../domain/segment';
-import type { BatchRules } from '../domain/settings';
-import type { BatchLedger } from '../ledger/request-ledger';
+import type { ResultsObject } from '../domain/stored-objects';
+import type { BatchLedger } from '../ledger/ledger-interfaces';
+import {
+  type FailureReport,
+  type RecordFailure,
+  recordFinalFailures,
+  recordMalformed,
+} from './failure-records';
 import { type LedgerRecorder, ledgerRecorder } from './ledger-recorder';
-import type { FailureReason, FailureRecord, ObjectStore, ResultsObject } from './object-store';
-
-/** An SQS record reduced to what the batch rules need, in delivery order. */
-export interface QueueRecord {
-  readonly messageId: string;
-  readonly body: string;
-  readonly groupId: string;
-  readonly deduplicationId: string;
-  readonly receiveCount: number;
-}
+import type { ObjectStore } from './object-store';
+import {
+  decodeRecords,
+  type Entry,
+  type EntryFailure,
+  isFinalAttempt,
+  type QueueRecord,
+  refOf,
+} from './records';
 
 export interface BatchDeps {
   readonly store: ObjectStore;
   readonly clock: () => Date;
   /** The request ledger: what is stored and failed per request, and the redelivery filter. */
   readonly ledger: BatchLedger;
-}
-
-export interface RecordFailure {
-  readonly messageId: string;
-  readonly reason: FailureReason;
-  readonly error: string;
-  /** Acknowledged failures (malformed records) are recorded in S3 and not retried. */
-  readonly retried: boolean;
-  /** The item, when the record was a valid envelope. */
-  readonly item?: number;
-  readonly receiveCount: number;
-  /** What happens to the record now, in words for the log. */
-  readonly next: string;
 }
 
 /** A results object written in this invocation: its key and its items in order. */
@@ -60,22 +52,6 @@ export interface BatchOutcome {
   readonly ledgerErrors: string[];
 }
 
-interface Entry {
-  readonly record: QueueRecord;
-  readonly envelope: Envelope;
-}
-
-interface Malformed {
-  readonly record: QueueRecord;
-  readonly error: MalformedEnvelopeError;
-}
-
-interface EntryFailure {
-  readonly entry: Entry;
-  readonly reason: FailureReason;
-  readonly error: string;
-}
-
 /** A results object written in this invocation, with the entries it holds. */
 interface WrittenPart {
   readonly key: string;
@@ -86,38 +62,6 @@ interface StoreOutcome {
   readonly written: WrittenPart[];
   readonly exclusionSplits: number;
   readonly failures: EntryFailure[];
-}
-
-/** What one kind of failure came to: the failures, and the failure records written or not. */
-interface FailureReport {
-  readonly failures: RecordFailure[];
-  readonly recordsWritten: number;
-  readonly recordErrors: string[];
-}
-
-/** Where an entry's item came from, and which delivery this is. */
-const refOf = ({ envelope, record }: Entry): ItemRef & { readonly receiveCount: number } => ({
-  requestId: envelope.requestId,
-  index: envelope.index,
-  receiveCount: record.receiveCount,
-});
-
-/** On this receive a failed record goes to the dead-letter queue next. */
-const isFinalAttempt = (entry: Entry, rules: BatchRules): boolean =>
-  entry.record.receiveCount >= rules.maxReceiveCount;
-
-function decodeRecords(records: readonly QueueRecord[]): { entries: Entry[]; malformed: Malformed[] } {
-  const entries: Entry[] = [];
-  const malformed: Malformed[] = [];
-  for (const record of records) {
-    try {
-      entries.push({ record, envelope: decodeEnvelope(record.body) });
-    } catch (error) {
-      if (!(error instanceof MalformedEnvelopeError)) throw error;
-      malformed.push({ record, error });
-    }
-  }
-  return { entries, malformed };
 }
 
 const resultsObjectOf = (segment: readonly Entry[], writtenAt: Date): ResultsObject => ({
@@ -233,102 +177,6 @@ async function storeEntries(
     }
   }
   return { written: stored, exclusionSplits, failures };
-}
-
-/** A failure record names the item and its request when the envelope was valid, else keeps the body. */
-async function writeFailureRecord(
-  deps: BatchDeps,
-  record: QueueRecord,
-  failure: { reason: FailureReason; error: string; envelope?: Envelope },
-): Promise<void> {
-  const writtenAt = deps.clock();
-  const { envelope } = failure;
-  const body: FailureRecord = {
-    v: 1,
-    minute: minuteLabel(writtenAt),
-    writtenAt: writtenAt.toISOString(),
-    reason: failure.reason,
-    error: failure.error,
-    messageId: record.messageId,
-    groupId: record.groupId,
-    receiveCount: record.receiveCount,
-    ...(envelope
-      ? {
-          item: envelope.item,
-          requestId: envelope.requestId,
-          index: envelope.index,
-          acceptedAt: envelope.acceptedAt,
-        }
-      : { body: record.body }),
-  };
-  await deps.store.putFailureRecord(failureKey(writtenAt, record.messageId), body);
-}
-
-/**
- * A malformed record can never succeed, so it is recorded and acknowledged; only if the record
- * itself cannot be written is the message retried.
- */
-async function recordMalformed(malformed: readonly Malformed[], deps: BatchDeps): Promise<FailureReport> {
-  const failures = await Promise.all(
-    malformed.map(async ({ record, error }): Promise<RecordFailure> => {
-      const failure = {
-        messageId: record.messageId,
-        reason: 'malformed' as const,
-        receiveCount: record.receiveCount,
-      };
-      try {
-        await writeFailureRecord(deps, record, { reason: 'malformed', error: error.message });
-        return {
-          ...failure,
-          error: error.message,
-          retried: false,
-          next: 'recorded under failed/, not retried',
-        };
-      } catch (writeError) {
-        return { ...failure, error: errorText(writeError), retried: true, next: NEXT_RETRY };
-      }
-    }),
-  );
-  return { failures, recordsWritten: failures.filter(({ retried }) => !retried).length, recordErrors: [] };
-}
-
-const NEXT_RETRY = 'retried after the visibility timeout';
-
-/**
- * Every failed entry is retried. Those on their final receive are about to move to the dead-letter
- * queue: they are recorded in S3 too.
- */
-async function recordFinalFailures(
-  failed: readonly EntryFailure[],
-  rules: BatchRules,
-  deps: BatchDeps,
-): Promise<FailureReport> {
-  const recordErrors: string[] = [];
-  let recordsWritten = 0;
-  await Promise.all(
-    failed
-      .filter(({ entry }) => isFinalAttempt(entry, rules))
-      .map(async ({ entry, reason, error }) => {
-        try {
-          await writeFailureRecord(deps, entry.record, { reason, error, envelope: entry.envelope });
-          recordsWritten += 1;
-        } catch (writeError) {
-          recordErrors.push(`${entry.record.messageId}: ${errorText(writeError)}`);
-        }
-      }),
-  );
-  const failures = failed.map(({ entry, reason, error }) => ({
-    messageId: entry.record.messageId,
-    reason,
-    error,
-    retried: true,
-    item: entry.envelope.item,
-    receiveCount: entry.record.receiveCount,
-    next: isFinalAttempt(entry, rules)
-      ? 'moves to the dead-letter queue (failure record under failed/)'
-      : `${NEXT_RETRY} (receive ${entry.record.receiveCount} of ${rules.maxReceiveCount})`,
-  }));
-  return { failures, recordsWritten, recordErrors };
 }
 
 /** The outcome, failures in delivery order. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MalformedEnvelopeError } from './errors';
-import type { Ordering } from './limits';
+import type { Ordering } from './settings';
 
 /** The body of one SQS message: one item plus where it came from. Versioned for future changes. */
 export interface Envelope {

@@ -23,6 +23,19 @@ export abstract class PipelineError extends Error {
   }
 }
 
+/**
+ * An error the HTTP API answers itself, as `{"error": {"code", "message", ...fields}}` with its status
+ * (lambdas/shared/http.ts): every 4xx a function makes, and the 503s the contract names.
+ */
+export abstract class ApiError extends PipelineError {
+  abstract readonly status: number;
+
+  /** Fields of the answer beside `code` and `message`, e.g. the element `index` or the `requestId`. */
+  get fields(): Readonly<Record<string, unknown>> {
+    return {};
+  }
+}
+
 /** The codes the ingest function rejects a request with: its own 4xx codes in HTTP_ERRORS. */
 export type ClientErrorCode = HttpErrorCodeOf<{
   madeBy: 'function' | 'function and gateway';
@@ -30,7 +43,7 @@ export type ClientErrorCode = HttpErrorCodeOf<{
 }>;
 
 /** The request is wrong (4xx): nothing was enqueued and retrying it unchanged cannot help. */
-export class RequestRejectedError extends PipelineError {
+export class RequestRejectedError extends ApiError {
   readonly status: (typeof HTTP_ERRORS)[ClientErrorCode]['status'];
 
   constructor(
@@ -41,13 +54,17 @@ export class RequestRejectedError extends PipelineError {
     super(message);
     this.status = HTTP_ERRORS[code].status;
   }
+
+  override get fields() {
+    return this.index === undefined ? {} : { index: this.index };
+  }
 }
 
 /**
  * SQS kept failing after retries: `enqueued` items are in SQS (`enqueuedNow` of them from this attempt,
  * the others from an earlier one of the same Idempotency-Key), the rest are not.
  */
-export class EnqueueFailedError extends PipelineError {
+export class EnqueueFailedError extends ApiError {
   readonly code = 'ENQUEUE_FAILED';
   readonly status = HTTP_ERRORS.ENQUEUE_FAILED.status;
 
@@ -58,7 +75,15 @@ export class EnqueueFailedError extends PipelineError {
     readonly enqueuedNow: number,
     options?: ErrorOptions,
   ) {
-    super(`Enqueued ${enqueued} of ${total} items before the queue kept failing`, options);
+    super(
+      `Enqueued ${enqueued} of ${total} items before the queue kept failing. ` +
+        'Retry with the same Idempotency-Key to complete it without duplicates.',
+      options,
+    );
+  }
+
+  override get fields() {
+    return { requestId: this.requestId, enqueued: this.enqueued };
   }
 }
 

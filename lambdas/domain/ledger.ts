@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PipelineError } from './errors';
+import { ApiError } from './errors';
 import { HTTP_ERRORS } from './http-errors';
 
 /**
@@ -182,7 +182,7 @@ export const redeliveredRequests = <T>(
 ];
 
 /** A repeat of an Idempotency-Key whose first request is still being accepted (409). */
-export class RequestInProgressError extends PipelineError {
+export class RequestInProgressError extends ApiError {
   readonly code = 'REQUEST_IN_PROGRESS';
   readonly status = HTTP_ERRORS.REQUEST_IN_PROGRESS.status;
 
@@ -191,10 +191,14 @@ export class RequestInProgressError extends PipelineError {
       'A request with this Idempotency-Key is still being accepted; repeat it once that one has been answered',
     );
   }
+
+  override get fields() {
+    return { requestId: this.requestId };
+  }
 }
 
 /** An Idempotency-Key used again with other items, or after its window (422). */
-export class IdempotencyKeyReusedError extends PipelineError {
+export class IdempotencyKeyReusedError extends ApiError {
   readonly code = 'IDEMPOTENCY_KEY_REUSED';
   readonly status = HTTP_ERRORS.IDEMPOTENCY_KEY_REUSED.status;
 
@@ -204,16 +208,20 @@ export class IdempotencyKeyReusedError extends PipelineError {
   ) {
     super(message);
   }
+
+  override get fields() {
+    return { requestId: this.requestId };
+  }
 }
 
 /** No entry for the id, or the entry of another caller: both answer the same, so nothing leaks (404). */
-export class RequestNotFoundError extends PipelineError {
+export class RequestNotFoundError extends ApiError {
   readonly code = 'REQUEST_NOT_FOUND';
   readonly status = HTTP_ERRORS.REQUEST_NOT_FOUND.status;
 }
 
 /** The ledger could not be read: the status is unknown for now, the request itself is unaffected (503). */
-export class LedgerUnavailableError extends PipelineError {
+export class LedgerUnavailableError extends ApiError {
   readonly code = 'LEDGER_UNAVAILABLE';
   readonly status = HTTP_ERRORS.LEDGER_UNAVAILABLE.status;
 }

@@ -1,4 +1,4 @@
-import type { ExclusionPair } from './limits';
+import type { ExclusionPair } from './settings';
 
 export interface SegmentRules {
   readonly exclusionPairs: readonly ExclusionPair[];
@@ -58,4 +58,14 @@ export function segmentByExclusion<T>(
   }
   if (current.length > 0) segments.push(current);
   return { segments, exclusionSplits };
+}
+
+/**
+ * The exclusion pairs whose two items are both among `items`: empty when the rule holds. The writer
+ * keeps it by construction (segmentByExclusion); the audit, the smoke check and the dashboard check
+ * stored objects with this.
+ */
+export function breachedPairs(items: Iterable<number>, pairs: readonly ExclusionPair[]): ExclusionPair[] {
+  const present = new Set(items);
+  return pairs.filter(([a, b]) => present.has(a) && present.has(b));
 }

@@ -1,156 +1,237 @@
 import { ConfigError } from './errors';
-import { type Check, DERIVED_LIMITS, type ExclusionPair, LIMITS, type Ordering } from './limits';
 
 /**
- * The functions' environment: the constructs write it with `ingestEnvironment`, `batchEnvironment` and
- * `statusEnvironment`,
- * and the functions read it back once, at cold start. Every variable is required: the stack always
- * sets them all, so a missing one means a function that does not match its stack, and it fails with
- * the variable's name instead of running on a default nobody chose. Ranges are those of limits.ts.
+ * Every setting's default and range, in one place (the contract's Configuration). The CDK app
+ * builds its defaults and checks from this table (cdk/lib/config.ts), the constructs check their
+ * props with the same checks, and the functions check their environment with them at cold start,
+ * so a value is judged, and its error worded, the same everywhere. No aws-cdk-lib here: the
+ * function bundles import this module too.
  */
 
-export const ENV = {
-  queueUrl: 'QUEUE_URL',
-  ordering: 'ORDERING',
-  maxItemsPerRequest: 'MAX_ITEMS_PER_REQUEST',
-  maxBodyBytes: 'MAX_BODY_BYTES',
-  bucketName: 'BUCKET_NAME',
-  batchSize: 'BATCH_SIZE',
-  exclusionPairs: 'EXCLUSION_PAIRS',
-  maxReceiveCount: 'MAX_RECEIVE_COUNT',
-  ledgerTableName: 'LEDGER_TABLE_NAME',
-  ledgerRetentionDays: 'LEDGER_RETENTION_DAYS',
-  idempotencyWindowHours: 'IDEMPOTENCY_WINDOW_HOURS',
-  staleAfterSeconds: 'STALE_AFTER_SECONDS',
-} as const;
+export type Ordering = 'perRequest' | 'global';
+export type ExclusionPair = readonly [number, number];
 
-export type Env = Readonly<Record<string, string | undefined>>;
+/** Returns `value` when it is valid; otherwise throws a ConfigError naming `name` and the value. */
+export type Check<T> = (name: string, value: unknown) => T;
 
-/** Pairs travel as `1:2,3:4` in the environment. */
-const formatExclusionPairs = (pairs: readonly ExclusionPair[]): string =>
-  pairs.map(([a, b]) => `${a}:${b}`).join(',');
+export interface Limit<T> {
+  readonly default: T;
+  readonly check: Check<T>;
+}
 
-export const formatIntegers = (values: readonly number[]): string => values.join(',');
+export interface IntegerLimit extends Limit<number> {
+  readonly min: number;
+  readonly max: number;
+}
 
-/** The variable's value, which must be set; `allowEmpty` for lists, where "" is the empty list. */
-function required(env: Env, name: string, { allowEmpty = false } = {}): string {
-  const value = env[name]?.trim();
-  if (value === undefined || (value === '' && !allowEmpty)) throw new ConfigError(`${name} must be set`);
+const describe = (value: unknown): string =>
+  typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
+
+/** Number.isInteger and Number.isFinite as type guards: both are false for every non-number. */
+const isInteger = (value: unknown): value is number => Number.isInteger(value);
+const isFiniteNumber = (value: unknown): value is number => Number.isFinite(value);
+
+export function checkInteger(name: string, value: unknown, min: number, max: number): number {
+  if (!isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${describe(value)})`);
+  }
   return value;
 }
 
-/** A number, or the text itself when it is not one, so that the error quotes what was set. */
-const toNumber = (text: string): number | string => (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text);
-
-/** Splits a comma-separated list; "" is the empty list. */
-function listOf<T>(env: Env, name: string, parse: (text: string) => T): T[] {
-  const text = required(env, name, { allowEmpty: true });
-  return text === '' ? [] : text.split(',').map(parse);
+export function checkNumber(name: string, value: unknown, min: number, max: number): number {
+  if (!isFiniteNumber(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a number from ${min} to ${max} (got ${describe(value)})`);
+  }
+  return value;
 }
 
-/** Reads a required number and checks it against its range in limits.ts. */
-export const readNumber = (env: Env, name: string, check: Check<number>): number =>
-  check(name, toNumber(required(env, name)));
-
-/** Reads a required list of numbers, e.g. `3,9`; "" is the empty list. */
-export const readNumbers = <T>(env: Env, name: string, check: Check<T>): T =>
-  check(name, listOf(env, name, toNumber));
-
-const readExclusionPairs = (env: Env, name: string): readonly ExclusionPair[] =>
-  LIMITS.exclusionPairs.check(
-    name,
-    listOf(env, name, (pair) => pair.split(':').map(toNumber)),
-  );
-
-/**
- * The request ledger, for the functions that write entries (ingest and the batch writer); read apart
- * from their other settings, which the tools also read from a deployed function.
- */
-export interface LedgerSettings {
-  readonly ledgerTableName: string;
-  /** Days an entry is kept after it was first written. */
-  readonly ledgerRetentionDays: number;
+/** A rule between two settings, e.g. the burst limit is at least the rate limit. */
+export function checkAtLeast(name: string, value: number, boundName: string, bound: number): number {
+  if (value < bound) {
+    throw new ConfigError(`${name} must be at least ${boundName} (${bound}) (got ${describe(value)})`);
+  }
+  return value;
 }
 
-export const ledgerEnvironment = (settings: LedgerSettings): Record<string, string> => ({
-  [ENV.ledgerTableName]: settings.ledgerTableName,
-  [ENV.ledgerRetentionDays]: String(settings.ledgerRetentionDays),
+export function checkOrdering(name: string, value: unknown): Ordering {
+  if (value !== 'perRequest' && value !== 'global') {
+    throw new ConfigError(`${name} must be "perRequest" or "global" (got ${describe(value)})`);
+  }
+  return value;
+}
+
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean')
+    throw new ConfigError(`${name} must be true or false (got ${describe(value)})`);
+  return value;
+}
+
+export function checkSafeIntegers(name: string, value: unknown): number[] {
+  if (!Array.isArray(value) || !value.every((n) => Number.isSafeInteger(n))) {
+    throw new ConfigError(`${name} must be a list of safe integers (got ${describe(value)})`);
+  }
+  return value;
+}
+
+export function checkExclusionPairs(name: string, value: unknown): ExclusionPair[] {
+  const isPair = (pair: unknown): pair is ExclusionPair =>
+    Array.isArray(pair) &&
+    pair.length === 2 &&
+    pair.every((n) => Number.isSafeInteger(n)) &&
+    pair[0] !== pair[1];
+  if (!Array.isArray(value) || !value.every(isPair)) {
+    throw new ConfigError(
+      `${name} must be a list of pairs of two different safe integers, e.g. [[1,2]] (got ${describe(value)})`,
+    );
+  }
+  return value;
+}
+
+/** The retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+function checkLogRetention(name: string, value: unknown): number {
+  if (!LOG_RETENTION_DAYS.includes(value as (typeof LOG_RETENTION_DAYS)[number])) {
+    throw new ConfigError(`${name} must be one of ${LOG_RETENTION_DAYS.join(', ')} (got ${describe(value)})`);
+  }
+  return value as number;
+}
+
+function checkTopicArn(name: string, value: unknown): string {
+  if (
+    typeof value !== 'string' ||
+    (value !== '' && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(value))
+  ) {
+    throw new ConfigError(`${name} must be an SNS topic ARN or "" (got ${describe(value)})`);
+  }
+  return value;
+}
+
+type Range = { readonly min: number; readonly max: number };
+
+const range = ({ min, max }: Range): Omit<IntegerLimit, 'default'> => ({
+  min,
+  max,
+  check: (name, value) => checkInteger(name, value, min, max),
 });
 
-export const readLedgerSettings = (env: Env): LedgerSettings => ({
-  ledgerTableName: required(env, ENV.ledgerTableName),
-  ledgerRetentionDays: readNumber(env, ENV.ledgerRetentionDays, LIMITS.ledgerRetentionDays.check),
+const integer = ({ default: fallback, ...bounds }: Range & { readonly default: number }): IntegerLimit => ({
+  default: fallback,
+  ...range(bounds),
 });
 
-export interface IngestSettings {
-  readonly queueUrl: string;
-  readonly ordering: Ordering;
-  readonly maxItemsPerRequest: number;
-  readonly maxBodyBytes: number;
-  /** Hours in which a repeat of an Idempotency-Key gets the first request's answer. */
-  readonly idempotencyWindowHours: number;
-}
+const setting = <T>(fallback: T, check: Check<T>): Limit<T> => ({ default: fallback, check });
 
-export const ingestEnvironment = (settings: IngestSettings): Record<string, string> => ({
-  [ENV.queueUrl]: settings.queueUrl,
-  [ENV.ordering]: settings.ordering,
-  [ENV.maxItemsPerRequest]: String(settings.maxItemsPerRequest),
-  [ENV.maxBodyBytes]: String(settings.maxBodyBytes),
-  [ENV.idempotencyWindowHours]: String(settings.idempotencyWindowHours),
-});
+/** A share of attempts, from 0 to 1. */
+const share = (fallback: number): Limit<number> =>
+  setting(fallback, (name, value) => checkNumber(name, value, 0, 1));
 
-export function readIngestSettings(env: Env): IngestSettings {
-  return {
-    queueUrl: required(env, ENV.queueUrl),
-    ordering: LIMITS.ordering.check(ENV.ordering, required(env, ENV.ordering)),
-    maxItemsPerRequest: readNumber(env, ENV.maxItemsPerRequest, LIMITS.maxItemsPerRequest.check),
-    maxBodyBytes: readNumber(env, ENV.maxBodyBytes, LIMITS.maxBodyBytes.check),
-    idempotencyWindowHours: readNumber(env, ENV.idempotencyWindowHours, LIMITS.idempotencyWindowHours.check),
-  };
-}
+/** The longest SQS keeps a message, on any queue. */
+export const SQS_MAX_RETENTION_DAYS = 14;
+/** AWS recommends a queue visibility timeout of at least 6 times the timeout of its consumer function. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+const BATCH_FUNCTION_TIMEOUT_SECONDS = 30;
+/** Lambda's own limit on a function's timeout. */
+const LAMBDA_TIMEOUT_SECONDS: Range = { min: 1, max: 900 };
 
-/** What the batch writer's rules need (the contract's Batch writer). */
-export interface BatchRules {
-  readonly batchSize: number;
-  readonly exclusionPairs: readonly ExclusionPair[];
-  /** The queue's; a record on this receive is on its final attempt before the dead-letter queue. */
-  readonly maxReceiveCount: number;
-}
+/** The pipeline's settings (the `pipeline` context): each one's default and range. */
+export const SETTINGS = {
+  // The storage rule (the contract's Batch writer)
+  /** Records per batch-function invocation, and the most items one results object holds (SQS FIFO: 10). */
+  batchSize: integer({ default: 5, min: 1, max: 10 }),
+  /** Items that may never share a results object. */
+  exclusionPairs: setting<readonly ExclusionPair[]>([[1, 2]], checkExclusionPairs),
+  /**
+   * Upper bound on concurrent batch-function instances (the consumer is bounded on purpose; SQS: 2-1000).
+   * 10 drains what the default throttle admits at 4 items per POST (400 items/s) for batches of up to
+   * 125 ms (test/bench/capacity-model.ts, docs/BENCHMARKS.md), while bounding S3 and ledger writes.
+   */
+  maxConcurrency: integer({ default: 10, min: 2, max: 1000 }),
 
-export interface BatchSettings extends BatchRules {
-  readonly bucketName: string;
-}
+  // Retries and the dead-letter queue (applied in cdk/lib/constructs/item-queues.ts)
+  /** Receives before a message moves to the dead-letter queue; the last one also writes a failure record. */
+  maxReceiveCount: integer({ default: 3, min: 1, max: 1000 }),
+  /** The batch function's timeout (Lambda: at most 900 s). */
+  batchFunctionTimeoutSeconds: integer({
+    default: BATCH_FUNCTION_TIMEOUT_SECONDS,
+    ...LAMBDA_TIMEOUT_SECONDS,
+  }),
+  /**
+   * How long a received message stays hidden before SQS redelivers it: at least 6 x the batch function's
+   * timeout, and by default exactly that (it follows a changed timeout). SQS allows at most 12 hours.
+   */
+  visibilityTimeoutSeconds: integer({
+    default: VISIBILITY_TIMEOUT_FACTOR * BATCH_FUNCTION_TIMEOUT_SECONDS,
+    min: VISIBILITY_TIMEOUT_FACTOR,
+    max: 43_200,
+  }),
+  /** How long the dead-letter queue keeps messages for `npm run redrive` (SQS allows at most 14 days). */
+  deadLetterRetentionDays: integer({ default: SQS_MAX_RETENTION_DAYS, min: 1, max: SQS_MAX_RETENTION_DAYS }),
 
-export const batchEnvironment = (settings: BatchSettings): Record<string, string> => ({
-  [ENV.bucketName]: settings.bucketName,
-  [ENV.batchSize]: String(settings.batchSize),
-  [ENV.exclusionPairs]: formatExclusionPairs(settings.exclusionPairs),
-  [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
-});
+  // The HTTP API
+  /** `perRequest`: one message group per request; `global`: one strictly ordered stream. */
+  ordering: setting<Ordering>('perRequest', checkOrdering),
+  /** Items per POST; more answer 413 TOO_MANY_ITEMS. */
+  maxItemsPerRequest: integer({ default: 500, min: 1, max: 500 }),
+  /** Body bytes per POST; more answer 413 PAYLOAD_TOO_LARGE. */
+  maxBodyBytes: integer({ default: 64 * 1024, min: 2, max: 1024 * 1024 }),
+  /** Require `x-api-key` on `POST /items`. */
+  apiKeyRequired: setting(true, checkBoolean),
+  /**
+   * Set the account's API Gateway CloudWatch Logs role (one per account and Region), which access logs
+   * need on a fresh account; false when the account already has one.
+   */
+  apiGatewayCloudWatchRole: setting(true, checkBoolean),
+  /** Usage plan and stage throttle, requests per second. */
+  throttleRateLimit: integer({ default: 100, min: 1, max: 10_000 }),
+  /** Usage plan and stage burst; at least the rate limit. */
+  throttleBurstLimit: integer({ default: 200, min: 1, max: 5_000 }),
+  /** Requests per API key per day. */
+  dailyQuota: integer({ default: 1_000_000, min: 1, max: 2_000_000_000 }),
 
-export function readBatchSettings(env: Env): BatchSettings {
-  return {
-    bucketName: required(env, ENV.bucketName),
-    batchSize: readNumber(env, ENV.batchSize, LIMITS.batchSize.check),
-    exclusionPairs: readExclusionPairs(env, ENV.exclusionPairs),
-    maxReceiveCount: readNumber(env, ENV.maxReceiveCount, LIMITS.maxReceiveCount.check),
-  };
-}
+  // Storage and operations
+  /** Days before results and failure records expire; 0 keeps them forever. */
+  retentionDays: integer({ default: 0, min: 0, max: 36_500 }),
+  /** Function and access log retention, one of LOG_RETENTION_DAYS. */
+  logRetentionDays: setting(30, checkLogRetention),
+  /** Alarm when the oldest queued message is older than this (SQS metrics are per minute: at least 60). */
+  oldestMessageAlarmSeconds: integer({ default: 300, min: 60, max: 1_209_600 }),
+  /** SNS topic that receives alarm notifications; "" for none. */
+  alarmTopicArn: setting('', checkTopicArn),
 
-/** What `GET /requests/{requestId}` needs: the ledger to read, and when a quiet request is stale. */
-export interface StatusSettings {
-  readonly ledgerTableName: string;
-  readonly staleAfterSeconds: number;
-}
+  // The request ledger (cdk/lib/constructs/request-ledger.ts)
+  /** Days a request's ledger entry is kept (its status URL answers until then); at least the idempotency window. */
+  ledgerRetentionDays: integer({ default: 30, min: 1, max: 3_650 }),
+  /** Hours in which a repeat of an Idempotency-Key gets the first request's answer (SQS alone: 5 minutes). */
+  idempotencyWindowHours: integer({ default: 24, min: 1, max: 720 }),
 
-export const statusEnvironment = (settings: StatusSettings): Record<string, string> => ({
-  [ENV.ledgerTableName]: settings.ledgerTableName,
-  [ENV.staleAfterSeconds]: String(settings.staleAfterSeconds),
-});
+  // Fault injection, for demos and chaos runs only (lambdas/batch/fault-injection.ts)
+  /** Share of results writes that fail on purpose. */
+  faultRate: share(0),
+  /** Items whose results writes always fail (dead-letter tests). */
+  faultItems: setting<readonly number[]>([], checkSafeIntegers),
+  /** Share of batch invocations that fail after their writes, before returning. */
+  crashRate: share(0),
+} as const;
 
-export function readStatusSettings(env: Env): StatusSettings {
-  return {
-    ledgerTableName: required(env, ENV.ledgerTableName),
-    staleAfterSeconds: readNumber(env, ENV.staleAfterSeconds, DERIVED_LIMITS.staleAfterSeconds.check),
-  };
-}
+/** Values the stack derives from settings, checked like them where a construct or function reads them. */
+export const DERIVED_LIMITS = {
+  /**
+   * A request with pending items and nothing recorded for this long is reported stale: (maxReceiveCount
+   * + 1) x the visibility timeout, the time its items take to be stored or dead-lettered at most.
+   */
+  staleAfterSeconds: range({
+    min: 2 * VISIBILITY_TIMEOUT_FACTOR,
+    max: (SETTINGS.maxReceiveCount.max + 1) * SETTINGS.visibilityTimeoutSeconds.max,
+  }),
+} as const;
+
+/** Limits of the functions themselves: props of the constructs, not pipeline settings. */
+export const FUNCTION_LIMITS = {
+  /** A function's timeout; no default, each function sets its own. */
+  timeoutSeconds: range(LAMBDA_TIMEOUT_SECONDS),
+  /** Memory in MB; Lambda allows 128 to 10,240. */
+  memorySizeMb: integer({ default: 256, min: 128, max: 10_240 }),
+} as const;

@@ -4,11 +4,11 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { deduplicationId, encodeEnvelope, messageGroupId, requestIdFor } from '../domain/envelope';
+import type { IngestSettings } from '../domain/environment';
 import { EnqueueFailedError } from '../domain/errors';
 import { IdempotencyKeyReusedError, itemsHash, type LedgerEntry, windowStart } from '../domain/ledger';
 import type { ItemsRequest } from '../domain/request';
-import type { IngestSettings } from '../domain/settings';
-import type { IngestLedger } from '../ledger/request-ledger';
+import type { IngestLedger } from '../ledger/ledger-interfaces';
 import type { Idempotency } from './idempotency';
 
 export interface IngestDeps {

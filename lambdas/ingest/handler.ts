@@ -3,17 +3,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { readIngestSettings, readLedgerSettings } from '../domain/environment';
 import { EnqueueFailedError, RequestRejectedError } from '../domain/errors';
 import { IdempotencyKeyReusedError, RequestInProgressError } from '../domain/ledger';
 import { parseItemsRequest } from '../domain/request';
-import { readIngestSettings, readLedgerSettings } from '../domain/settings';
 import { dynamoDbLedger } from '../ledger/dynamodb-ledger';
 import { callBudgetMs, withTimeBudget } from '../ledger/time-budget';
+import { type ApiEvent, errorAnswer, jsonResponse, toApiRequest } from '../shared/http';
 import { ledgerClient } from '../shared/ledger-client';
 import { METRIC } from '../shared/metric-names';
 import { logger, metrics } from '../shared/observability';
 import { type Accepted, acceptItems, type IngestDeps } from './accept-items';
-import { type ApiEvent, errorResponse, jsonResponse, toApiRequest } from './http';
 import { powertoolsIdempotency } from './idempotency';
 import { statusUrlOf } from './status-url';
 
@@ -79,29 +79,20 @@ export const handler = async (event: ApiEvent, context: Context): Promise<APIGat
     }
     return acceptedResponse(event, accepted);
   } catch (error) {
-    if (error instanceof RequestRejectedError) {
-      metrics.addMetric(METRIC.requestsRejected, MetricUnit.Count, 1);
-      logger.info('Request rejected', { code: error.code, index: error.index });
-      return errorResponse(error.status, { code: error.code, message: error.message, index: error.index });
-    }
-    if (error instanceof RequestInProgressError || error instanceof IdempotencyKeyReusedError) {
-      metrics.addMetric(METRIC.requestsRejected, MetricUnit.Count, 1);
-      logger.info('Request rejected', { code: error.code, requestId: error.requestId });
-      return errorResponse(error.status, {
-        code: error.code,
-        message: error.message,
-        requestId: error.requestId,
-      });
-    }
     if (error instanceof EnqueueFailedError) {
+      // A fault, not the client's: what SQS took counts as accepted, and a repeat completes the rest.
       metrics.addMetric(METRIC.itemsAccepted, MetricUnit.Count, error.enqueuedNow);
       logger.error('Queue kept failing', { error });
-      return errorResponse(error.status, {
-        code: error.code,
-        message: `${error.message}. Retry with the same Idempotency-Key to complete it without duplicates.`,
-        requestId: error.requestId,
-        enqueued: error.enqueued,
-      });
+      return errorAnswer(error);
+    }
+    if (
+      error instanceof RequestRejectedError ||
+      error instanceof RequestInProgressError ||
+      error instanceof IdempotencyKeyReusedError
+    ) {
+      metrics.addMetric(METRIC.requestsRejected, MetricUnit.Count, 1);
+      logger.info('Request rejected', { code: error.code, ...error.fields });
+      return errorAnswer(error);
     }
     throw error;
   } finally {

@@ -1,12 +1,11 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
+import { requestStatusPath } from '../domain/api-paths';
+import type { ApiEvent } from '../shared/http';
 
 /**
  * The absolute URL of `GET /requests/{requestId}` on the stage a POST /items came in on, built from
  * the request itself (scheme, host, and the path before `/items`: the stage, or a custom domain's
  * base path), so it is right on every stage and domain without configuration.
  */
-
-type ApiEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
 const ITEMS_PATH = /\/items\/?$/;
 
@@ -32,5 +31,5 @@ function stageUrl(event: ApiEvent): string | undefined {
 /** The status URL of `requestId`, or undefined when the event names no host (never on API Gateway). */
 export function statusUrlOf(event: ApiEvent, requestId: string): string | undefined {
   const base = stageUrl(event);
-  return base === undefined ? undefined : `${base}/requests/${encodeURIComponent(requestId)}`;
+  return base === undefined ? undefined : `${base}${requestStatusPath(requestId)}`;
 }

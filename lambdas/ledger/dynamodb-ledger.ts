@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { IdempotencyKeyReusedError, type LedgerEntry } from '../domain/ledger';
 import {
-  type AcceptedRequest,
+  type AcceptedEntry,
   acceptedUpdate,
   enqueuedUpdate,
   entryFrom,
@@ -17,8 +17,8 @@ import {
   requestIdOfKey,
   storedIndexesRequest,
   storedUpdate,
-} from './ledger-commands';
-import type { RequestLedger } from './request-ledger';
+} from './ledger-inputs';
+import type { RequestLedger } from './ledger-interfaces';
 
 /**
  * The request ledger on DynamoDB (one table, shared with the idempotency records). No client is made
@@ -33,7 +33,7 @@ export interface DynamoDbLedgerOptions {
 }
 
 /** Why a repeat was refused: the old entry tells other items from a window that has passed. */
-function reusedKeyError(request: AcceptedRequest, old: LedgerEntry | undefined): IdempotencyKeyReusedError {
+function reusedKeyError(request: AcceptedEntry, old: LedgerEntry | undefined): IdempotencyKeyReusedError {
   const message =
     old?.itemsHash === request.itemsHash
       ? `Idempotency-Key was used for request ${request.requestId}, accepted at ${old.acceptedAt}, outside ` +

@@ -1,13 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { readStatusSettings } from '../domain/environment';
 import { LedgerUnavailableError, RequestNotFoundError } from '../domain/ledger';
-import { readStatusSettings } from '../domain/settings';
-import { errorResponse, jsonResponse, toApiRequest } from '../ingest/http';
 import { readEntry } from '../ledger/dynamodb-ledger';
+import { errorAnswer, jsonResponse, toApiRequest } from '../shared/http';
 import { ledgerClient } from '../shared/ledger-client';
 import { METRIC } from '../shared/metric-names';
 import { logger, metrics } from '../shared/observability';
-import { readRequestStatus } from './request-status';
+import { readRequestStatus } from './read-status';
 
 // Read once per cold start: a bad setting fails the first invocation with its name.
 const settings = readStatusSettings(process.env);
@@ -37,7 +37,7 @@ export const handler = async (
     } else {
       metrics.addMetric(METRIC.requestsRejected, MetricUnit.Count, 1);
     }
-    return errorResponse(error.status, { code: error.code, message: error.message });
+    return errorAnswer(error);
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -1,4 +1,4 @@
-import { FUNCTION_LIMITS, LIMITS } from '../../lambdas/domain/limits';
+import { FUNCTION_LIMITS, SETTINGS } from '../../lambdas/domain/settings';
 import {
   type CostPerMillionItems,
   costPerMillionItems,
@@ -115,10 +115,10 @@ export interface CapacityInput {
 export const DEFAULT_CAPACITY_INPUT: CapacityInput = {
   ...ASSUMED_AWS_TIMES,
   itemsPerPost: 4,
-  batchSize: LIMITS.batchSize.default,
-  maxConcurrency: LIMITS.maxConcurrency.default,
+  batchSize: SETTINGS.batchSize.default,
+  maxConcurrency: SETTINGS.maxConcurrency.default,
   activeMessageGroups: Number.POSITIVE_INFINITY,
-  throttleRateLimit: LIMITS.throttleRateLimit.default,
+  throttleRateLimit: SETTINGS.throttleRateLimit.default,
   objectsPerItem: MEASURED_OBJECTS_PER_ITEM,
   memoryMb: FUNCTION_LIMITS.memorySizeMb.default,
   idempotencyKeys: false,
@@ -322,12 +322,12 @@ export interface ScalingPlan {
 
 /** What else a raised setting needs, and where limits.ts bounds it (the burst, at most 5,000, is at least the rate). */
 function caveatOf(field: RaisableField | undefined, to: number, input: CapacityInput): string | undefined {
-  if (field === 'maxConcurrency' && to > LIMITS.maxConcurrency.max)
-    return `above the mapping's maximum (${LIMITS.maxConcurrency.max}): fewer ms per batch or a larger batchSize`;
+  if (field === 'maxConcurrency' && to > SETTINGS.maxConcurrency.max)
+    return `above the mapping's maximum (${SETTINGS.maxConcurrency.max}): fewer ms per batch or a larger batchSize`;
   if (field === 'maxConcurrency' && to > input.activeMessageGroups)
     return `and at least ${to} active message groups (now ${input.activeMessageGroups})`;
-  if (field === 'throttleRateLimit' && to > LIMITS.throttleBurstLimit.max)
-    return `throttleBurstLimit must be at least the rate and is at most ${LIMITS.throttleBurstLimit.max.toLocaleString('en-US')}`;
+  if (field === 'throttleRateLimit' && to > SETTINGS.throttleBurstLimit.max)
+    return `throttleBurstLimit must be at least the rate and is at most ${SETTINGS.throttleBurstLimit.max.toLocaleString('en-US')}`;
   if (field === 'throttleRateLimit') return `throttleBurstLimit at least ${to.toLocaleString('en-US')}`;
   return undefined;
 }

@@ -1,8 +1,8 @@
 import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { resultKey } from '../../lambdas/domain/keys';
 import { itemsHash } from '../../lambdas/domain/ledger';
-import { LIMITS } from '../../lambdas/domain/limits';
-import { acceptedUpdate, storedUpdate } from '../../lambdas/ledger/ledger-commands';
+import { SETTINGS } from '../../lambdas/domain/settings';
+import { acceptedUpdate, storedUpdate } from '../../lambdas/ledger/ledger-inputs';
 
 /**
  * The cost of storing items, from requests counted per item and documented prices. Pure: the
@@ -250,7 +250,7 @@ export function requestWriteUnits({ items, objects }: RequestStorage): number {
   const context = {
     tableName: SAMPLE.tableName,
     now: SAMPLE.now,
-    retentionDays: LIMITS.ledgerRetentionDays.default,
+    retentionDays: SETTINGS.ledgerRetentionDays.default,
   };
   let entry: DynamoItem | undefined;
   let units = 0;

@@ -12,7 +12,7 @@ import { waitUntil } from '../../cdk/local/local-cloud';
 import { clientConfig, clientsFor, type Deployment } from '../../cdk/ops/deployment';
 import { functionLogMessages } from '../../cdk/ops/function-logs';
 import { waitForDrain } from '../../cdk/ops/queues';
-import { readIngestSettings, readLedgerSettings } from '../../lambdas/domain/settings';
+import { readIngestSettings, readLedgerSettings } from '../../lambdas/domain/environment';
 import {
   type ItemMix,
   type LoadResult,

@@ -11,7 +11,7 @@ import {
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { waitUntil } from '../../cdk/local/local-cloud';
 import { clientConfig, clientsFor, type Deployment } from '../../cdk/ops/deployment';
-import { ENV, readIngestSettings } from '../../lambdas/domain/settings';
+import { ENV, readIngestSettings } from '../../lambdas/domain/environment';
 import { setFunctionVariable } from '../support/function-variables';
 import { type MappingSettings, mappingSettingsOf, queueAttributesToCopy } from './consumer-settings';
 

@@ -2,8 +2,8 @@ import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { deduplicationId, encodeEnvelope, messageGroupId } from '../../lambdas/domain/envelope';
 import { itemsHash, windowStart } from '../../lambdas/domain/ledger';
-import type { Ordering } from '../../lambdas/domain/limits';
-import { acceptedUpdate } from '../../lambdas/ledger/ledger-commands';
+import type { Ordering } from '../../lambdas/domain/settings';
+import { acceptedUpdate } from '../../lambdas/ledger/ledger-inputs';
 
 /**
  * Feeding the item queue as the ingest function would, without API Gateway and the ingest function:

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { minuteOfKey } from '../../cdk/ops/dashboard/figures';
 import { type Dashboard, startDashboard } from '../../cdk/ops/dashboard/server';
 import type { AcceptedRequest } from '../../cdk/ops/invariants';
 import { LOCAL_DIR } from '../../cdk/project';
+import { parseStoredKey } from '../../lambdas/domain/keys';
 import { accept, deployment, pollUntil } from './support';
 
 /** The system browser (Debian's `chromium`): playwright-core drives it and downloads none of its own. */
@@ -104,7 +104,7 @@ describe('the dashboard page on the deployed pipeline', () => {
     expect(holding(2).length).toBeGreaterThan(0);
     expect(holding(1).filter((key) => holding(2).includes(key))).toEqual([]);
     expect(objects.filter((object) => object.breaks)).toEqual([]);
-    for (const object of ours) expect(object.minute).toBe(minuteOfKey(object.key));
+    for (const object of ours) expect(object.minute).toBe(parseStoredKey(object.key)?.minute);
     const marks = ours.flatMap((object) => object.items).map(({ item, mark }) => ({ item, mark }));
     expect(new Set(marks.filter(({ item }) => item === 1).map(({ mark }) => mark))).toEqual(new Set(['a']));
     expect(new Set(marks.filter(({ item }) => item === 2).map(({ mark }) => mark))).toEqual(new Set(['b']));
@@ -150,6 +150,7 @@ describe('the dashboard page on the deployed pipeline', () => {
     await summary.waitFor({ timeout: 10_000 });
 
     // Assert
+    expect(await summary.getAttribute('data-status')).toBe('stored');
     expect(await summary.getAttribute('data-stored')).toBe('4');
     const chips = await page.$$eval('#lookup-result .chip:not(.dim)', (found) =>
       found.map((chip) => Number(chip.textContent)),

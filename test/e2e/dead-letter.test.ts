@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { redrive } from '../../cdk/ops/pipeline-client';
 import { ledgerOnRedrive } from '../../cdk/ops/redrive-ledger';
-import { getRequestStatus } from '../../cdk/ops/request-status';
+import { getRequestStatus } from '../../cdk/ops/status-client';
 import { FAULT_ENV } from '../../lambdas/batch/fault-injection';
 import type { RequestStatus } from '../../lambdas/domain/ledger';
 import { setFunctionVariable } from '../support/function-variables';

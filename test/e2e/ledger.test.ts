@@ -7,7 +7,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clientConfig, writeDeployment } from '../../cdk/ops/deployment';
 import { postItems } from '../../cdk/ops/pipeline-client';
-import { getRequestStatus, statusUrlOf, waitForRequest } from '../../cdk/ops/request-status';
+import { deploymentStatusUrl, getRequestStatus, waitForRequest } from '../../cdk/ops/status-client';
 import { statusEvent, v1Event } from '../support/lambda-events';
 import { deployment, readResults } from './support';
 
@@ -57,7 +57,7 @@ describe('the request ledger, on the deployed pipeline', () => {
 
     // Assert
     expect(answer.status).toBe(202);
-    expect(statusUrl).toBe(statusUrlOf(deployment, requestId));
+    expect(statusUrl).toBe(deploymentStatusUrl(deployment, requestId));
     expect(final).toMatchObject({
       requestId,
       status: 'stored',
@@ -99,7 +99,7 @@ describe('the request ledger, on the deployed pipeline', () => {
   });
 
   it('answers 404 REQUEST_NOT_FOUND for an unknown request', async () => {
-    const response = await fetch(statusUrlOf(deployment, 'no-such-request'), {
+    const response = await fetch(deploymentStatusUrl(deployment, 'no-such-request'), {
       headers: { 'x-api-key': deployment.apiKey },
     });
 
@@ -121,7 +121,7 @@ describe('the request ledger, on the deployed pipeline', () => {
     // Act
     const asOwner = await invoke(await statusFunctionName(), statusEvent(requestId, 'key-id-A'));
     const asOther = await invoke(await statusFunctionName(), statusEvent(requestId, 'key-id-B'));
-    const overHttp = await fetch(statusUrlOf(deployment, requestId), {
+    const overHttp = await fetch(deploymentStatusUrl(deployment, requestId), {
       headers: { 'x-api-key': deployment.apiKey },
     });
 

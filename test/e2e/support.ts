@@ -1,12 +1,8 @@
 import { inject } from 'vitest';
+import { readFailureRecords, readResultsObjects } from '../../cdk/ops/bucket';
 import { clientsFor } from '../../cdk/ops/deployment';
-import {
-  type AcceptedRequest,
-  auditInvariants,
-  type FailureObject,
-  type ResultObject,
-} from '../../cdk/ops/invariants';
-import { postItems, readObjects } from '../../cdk/ops/pipeline-client';
+import { type AcceptedRequest, auditInvariants } from '../../cdk/ops/invariants';
+import { postItems } from '../../cdk/ops/pipeline-client';
 import { queueDepth as queueDepthOf } from '../../cdk/ops/queues';
 
 export const deployment = inject('deployment');
@@ -42,10 +38,8 @@ export async function accept(
   return { requestId, items };
 }
 
-export const readResults = () =>
-  readObjects<ResultObject['body']>(clients, deployment.bucketName, 'results/');
-export const readFailures = () =>
-  readObjects<FailureObject['body']>(clients, deployment.bucketName, 'failed/');
+export const readResults = () => readResultsObjects(clients, deployment.bucketName);
+export const readFailures = () => readFailureRecords(clients, deployment.bucketName);
 
 /** Stored items of the given requests, counted over every results object. */
 export async function storedItemsOf(requestIds: readonly string[]): Promise<number> {

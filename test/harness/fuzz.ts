@@ -1,11 +1,14 @@
 import { randomInt } from 'node:crypto';
+import { listKeys, readJson } from '../../cdk/ops/bucket';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
 import { integerOption, numberOption } from '../../cdk/ops/cli-options';
+import { forEachConcurrently } from '../../cdk/ops/concurrency';
 import { type Clients, clientsFor, type Deployment, loadDeployment } from '../../cdk/ops/deployment';
-import type { FailureObject, ResultObject } from '../../cdk/ops/invariants';
-import { listKeys, postItems, readJson } from '../../cdk/ops/pipeline-client';
+import { postItems } from '../../cdk/ops/pipeline-client';
 import { table } from '../../cdk/ops/stats';
 import { messageOf } from '../../lambdas/domain/errors';
+import { FAILED_PREFIX, parseStoredKey, RESULTS_PREFIX } from '../../lambdas/domain/keys';
+import type { FailureRecord, ResultsObject } from '../../lambdas/domain/stored-objects';
 import {
   CATEGORIES,
   type Category,
@@ -112,43 +115,36 @@ async function sendCases(
   const mismatches: Mismatch[] = [];
   const show = progress(cases.length);
   const started = performance.now();
-  let next = 0;
   let done = 0;
   let throttled = 0;
-  const worker = async () => {
-    while (next < cases.length) {
-      const index = next++;
-      const fuzzCase = cases[index];
-      if (!fuzzCase) continue;
-      // Paced by schedule, so the offered rate stays under the usage plan's throttle.
-      const due = started + (index * 1000) / rate;
-      if (due > performance.now()) await wait(due - performance.now());
-      const counts = tally[fuzzCase.category];
-      counts.cases += 1;
-      let problem: string | undefined;
-      try {
-        const { status, text } = await sendCase(deployment, fuzzCase, () => {
-          throttled += 1;
-        });
-        if (status >= 500) counts.serverErrors += 1;
-        if (status === 202) counts.accepted += 1;
-        problem = checkResponse(fuzzCase, status, text);
-      } catch (error) {
-        problem = `no answer: ${messageOf(error)}`;
-      }
-      if (problem !== undefined) {
-        counts.mismatches += 1;
-        mismatches.push({ fuzzCase, problem });
-      }
-      done += 1;
-      show(done, `${mismatches.length} mismatches`);
+  await forEachConcurrently(cases, concurrency, async (fuzzCase, index) => {
+    // Paced by schedule, so the offered rate stays under the usage plan's throttle.
+    const due = started + (index * 1000) / rate;
+    if (due > performance.now()) await wait(due - performance.now());
+    const counts = tally[fuzzCase.category];
+    counts.cases += 1;
+    let problem: string | undefined;
+    try {
+      const { status, text } = await sendCase(deployment, fuzzCase, () => {
+        throttled += 1;
+      });
+      if (status >= 500) counts.serverErrors += 1;
+      if (status === 202) counts.accepted += 1;
+      problem = checkResponse(fuzzCase, status, text);
+    } catch (error) {
+      problem = `no answer: ${messageOf(error)}`;
     }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+    if (problem !== undefined) {
+      counts.mismatches += 1;
+      mismatches.push({ fuzzCase, problem });
+    }
+    done += 1;
+    show(done, `${mismatches.length} mismatches`);
+  });
   return { tally, mismatches, throttled, seconds: (performance.now() - started) / 1000 };
 }
 
-const STORED_PREFIXES = ['results/', 'failed/'];
+const STORED_PREFIXES = [RESULTS_PREFIX, FAILED_PREFIX];
 
 async function storedKeys(clients: Clients, bucket: string): Promise<Set<string>> {
   const keys = new Set<string>();
@@ -165,10 +161,10 @@ interface StoredItemRef {
 
 /** The items a results object or failure record holds (a failure record stands for one item). */
 async function itemsIn(clients: Clients, bucket: string, key: string): Promise<StoredItemRef[]> {
-  if (key.startsWith('results/')) {
-    return [...(await readJson<ResultObject['body']>(clients, bucket, key)).items];
+  if (parseStoredKey(key)?.kind === 'results') {
+    return [...(await readJson<ResultsObject>(clients, bucket, key)).items];
   }
-  return [await readJson<FailureObject['body']>(clients, bucket, key)];
+  return [await readJson<FailureRecord>(clients, bucket, key)];
 }
 
 /**

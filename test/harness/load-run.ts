@@ -1,8 +1,10 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { readResultsObjects } from '../../cdk/ops/bucket';
+import { forEachConcurrently } from '../../cdk/ops/concurrency';
 import type { Clients, Deployment } from '../../cdk/ops/deployment';
-import type { AcceptedRequest, ResultObject } from '../../cdk/ops/invariants';
-import { type AcceptedAnswer, postItems, readObjects } from '../../cdk/ops/pipeline-client';
+import type { AcceptedRequest } from '../../cdk/ops/invariants';
+import { type AcceptedAnswer, postItems } from '../../cdk/ops/pipeline-client';
 import { percentile, progress } from '../../cdk/ops/stats';
 import { messageOf } from '../../lambdas/domain/errors';
 
@@ -75,41 +77,35 @@ export async function sendLoad(deployment: Deployment, options: LoadOptions): Pr
   const errors = new Map<string, number>();
   const show = options.showProgress ? progress('load', requests.length) : () => {};
   const started = Date.now();
-  let next = 0;
   let done = 0;
-  const worker = async () => {
-    while (next < requests.length) {
-      const index = next++;
-      const items = requests[index] ?? [];
-      // Paced by schedule, not by completions, so slow answers do not lower the offered rate.
-      const due = started + (index * 1000) / options.rate;
-      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-      const sentAt = Date.now();
-      try {
-        const response = await postItems(deployment, JSON.stringify(items));
-        if (response.status === 202) {
-          const { requestId, enqueuedOutOfOrder } = response.json as AcceptedAnswer;
-          const record: SentRequest = {
-            requestId,
-            items,
-            ...(enqueuedOutOfOrder ? { enqueuedOutOfOrder } : {}),
-            sentAt,
-            latencyMs: Date.now() - sentAt,
-          };
-          accepted.push(record);
-          if (options.out) appendFileSync(options.out, `${JSON.stringify(record)}\n`);
-        } else {
-          const code = (response.json as { error?: { code?: string } } | undefined)?.error?.code ?? 'no-json';
-          count(errors, `${response.status} ${code}`);
-        }
-      } catch (error) {
-        count(errors, `network ${messageOf(error)}`);
+  await forEachConcurrently(requests, options.concurrency, async (items, index) => {
+    // Paced by schedule, not by completions, so slow answers do not lower the offered rate.
+    const due = started + (index * 1000) / options.rate;
+    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    const sentAt = Date.now();
+    try {
+      const response = await postItems(deployment, JSON.stringify(items));
+      if (response.status === 202) {
+        const { requestId, enqueuedOutOfOrder } = response.json as AcceptedAnswer;
+        const record: SentRequest = {
+          requestId,
+          items,
+          ...(enqueuedOutOfOrder ? { enqueuedOutOfOrder } : {}),
+          sentAt,
+          latencyMs: Date.now() - sentAt,
+        };
+        accepted.push(record);
+        if (options.out) appendFileSync(options.out, `${JSON.stringify(record)}\n`);
+      } else {
+        const code = (response.json as { error?: { code?: string } } | undefined)?.error?.code ?? 'no-json';
+        count(errors, `${response.status} ${code}`);
       }
-      done += 1;
-      show(done, `${accepted.length} accepted`);
+    } catch (error) {
+      count(errors, `network ${messageOf(error)}`);
     }
-  };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
+    done += 1;
+    show(done, `${accepted.length} accepted`);
+  });
   return { accepted, errors, started, sendSeconds: (Date.now() - started) / 1000 };
 }
 
@@ -145,7 +141,7 @@ export async function storedRun(
   load: LoadResult,
 ): Promise<StoredRun> {
   const sentAt = new Map(load.accepted.map((request) => [request.requestId, request.sentAt]));
-  const results = await readObjects<ResultObject['body']>(clients, deployment.bucketName, 'results/', {
+  const results = await readResultsObjects(clients, deployment.bucketName, {
     concurrency: 16,
     modifiedSince: new Date(load.started - 60_000),
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { postItems } from '../../cdk/ops/pipeline-client';
-import { getRequestStatus, waitForRequest } from '../../cdk/ops/request-status';
+import { getRequestStatus, waitForRequest } from '../../cdk/ops/status-client';
 import { deployment, queueDepth, readResults } from '../e2e/support';
 
 /** SQS FIFO forgets a deduplication id after 5 minutes; the ledger's window is hours (24 by default). */

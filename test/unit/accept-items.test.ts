@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decodeEnvelope } from '../../lambdas/domain/envelope';
 import { EnqueueFailedError } from '../../lambdas/domain/errors';
-import type { Ordering } from '../../lambdas/domain/limits';
+import type { Ordering } from '../../lambdas/domain/settings';
 import { acceptItems, MAX_ATTEMPTS } from '../../lambdas/ingest/accept-items';
 import {
   API_KEY_ID,

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { integerOption, numberOption, UsageError } from '../../cdk/ops/cli-options';
-import type { StoredObject } from '../../cdk/ops/pipeline-client';
-import { formatByMinute, type ListedBody, minuteOption, ofRequest } from '../../cdk/ops/results-listing';
+import { formatByMinute, minuteOption, ofRequest } from '../../cdk/ops/results-listing';
+import { storedFailure, storedResults } from './factories.stored';
 
 describe('numeric options', () => {
   it.each([
@@ -52,26 +52,20 @@ describe('the tools reject what they do not take, naming it, with exit 2', () =>
   });
 });
 
-const object = (key: string, body: ListedBody): StoredObject<ListedBody> => ({
-  key,
-  lastModified: undefined,
-  body,
-});
-
 describe('formatByMinute', () => {
   it('lists objects under their UTC minute, oldest first, with their items, groups and a count', () => {
     // Prepare
     const objects = [
-      object('results/2026/11/23/10/43/b.json', {
-        items: [{ item: 2, requestId: 'r2', index: 0, groupId: 'r2' }],
+      storedResults('results/2026/11/23/10/43/b.json', [{ item: 2, requestId: 'r2', index: 0 }]),
+      storedResults('results/2026/11/23/10/42/a.json', [
+        { item: 1, requestId: 'r1', index: 0 },
+        { item: 3, requestId: 'r3', index: 0 },
+      ]),
+      storedFailure('failed/2026/11/23/10/43/m-1.json', {
+        item: 13,
+        reason: 'write_failed',
+        receiveCount: 3,
       }),
-      object('results/2026/11/23/10/42/a.json', {
-        items: [
-          { item: 1, requestId: 'r1', index: 0, groupId: 'r1' },
-          { item: 3, requestId: 'r3', index: 0, groupId: 'r3' },
-        ],
-      }),
-      object('failed/2026/11/23/10/43/m-1.json', { item: 13, reason: 'write_failed', receiveCount: 3 }),
     ];
 
     // Act
@@ -91,10 +85,10 @@ describe('formatByMinute', () => {
 
 describe('results filters', () => {
   it.each([
-    { value: '2026-11-23T10:42', path: '2026/11/23/10/42' },
-    { value: '2026-11-23T10:42Z', path: '2026/11/23/10/42' },
-  ])('--minute $value reads the key path $path', ({ value, path }) => {
-    expect(minuteOption(value)).toBe(path);
+    { value: '2026-11-23T10:42', minute: '2026-11-23T10:42:00.000Z' },
+    { value: '2026-11-23T10:42Z', minute: '2026-11-23T10:42:00.000Z' },
+  ])('--minute $value reads the minute starting at $minute', ({ value, minute }) => {
+    expect(minuteOption(value).toISOString()).toBe(minute);
   });
 
   it.each(['2026-11-23 10:42', '2026-11-23T10', '2026-13-40T10:42', 'now'])(
@@ -109,21 +103,15 @@ describe('results filters', () => {
 
   it("--request keeps the objects holding the request's items and its failure records", () => {
     // Prepare
-    const mine = object('results/2026/11/23/10/42/a.json', {
-      items: [
-        { item: 1, requestId: 'other', index: 0 },
-        { item: 2, requestId: 'r-1', index: 0 },
-      ],
-    });
-    const failure = object('failed/2026/11/23/10/43/m.json', {
-      item: 13,
-      requestId: 'r-1',
-      reason: 'write_failed',
-    });
+    const mine = storedResults('results/2026/11/23/10/42/a.json', [
+      { item: 1, requestId: 'other', index: 0 },
+      { item: 2, requestId: 'r-1', index: 0 },
+    ]);
+    const failure = storedFailure('failed/2026/11/23/10/43/m.json', { item: 13, requestId: 'r-1' });
     const others = [
-      object('results/2026/11/23/10/42/b.json', { items: [{ item: 3, requestId: 'other', index: 1 }] }),
-      object('failed/2026/11/23/10/43/n.json', { item: 4, requestId: 'other', reason: 'write_failed' }),
-      object('failed/2026/11/23/10/43/o.json', { reason: 'malformed' }),
+      storedResults('results/2026/11/23/10/42/b.json', [{ item: 3, requestId: 'other', index: 1 }]),
+      storedFailure('failed/2026/11/23/10/43/n.json', { item: 4, requestId: 'other' }),
+      storedFailure('failed/2026/11/23/10/43/o.json', { reason: 'malformed', body: 'not json' }),
     ];
 
     // Act

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, resolveConfig } from '../../cdk/lib/config';
-import { LIMITS } from '../../lambdas/domain/limits';
+import { SETTINGS } from '../../lambdas/domain/settings';
 import { configErrorMessage } from './factories.ingest';
 
 describe('resolveConfig', () => {
@@ -129,7 +129,7 @@ describe('resolveConfig', () => {
     for (const text of mentions) expect(message).toContain(text);
   });
 
-  const integerSettings = Object.entries(LIMITS).flatMap(([name, limit]) =>
+  const integerSettings = Object.entries(SETTINGS).flatMap(([name, limit]) =>
     'min' in limit ? [{ name, min: limit.min, max: limit.max }] : [],
   );
 
@@ -139,7 +139,7 @@ describe('resolveConfig', () => {
       { name, min, max, value: max + 1 },
     ]),
   )(
-    'rejects $name $value, one past its range in LIMITS, in the one message format',
+    'rejects $name $value, one past its range in SETTINGS, in the one message format',
     ({ name, min, max, value }) => {
       // Act
       const message = configErrorMessage(() => resolveConfig({ [name]: value }));

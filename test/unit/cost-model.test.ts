@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { redrivenUpdate, storedUpdate } from '../../lambdas/ledger/ledger-commands';
+import { redrivenUpdate, storedUpdate } from '../../lambdas/ledger/ledger-inputs';
 import {
   costPerMillionItems,
   type DynamoItem,

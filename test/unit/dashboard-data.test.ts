@@ -223,25 +223,50 @@ describe('DashboardData', () => {
     expect(overview.minutes.every((m) => m.invocations === 0)).toBe(true);
   });
 
-  it('looks a request up in the objects of the window, and the objects of one minute in write order', async () => {
+  it("looks a request up in the request ledger, through the API with the deployment's key, and shows its objects", async () => {
     // Prepare
-    const dashboard = data();
+    const calls: { url: string; key: string | null }[] = [];
+    const http = (async (url: string, init?: RequestInit) => {
+      calls.push({ url, key: new Headers(init?.headers).get('x-api-key') });
+      const status = {
+        requestId: 'r1',
+        status: 'stored',
+        accepted: 3,
+        stored: 3,
+        pending: 0,
+        failed: 0,
+        acceptedAt: '2026-11-23T10:41:59Z',
+        objects: ['results/2026/11/23/10/42/b.json', 'results/2026/11/23/10/42/a.json'],
+      };
+      return new Response(JSON.stringify(status), { status: 200 });
+    }) as typeof fetch;
+    const dashboard = new DashboardData(DEPLOYMENT, { minRefreshMs: 0, http });
 
     // Act
     const report = await dashboard.lookup('r1');
     const minute = await dashboard.objectsOf('2026-11-23T10:42Z');
 
     // Assert
-    expect(report).toMatchObject({
-      requestId: 'r1',
-      stored: 3,
-      failed: 0,
-      searchedFrom: '2026-11-23T09:46Z',
-    });
+    expect(calls).toEqual([{ url: 'https://api.example/requests/r1', key: 'key' }]);
+    expect(report.status).toMatchObject({ status: 'stored', stored: 3, failed: 0 });
     expect(report.objects.map((row) => row.key)).toEqual([
       'results/2026/11/23/10/42/a.json',
       'results/2026/11/23/10/42/b.json',
     ]);
     expect(minute.map((row) => row.items.map((chip) => chip.item))).toEqual([[1, 3], [2]]);
+  });
+
+  it('judges no object by a guessed rule when the batch function cannot be read', async () => {
+    // Prepare
+    lambdaMock.on(GetFunctionConfigurationCommand).rejects(new Error('AccessDenied'));
+
+    // Act
+    const overview = await data().overview();
+
+    // Assert
+    expect(overview.problems).toContain('rules: AccessDenied');
+    expect(overview.exclusionPairs).toBeUndefined();
+    expect(overview.objectsBreakingExclusion).toBeUndefined();
+    expect(overview.resultsObjects).toBe(2);
   });
 });

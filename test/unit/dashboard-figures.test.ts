@@ -1,51 +1,49 @@
 import { describe, expect, it } from 'vitest';
+import type { BatchWriterObject } from '../../cdk/ops/bucket';
 import {
-  findRequestInObjects,
-  type LogLine,
   LogTally,
   minuteFigures,
-  minuteOfKey,
   minuteSummaries,
   minutesBetween,
   type ObjectRow,
-  type StoredBody,
+  requestReport,
   toObjectRow,
 } from '../../cdk/ops/dashboard/figures';
+import type { LogLine } from '../../cdk/ops/function-logs';
+import type { RequestStatus } from '../../lambdas/domain/ledger';
+import { storedFailure, storedResults } from './factories.stored';
 
 const PAIRS = [[1, 2]] as const;
 
-const row = (key: string, body: StoredBody): ObjectRow => {
-  const made = toObjectRow(key, body, PAIRS);
-  if (!made) throw new Error(`no row for ${key}`);
+const row = (object: BatchWriterObject): ObjectRow => {
+  const made = toObjectRow(object, PAIRS);
+  if (!made) throw new Error(`no row for ${object.key}`);
   return made;
 };
 
 const results = (minute: string, writtenAt: string, items: [number, string, number][]): ObjectRow =>
-  row(`results/2026/11/23/10/${minute}/${writtenAt}.json`, {
-    writtenAt: `2026-11-23T10:${minute}:${writtenAt}Z`,
-    items: items.map(([item, requestId, index]) => ({ item, requestId, index })),
-  });
+  row(
+    storedResults(
+      `results/2026/11/23/10/${minute}/${writtenAt}.json`,
+      items.map(([item, requestId, index]) => ({ item, requestId, index })),
+      { writtenAt: `2026-11-23T10:${minute}:${writtenAt}Z` },
+    ),
+  );
 
 const failure = (minute: string, writtenAt: string, item: number, requestId: string, index: number) =>
-  row(`failed/2026/11/23/10/${minute}/m-${item}.json`, {
-    writtenAt: `2026-11-23T10:${minute}:${writtenAt}Z`,
-    reason: 'write_failed',
-    item,
-    requestId,
-    index,
-    receiveCount: 3,
-  });
+  row(
+    storedFailure(`failed/2026/11/23/10/${minute}/m-${item}.json`, {
+      writtenAt: `2026-11-23T10:${minute}:${writtenAt}Z`,
+      reason: 'write_failed',
+      error: 'InjectedFaultError: FAULT_ITEMS',
+      item,
+      requestId,
+      index,
+      receiveCount: 3,
+    }),
+  );
 
 describe('minutes', () => {
-  it.each([
-    { key: 'results/2026/11/23/10/42/abc.json', minute: '2026-11-23T10:42Z' },
-    { key: 'failed/2026/01/02/03/04/m-1.json', minute: '2026-01-02T03:04Z' },
-    { key: 'other/2026/11/23/10/42/abc.json', minute: undefined },
-    { key: 'results/2026/11/23/abc.json', minute: undefined },
-  ])('minuteOfKey reads $key as $minute', ({ key, minute }) => {
-    expect(minuteOfKey(key)).toBe(minute);
-  });
-
   it('minutesBetween lists every minute of a range, both ends included, across an hour', () => {
     expect(minutesBetween(new Date('2026-11-23T10:58:30Z'), new Date('2026-11-23T11:01:05Z'))).toEqual([
       '2026-11-23T10:58Z',
@@ -87,19 +85,40 @@ describe('toObjectRow', () => {
       items: [{ item: 13, requestId: 'r3', index: 0 }],
       breaksExclusion: false,
       reason: 'write_failed',
-      error: undefined,
+      error: 'InjectedFaultError: FAULT_ITEMS',
       receiveCount: 3,
     });
   });
 
+  it("marks nothing and calls nothing broken while the deployment's rule is unknown", () => {
+    // Prepare
+    const object = storedResults('results/2026/11/23/10/42/a.json', [
+      { item: 1, requestId: 'r1', index: 0 },
+      { item: 2, requestId: 'r1', index: 1 },
+    ]);
+
+    // Act
+    const made = toObjectRow(object, undefined);
+
+    // Assert
+    expect(made?.breaksExclusion).toBe(false);
+    expect(made?.items).toEqual([
+      { item: 1, requestId: 'r1', index: 0 },
+      { item: 2, requestId: 'r1', index: 1 },
+    ]);
+    expect(toObjectRow(object, [[1, 2]])?.breaksExclusion).toBe(true);
+  });
+
   it('shows a malformed record with no item, and ignores keys outside the minutes', () => {
     // Act
-    const malformed = row('failed/2026/11/23/10/43/m-x.json', { reason: 'malformed', receiveCount: 1 });
+    const malformed = row(
+      storedFailure('failed/2026/11/23/10/43/m-x.json', { reason: 'malformed', receiveCount: 1, body: '{' }),
+    );
 
     // Assert
     expect(malformed.items).toEqual([]);
     expect(malformed.reason).toBe('malformed');
-    expect(toObjectRow('results/readme.txt', {}, PAIRS)).toBeUndefined();
+    expect(toObjectRow(storedResults('results/readme.txt', []), PAIRS)).toBeUndefined();
   });
 });
 
@@ -232,8 +251,20 @@ describe('per-minute figures', () => {
   });
 });
 
-describe('findRequestInObjects', () => {
-  it('finds the objects holding a request: results in write order, then failure records', () => {
+describe('requestReport', () => {
+  const status = (fields: Partial<RequestStatus> = {}): RequestStatus => ({
+    requestId: 'r1',
+    status: 'failed',
+    accepted: 3,
+    stored: 2,
+    pending: 0,
+    failed: 1,
+    acceptedAt: '2026-11-23T10:41:59Z',
+    objects: [],
+    ...fields,
+  });
+
+  it("shows the ledger's status, its results objects in write order, then the request's failure records", () => {
     // Prepare
     const later = results('44', '09', [
       [4, 'r1', 3],
@@ -241,26 +272,24 @@ describe('findRequestInObjects', () => {
     ]);
     const earlier = results('42', '01', [[1, 'r1', 0]]);
     const failed = failure('43', '00', 13, 'r1', 2);
+    const othersFailure = failure('43', '02', 13, 'other', 1);
     const unrelated = results('42', '03', [[2, 'other', 1]]);
 
     // Act
-    const report = findRequestInObjects('r1', [later, failed, unrelated, earlier], '2026-11-23T10:00Z');
+    const report = requestReport(
+      status(),
+      [later, earlier],
+      [later, failed, othersFailure, unrelated, earlier],
+    );
 
     // Assert
-    expect(report).toEqual({
-      requestId: 'r1',
-      source: 'objects',
-      searchedFrom: '2026-11-23T10:00Z',
-      stored: 2,
-      failed: 1,
-      objects: [earlier, later, failed],
-    });
+    expect(report).toEqual({ requestId: 'r1', status: status(), objects: [earlier, later, failed] });
   });
 
-  it('reports nothing found for a request it has not seen', () => {
-    expect(findRequestInObjects('missing', [], '2026-11-23T10:00Z')).toMatchObject({
-      stored: 0,
-      failed: 0,
+  it('reports a request with nothing stored yet as its status alone', () => {
+    expect(requestReport(status({ status: 'queued', stored: 0, failed: 0, pending: 3 }), [], [])).toEqual({
+      requestId: 'r1',
+      status: status({ status: 'queued', stored: 0, failed: 0, pending: 3 }),
       objects: [],
     });
   });

@@ -7,10 +7,16 @@ import type { Deployment } from '../../cdk/ops/deployment';
 const DEPLOYMENT = { stackName: 'Test' } as Deployment;
 const REPORT: RequestReport = {
   requestId: 'r-1',
-  source: 'objects',
-  searchedFrom: '2026-11-23T10:00Z',
-  stored: 0,
-  failed: 0,
+  status: {
+    requestId: 'r-1',
+    status: 'queued',
+    accepted: 1,
+    stored: 0,
+    pending: 1,
+    failed: 0,
+    acceptedAt: '2026-11-23T10:41:59Z',
+    objects: [],
+  },
   objects: [],
 };
 

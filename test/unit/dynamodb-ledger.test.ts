@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { IdempotencyKeyReusedError } from '../../lambdas/domain/ledger';
 import { dynamoDbLedger, markRedriven, readEntry } from '../../lambdas/ledger/dynamodb-ledger';
-import { type AcceptedRequest, acceptedUpdate, entryFrom } from '../../lambdas/ledger/ledger-commands';
+import { type AcceptedEntry, acceptedUpdate, entryFrom } from '../../lambdas/ledger/ledger-inputs';
 import { rejectionOf } from './factories.ingest';
 import {
   API_KEY_ID,
@@ -29,7 +29,7 @@ const OBJECT_KEY = 'results/2026/11/23/10/42/aaaa.json';
 
 const ledger = () => dynamoDbLedger(ddb, { tableName: LEDGER_TABLE, retentionDays: 30, clock: () => now });
 
-const acceptedRequest = (overrides: Partial<AcceptedRequest> = {}): AcceptedRequest => ({
+const acceptedRequest = (overrides: Partial<AcceptedEntry> = {}): AcceptedEntry => ({
   requestId: 'req-A',
   apiKeyId: API_KEY_ID,
   itemCount: 4,

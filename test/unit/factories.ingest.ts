@@ -6,9 +6,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { expect, type Mock, vi } from 'vitest';
+import type { IngestSettings } from '../../lambdas/domain/environment';
 import { ConfigError } from '../../lambdas/domain/errors';
 import type { HttpRequest, RequestLimits } from '../../lambdas/domain/request';
-import type { IngestSettings } from '../../lambdas/domain/settings';
 import type { IngestDeps } from '../../lambdas/ingest/accept-items';
 import type { Idempotency } from '../../lambdas/ingest/idempotency';
 import { fakeLedger, LEDGER_ENV } from './factories.ledger';

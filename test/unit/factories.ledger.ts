@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { IdempotencyKeyReusedError, type LedgerEntry, type OwnedEntry } from '../../lambdas/domain/ledger';
-import type { AcceptedRequest } from '../../lambdas/ledger/ledger-commands';
-import type { RequestLedger, StatusLedger } from '../../lambdas/ledger/request-ledger';
+import type { AcceptedEntry } from '../../lambdas/ledger/ledger-inputs';
+import type { RequestLedger, StatusLedger } from '../../lambdas/ledger/ledger-interfaces';
 import { API_KEY_ID, statusEvent } from '../support/lambda-events';
 
 export { API_KEY_ID, statusEvent };
@@ -108,7 +108,7 @@ export function fakeLedger(clock: () => Date = () => new Date(FIXED_NOW)): FakeL
     calls,
     unreachable: false,
 
-    async recordAccepted(request: AcceptedRequest) {
+    async recordAccepted(request: AcceptedEntry) {
       reach(`accepted ${request.requestId} ${request.itemCount}`);
       const old = entries.get(request.requestId);
       const acceptedAt = old?.acceptedAt ?? request.acceptedAt.toISOString();

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { type ApiEvent, errorResponse, jsonResponse, toApiRequest } from '../../lambdas/ingest/http';
+import { type ApiEvent, errorResponse, jsonResponse, toApiRequest } from '../../lambdas/shared/http';
 import { API_KEY_ID, v1Event, v2Event } from './factories.ingest';
 
 /** A REST API event without the parts a test invoke (or another integration) may leave out. */

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { StoredObject } from '../../cdk/ops/bucket';
 import {
   type AcceptedRequest,
   type Audit,
   type AuditInput,
   auditInvariants,
-  type FailureObject,
-  type ResultObject,
   violationsOf,
 } from '../../cdk/ops/invariants';
 import { failureKey, minuteLabel, minutePath } from '../../lambdas/domain/keys';
+import type { FailureRecord, ResultsObject } from '../../lambdas/domain/stored-objects';
 import { ACCEPTED_AT, messageIdOf, requestIdOf } from './factories.batch';
 
 /** The minute every object is written in unless a test moves it: 10:42 UTC. */
@@ -43,12 +43,13 @@ function resultObject({
   keyMinute = writtenAt,
   bodyMinute = minuteLabel(writtenAt),
   lastModified = new Date(writtenAt.getTime() + 150),
-}: ObjectSpec): ResultObject {
+}: ObjectSpec): StoredObject<ResultsObject> {
   const id = entries.map(([group, index]) => `${group}${index}`).join('-');
   return {
     key: `results/${minutePath(keyMinute)}/${id}-${writtenAt.getTime()}.json`,
     lastModified,
     body: {
+      v: 1,
       minute: bodyMinute,
       writtenAt: writtenAt.toISOString(),
       items: entries.map(([group, index, item]) => ({
@@ -56,6 +57,7 @@ function resultObject({
         requestId: requestIdOf(group),
         index,
         messageId: messageIdOf(group, index),
+        groupId: requestIdOf(group),
         acceptedAt: ACCEPTED_AT,
       })),
     },
@@ -69,15 +71,44 @@ const accepted = (group: string, items: readonly number[]): AcceptedRequest => (
 });
 
 /** The failure record of an item that exhausted its retries (it is also in the dead-letter queue). */
-const failureRecord = (group: string, index: number): FailureObject => ({
+const failureRecord = (group: string, index: number): StoredObject<FailureRecord> => ({
   key: failureKey(second(30), messageIdOf(group, index)),
+  lastModified: second(30),
   body: {
+    v: 1,
+    minute: minuteLabel(second(30)),
+    writtenAt: second(30).toISOString(),
     reason: 'write_failed',
+    error: 'InjectedFaultError: FAULT_ITEMS: item 13 always fails',
     messageId: messageIdOf(group, index),
+    groupId: requestIdOf(group),
+    receiveCount: 3,
+    item: 13,
     requestId: requestIdOf(group),
     index,
+    acceptedAt: ACCEPTED_AT,
   },
 });
+
+/** The failure record of a message that was not a valid envelope: it names no request or index. */
+const malformedRecord = (messageId: string): StoredObject<FailureRecord> => {
+  const { body } = failureRecord('A', 0);
+  return {
+    key: failureKey(second(30), messageId),
+    lastModified: second(30),
+    body: {
+      v: 1,
+      minute: body.minute,
+      writtenAt: body.writtenAt,
+      reason: 'malformed',
+      error: 'Message body is not JSON',
+      messageId,
+      groupId: '',
+      receiveCount: 1,
+      body: 'not json',
+    },
+  };
+};
 
 type AuditCase = Partial<AuditInput> & Pick<AuditInput, 'accepted' | 'results'>;
 
@@ -157,9 +188,7 @@ describe('auditInvariants', () => {
       input: {
         accepted: [accepted('A', A_ITEMS)],
         results: [resultObject({ entries: run('A', [3, 4]) })],
-        failures: [
-          { key: failureKey(second(30), messageIdOf('A', 2)), body: { reason: 'malformed', messageId: 'm' } },
-        ],
+        failures: [malformedRecord(messageIdOf('A', 2))],
       },
       list: 'lost',
       mentions: 'req-A#2',

@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest';
 import {
   FAILED_PREFIX,
   failureKey,
+  hourPrefix,
   minuteLabel,
   minutePath,
+  minutePrefix,
+  parseStoredKey,
   RESULTS_PREFIX,
   resultKey,
 } from '../../lambdas/domain/keys';
@@ -121,5 +124,53 @@ describe('RESULTS_PREFIX and FAILED_PREFIX', () => {
     // Act / Assert
     expect(prefix).toBe(expected);
     expect(key.startsWith(prefix)).toBe(true);
+  });
+});
+
+describe('reading keys back', () => {
+  it.each([
+    {
+      key: 'results/2026/11/23/10/42/abc.json',
+      parsed: { kind: 'results', minute: '2026-11-23T10:42Z', id: 'abc' },
+    },
+    {
+      key: 'failed/2026/01/02/03/04/m-1.json',
+      parsed: { kind: 'failed', minute: '2026-01-02T03:04Z', id: 'm-1' },
+    },
+    { key: 'other/2026/11/23/10/42/abc.json', parsed: undefined },
+    { key: 'results/2026/11/23/abc.json', parsed: undefined },
+    { key: 'results/2026/11/23/10/42/abc.txt', parsed: undefined },
+    { key: 'results/2026/11/23/10/42/sub/abc.json', parsed: undefined },
+  ])('parseStoredKey reads $key', ({ key, parsed }) => {
+    expect(parseStoredKey(key)).toEqual(parsed);
+  });
+
+  it('reads back what resultKey and failureKey write', () => {
+    // Prepare
+    const writtenAt = at('2026-11-23T10:42:07.123Z');
+
+    // Act
+    const results = parseStoredKey(resultKey(writtenAt, DEDUP_IDS));
+    const failure = parseStoredKey(failureKey(writtenAt, 'msg-1'));
+
+    // Assert
+    expect(results).toMatchObject({ kind: 'results', minute: minuteLabel(writtenAt) });
+    expect(results?.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(failure).toEqual({ kind: 'failed', minute: '2026-11-23T10:42Z', id: 'msg-1' });
+  });
+
+  it.each([
+    { kind: 'results', minute: 'results/2026/11/23/10/42/', hour: 'results/2026/11/23/10/' },
+    { kind: 'failed', minute: 'failed/2026/11/23/10/42/', hour: 'failed/2026/11/23/10/' },
+  ] as const)('names the $kind folders of a minute and an hour', ({ kind, minute, hour }) => {
+    // Prepare
+    const writtenAt = at('2026-11-23T10:42:59.999Z');
+
+    // Act / Assert
+    expect(minutePrefix(kind, writtenAt)).toBe(minute);
+    expect(hourPrefix(kind, writtenAt)).toBe(hour);
+    expect(
+      (kind === 'results' ? resultKey(writtenAt, DEDUP_IDS) : failureKey(writtenAt, 'm')).startsWith(minute),
+    ).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ExclusionPair } from '../../lambdas/domain/limits';
 import { segmentByExclusion } from '../../lambdas/domain/segment';
+import type { ExclusionPair } from '../../lambdas/domain/settings';
 
 // Small item values so random batches often contain both items of a pair.
 const item = fc.integer({ min: 0, max: 6 });

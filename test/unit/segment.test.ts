@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ExclusionPair } from '../../lambdas/domain/limits';
-import { segmentByExclusion } from '../../lambdas/domain/segment';
+import { breachedPairs, segmentByExclusion } from '../../lambdas/domain/segment';
+import type { ExclusionPair } from '../../lambdas/domain/settings';
 
 const DEFAULT_PAIRS: readonly ExclusionPair[] = [[1, 2]];
 const identity = (item: number): number => item;
@@ -125,5 +125,45 @@ describe('segmentByExclusion', () => {
     // Assert
     expect(segments).toEqual([[entries[0]], [entries[1], entries[2]]]);
     expect(segments[0]?.[0]).toBe(entries[0]);
+  });
+});
+
+describe('breachedPairs', () => {
+  it.each([
+    { items: [1, 3, 4], pairs: [[1, 2]], breached: [] },
+    { items: [2, 3, 1], pairs: [[1, 2]], breached: [[1, 2]] },
+    {
+      items: [1, 2, 3, 4],
+      pairs: [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      breached: [
+        [1, 2],
+        [3, 4],
+      ],
+    },
+    { items: [1, 1, 2], pairs: [], breached: [] },
+  ] as { items: number[]; pairs: ExclusionPair[]; breached: ExclusionPair[] }[])(
+    'finds $breached among $items with pairs $pairs',
+    ({ items, pairs, breached }) => {
+      expect(breachedPairs(items, pairs)).toEqual(breached);
+    },
+  );
+
+  it('finds no breach in any segment segmentByExclusion cuts', () => {
+    // Prepare
+    const pairs: ExclusionPair[] = [[1, 2]];
+
+    // Act
+    const { segments } = segmentByExclusion([1, 2, 3, 2, 1, 1, 2], (item) => item, {
+      exclusionPairs: pairs,
+      maxSize: 5,
+    });
+
+    // Assert
+    expect(segments.map((segment) => breachedPairs(segment, pairs))).toEqual(segments.map(() => []));
+    expect(segments).toEqual([[1], [2, 3, 2], [1, 1], [2]]);
   });
 });

@@ -1,281 +1,138 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type BatchSettings,
-  batchEnvironment,
-  type IngestSettings,
-  ingestEnvironment,
-  type LedgerSettings,
-  ledgerEnvironment,
-  readBatchSettings,
-  readIngestSettings,
-  readLedgerSettings,
-  readStatusSettings,
-  type StatusSettings,
-  statusEnvironment,
+  checkExclusionPairs,
+  checkInteger,
+  checkNumber,
+  checkOrdering,
+  SETTINGS,
 } from '../../lambdas/domain/settings';
-import { BATCH_SETTINGS_ENV } from './factories.batch';
-import { configErrorMessage, INGEST_FUNCTION_ENV, QUEUE_URL } from './factories.ingest';
-import { LEDGER_ENV, LEDGER_TABLE, STATUS_FUNCTION_ENV } from './factories.ledger';
+import { configErrorMessage } from './factories.ingest';
 
-describe('readBatchSettings', () => {
-  it('reads the environment the stack sets with the default settings', () => {
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:pipeline-alarms';
+
+describe('checkInteger and checkNumber', () => {
+  it.each([
+    { name: 'NaN', value: Number.NaN },
+    { name: 'Infinity', value: Number.POSITIVE_INFINITY },
+    { name: '-Infinity', value: Number.NEGATIVE_INFINITY },
+    { name: 'a numeric string', value: '0.5' },
+    { name: 'null', value: null },
+  ])('checkNumber rejects $name, even with the widest range', ({ value }) => {
     // Act
-    const settings = readBatchSettings(BATCH_SETTINGS_ENV);
+    const message = configErrorMessage(() => checkNumber('faultRate', value, -Infinity, Infinity));
 
     // Assert
-    expect(settings).toEqual({
-      bucketName: 'results-bucket',
-      batchSize: 5,
-      exclusionPairs: [[1, 2]],
-      maxReceiveCount: 3,
-    });
+    expect(message).toMatch(/^faultRate must be a number from -Infinity to Infinity \(got .+\)$/);
   });
 
-  it('reads every setting, trimming blanks around values', () => {
+  it.each([
+    { name: 'a float', value: 2.5 },
+    { name: 'a numeric string', value: '5' },
+    { name: 'NaN', value: Number.NaN },
+  ])('checkInteger rejects $name, even with the widest range', ({ value }) => {
     // Act
-    const settings = readBatchSettings({
-      BUCKET_NAME: ' my-bucket ',
-      BATCH_SIZE: '10',
-      EXCLUSION_PAIRS: '1:2,3:4',
-      MAX_RECEIVE_COUNT: '5',
-    });
+    const message = configErrorMessage(() => checkInteger('batchSize', value, -Infinity, Infinity));
 
     // Assert
-    expect(settings).toEqual({
-      bucketName: 'my-bucket',
-      batchSize: 10,
-      exclusionPairs: [
+    expect(message).toMatch(/^batchSize must be an integer from -Infinity to Infinity \(got .+\)$/);
+  });
+
+  it.each([
+    { check: checkNumber, value: 0.25 },
+    { check: checkInteger, value: -3 },
+  ])('$check.name returns $value when it is in range', ({ check, value }) => {
+    // Act / Assert
+    expect(check('setting', value, -5, 5)).toBe(value);
+  });
+
+  it('quotes a string value as it was set, so the message shows exactly what to fix', () => {
+    // Act
+    const message = configErrorMessage(() => checkOrdering('ORDERING', 'per"Request'));
+
+    // Assert
+    expect(message).toBe('ORDERING must be "perRequest" or "global" (got "per"Request")');
+  });
+});
+
+describe('checkExclusionPairs', () => {
+  it.each([
+    { name: 'the default pair', value: [[1, 2]] },
+    {
+      name: 'several pairs with negative items',
+      value: [
         [1, 2],
-        [3, 4],
+        [-3, 40],
       ],
-      maxReceiveCount: 5,
-    });
-  });
-
-  it('reads an empty EXCLUSION_PAIRS as no pairs, not as the default pair', () => {
-    // Act
-    const settings = readBatchSettings({ ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '' });
-
-    // Assert
-    expect(settings.exclusionPairs).toEqual([]);
-  });
-
-  it.each<{ name: string; settings: BatchSettings }>([
-    {
-      name: 'the defaults',
-      settings: { bucketName: 'b', batchSize: 5, exclusionPairs: [[1, 2]], maxReceiveCount: 3 },
     },
-    {
-      name: 'a negative pair and the ends of the ranges',
-      settings: { bucketName: 'b', batchSize: 1, exclusionPairs: [[-5, 40]], maxReceiveCount: 1000 },
-    },
-    {
-      name: 'no pairs',
-      settings: { bucketName: 'b', batchSize: 10, exclusionPairs: [], maxReceiveCount: 1 },
-    },
-    {
-      name: 'two pairs',
-      settings: {
-        bucketName: 'b',
-        batchSize: 5,
-        exclusionPairs: [
-          [1, 2],
-          [3, 4],
-        ],
-        maxReceiveCount: 3,
-      },
-    },
-  ])('reads back the environment batchEnvironment writes for $name', ({ settings }) => {
-    // Act
-    const read = readBatchSettings(batchEnvironment(settings));
-
-    // Assert
-    expect(read).toEqual(settings);
+    { name: 'no pairs', value: [] },
+  ])('accepts $name', ({ value }) => {
+    // Act / Assert
+    expect(checkExclusionPairs('exclusionPairs', value)).toEqual(value);
   });
 
   it.each([
-    ...Object.keys(BATCH_SETTINGS_ENV).map((name) => ({
-      name,
-      env: { ...BATCH_SETTINGS_ENV, [name]: undefined },
-    })),
-    { name: 'BUCKET_NAME', env: { ...BATCH_SETTINGS_ENV, BUCKET_NAME: '   ' } },
-    { name: 'BATCH_SIZE', env: { ...BATCH_SETTINGS_ENV, BATCH_SIZE: ' ' } },
-    { name: 'BATCH_SIZE', env: { ...BATCH_SETTINGS_ENV, BATCH_SIZE: '0' } },
-    { name: 'BATCH_SIZE', env: { ...BATCH_SETTINGS_ENV, BATCH_SIZE: '11' } },
-    { name: 'BATCH_SIZE', env: { ...BATCH_SETTINGS_ENV, BATCH_SIZE: 'abc' } },
-    { name: 'BATCH_SIZE', env: { ...BATCH_SETTINGS_ENV, BATCH_SIZE: '2.5' } },
-    { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1-2' } },
-    { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1:1' } },
-    { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1:2:3' } },
-    { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1:2,' } },
-    // A half that is not a number must not slip through and switch the rule off.
-    { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1:x' } },
-    { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: 'x:2' } },
-    { name: 'MAX_RECEIVE_COUNT', env: { ...BATCH_SETTINGS_ENV, MAX_RECEIVE_COUNT: '0' } },
-  ])('rejects $name in $env with a ConfigError naming the variable', ({ name, env }) => {
+    // Either half not a number, e.g. EXCLUSION_PAIRS=1:x, would switch the rule off unnoticed.
+    { name: 'a pair whose second half is not a number', value: [[1, 'x']] },
+    { name: 'a pair whose first half is not a number', value: [['x', 2]] },
+    { name: 'a pair of a float and an integer', value: [[1.5, 2]] },
+    { name: 'a pair of one item', value: [[1, 1]] },
+    { name: 'a triple', value: [[1, 2, 3]] },
+    { name: 'a single item', value: [[1]] },
+    { name: 'a flat pair', value: [1, 2] },
+    { name: 'a string', value: '1:2' },
+  ])('rejects $name, naming the setting', ({ value }) => {
     // Act
-    const message = configErrorMessage(() => readBatchSettings(env));
+    const message = configErrorMessage(() => checkExclusionPairs('exclusionPairs', value));
 
     // Assert
-    expect(message).toContain(name);
-  });
-
-  it('says which variable is missing', () => {
-    // Act
-    const message = configErrorMessage(() =>
-      readBatchSettings({ ...BATCH_SETTINGS_ENV, BATCH_SIZE: undefined }),
+    expect(message).toBe(
+      `exclusionPairs must be a list of pairs of two different safe integers, e.g. [[1,2]] (got ${JSON.stringify(value)})`,
     );
-
-    // Assert
-    expect(message).toBe('BATCH_SIZE must be set');
   });
 });
 
-describe('readIngestSettings', () => {
-  it('reads the environment the stack sets with the default settings', () => {
+describe('SETTINGS.logRetentionDays', () => {
+  it('lists the retention periods CloudWatch Logs accepts when given another', () => {
     // Act
-    const settings = readIngestSettings(INGEST_FUNCTION_ENV);
+    const message = configErrorMessage(() => SETTINGS.logRetentionDays.check('logRetentionDays', 2));
 
     // Assert
-    expect(settings).toEqual({
-      queueUrl: QUEUE_URL,
-      ordering: 'perRequest',
-      maxItemsPerRequest: 500,
-      maxBodyBytes: 64 * 1024,
-      idempotencyWindowHours: 24,
-    });
-  });
-
-  it.each<IngestSettings>([
-    {
-      queueUrl: QUEUE_URL,
-      ordering: 'global',
-      maxItemsPerRequest: 20,
-      maxBodyBytes: 1024,
-      idempotencyWindowHours: 1,
-    },
-    {
-      queueUrl: QUEUE_URL,
-      ordering: 'perRequest',
-      maxItemsPerRequest: 1,
-      maxBodyBytes: 1024 * 1024,
-      idempotencyWindowHours: 720,
-    },
-  ])(
-    'reads back the environment ingestEnvironment writes for $ordering, $maxItemsPerRequest items',
-    (settings) => {
-      // Act
-      const read = readIngestSettings(ingestEnvironment(settings));
-
-      // Assert
-      expect(read).toEqual(settings);
-    },
-  );
-
-  it.each<{ name: string; env: Record<string, string | undefined>; mentions: string[] }>([
-    ...Object.keys(INGEST_FUNCTION_ENV)
-      .filter((name) => !(name in LEDGER_ENV))
-      .map((name) => ({
-        name: `a missing ${name}`,
-        env: { ...INGEST_FUNCTION_ENV, [name]: undefined },
-        mentions: [`${name} must be set`],
-      })),
-    { name: 'a blank QUEUE_URL', env: { ...INGEST_FUNCTION_ENV, QUEUE_URL: '  ' }, mentions: ['QUEUE_URL'] },
-    {
-      name: 'MAX_ITEMS_PER_REQUEST "abc"',
-      env: { ...INGEST_FUNCTION_ENV, MAX_ITEMS_PER_REQUEST: 'abc' },
-      mentions: ['MAX_ITEMS_PER_REQUEST', 'abc'],
-    },
-    {
-      name: 'MAX_ITEMS_PER_REQUEST "501"',
-      env: { ...INGEST_FUNCTION_ENV, MAX_ITEMS_PER_REQUEST: '501' },
-      mentions: ['MAX_ITEMS_PER_REQUEST must be an integer from 1 to 500 (got 501)'],
-    },
-    {
-      name: 'MAX_ITEMS_PER_REQUEST "x20" (digits after other text are not a number)',
-      env: { ...INGEST_FUNCTION_ENV, MAX_ITEMS_PER_REQUEST: 'x20' },
-      mentions: ['MAX_ITEMS_PER_REQUEST must be an integer from 1 to 500 (got "x20")'],
-    },
-    {
-      name: 'MAX_BODY_BYTES "64KiB"',
-      env: { ...INGEST_FUNCTION_ENV, MAX_BODY_BYTES: '64KiB' },
-      mentions: ['MAX_BODY_BYTES', '64KiB'],
-    },
-    {
-      name: 'ORDERING "random"',
-      env: { ...INGEST_FUNCTION_ENV, ORDERING: 'random' },
-      mentions: ['ORDERING', 'random'],
-    },
-    {
-      name: 'IDEMPOTENCY_WINDOW_HOURS "721"',
-      env: { ...INGEST_FUNCTION_ENV, IDEMPOTENCY_WINDOW_HOURS: '721' },
-      mentions: ['IDEMPOTENCY_WINDOW_HOURS must be an integer from 1 to 720 (got 721)'],
-    },
-  ])('rejects $name with a ConfigError naming the variable and the value', ({ env, mentions }) => {
-    // Act
-    const message = configErrorMessage(() => readIngestSettings(env));
-
-    // Assert
-    for (const text of mentions) expect(message).toContain(text);
+    expect(message).toBe(
+      'logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, ' +
+        '1827, 2192, 2557, 2922, 3288, 3653 (got 2)',
+    );
   });
 });
 
-describe('readStatusSettings', () => {
-  it('reads the environment the stack sets', () => {
-    // Act
-    const settings = readStatusSettings(STATUS_FUNCTION_ENV);
-
-    // Assert
-    expect(settings).toEqual({ ledgerTableName: LEDGER_TABLE, staleAfterSeconds: 720 });
-  });
-
-  it.each<StatusSettings>([
-    { ledgerTableName: 't', staleAfterSeconds: 12 },
-    { ledgerTableName: 't', staleAfterSeconds: 1001 * 43_200 },
-  ])('reads back the environment statusEnvironment writes for $staleAfterSeconds s', (settings) => {
-    // Act
-    const read = readStatusSettings(statusEnvironment(settings));
-
-    // Assert
-    expect(read).toEqual(settings);
+describe('SETTINGS.alarmTopicArn', () => {
+  it.each([
+    { name: 'no topic', value: '' },
+    { name: 'a topic ARN', value: TOPIC_ARN },
+    { name: 'a topic in China', value: 'arn:aws-cn:sns:cn-north-1:123456789012:alarms' },
+    { name: 'a topic in GovCloud', value: 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:alarms_2' },
+  ])('accepts $name', ({ value }) => {
+    // Act / Assert
+    expect(SETTINGS.alarmTopicArn.check('alarmTopicArn', value)).toBe(value);
   });
 
   it.each([
-    {
-      env: { ...STATUS_FUNCTION_ENV, LEDGER_TABLE_NAME: undefined },
-      message: 'LEDGER_TABLE_NAME must be set',
-    },
-    {
-      env: { ...STATUS_FUNCTION_ENV, STALE_AFTER_SECONDS: '11' },
-      message: 'STALE_AFTER_SECONDS must be an integer from 12 to 43243200 (got 11)',
-    },
-  ])('rejects $env with a ConfigError naming the variable', ({ env, message }) => {
-    expect(configErrorMessage(() => readStatusSettings(env))).toBe(message);
-  });
-});
+    { name: 'a number', value: 5 },
+    { name: 'the ARN in a list', value: [TOPIC_ARN] },
+    { name: 'a topic name', value: 'pipeline-alarms' },
+    { name: 'a queue ARN', value: 'arn:aws:sqs:eu-west-1:123456789012:pipeline-alarms' },
+    { name: 'text before the ARN', value: `see ${TOPIC_ARN}` },
+    { name: 'text after the ARN', value: `${TOPIC_ARN}/subscription` },
+    { name: 'an 11-digit account', value: 'arn:aws:sns:eu-west-1:12345678901:pipeline-alarms' },
+    { name: 'no Region', value: 'arn:aws:sns::123456789012:pipeline-alarms' },
+    { name: 'a Region in upper case', value: 'arn:aws:sns:EU-WEST-1:123456789012:pipeline-alarms' },
+    { name: 'no topic name', value: 'arn:aws:sns:eu-west-1:123456789012:' },
+    { name: 'a topic name with a space', value: 'arn:aws:sns:eu-west-1:123456789012:my alarms' },
+    { name: 'an unknown partition', value: 'arn:aws1:sns:eu-west-1:123456789012:pipeline-alarms' },
+  ])('rejects $name, naming the setting', ({ value }) => {
+    // Act
+    const message = configErrorMessage(() => SETTINGS.alarmTopicArn.check('alarmTopicArn', value));
 
-describe('readLedgerSettings', () => {
-  it('reads the environment the stack sets with the default settings', () => {
-    expect(readLedgerSettings(LEDGER_ENV)).toEqual({
-      ledgerTableName: LEDGER_TABLE,
-      ledgerRetentionDays: 30,
-    });
-  });
-
-  it.each<LedgerSettings>([
-    { ledgerTableName: 't', ledgerRetentionDays: 1 },
-    { ledgerTableName: 't', ledgerRetentionDays: 3650 },
-  ])('reads back the environment ledgerEnvironment writes for $ledgerRetentionDays days', (settings) => {
-    expect(readLedgerSettings(ledgerEnvironment(settings))).toEqual(settings);
-  });
-
-  it.each([
-    { env: { ...LEDGER_ENV, LEDGER_TABLE_NAME: ' ' }, message: 'LEDGER_TABLE_NAME must be set' },
-    {
-      env: { ...LEDGER_ENV, LEDGER_RETENTION_DAYS: '0' },
-      message: 'LEDGER_RETENTION_DAYS must be an integer from 1 to 3650 (got 0)',
-    },
-  ])('rejects $env with a ConfigError naming the variable', ({ env, message }) => {
-    expect(configErrorMessage(() => readLedgerSettings(env))).toBe(message);
+    // Assert
+    expect(message).toMatch(/^alarmTopicArn must be an SNS topic ARN or "" \(got .+\)$/);
   });
 });

@@ -9,11 +9,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StoredObject } from '../../cdk/ops/bucket';
 import { UsageError } from '../../cdk/ops/cli-options';
 import { clientsFor, type Deployment, loadDeployment } from '../../cdk/ops/deployment';
-import type { ResultObject } from '../../cdk/ops/invariants';
 import { formatVerdict, runSmoke, type SmokeOptions, smokeOptions } from '../../cdk/ops/smoke-run';
 import { minuteLabel, minutePath } from '../../lambdas/domain/keys';
+import type { ResultsObject } from '../../lambdas/domain/stored-objects';
 import { rejectionOf, thrownBy } from './factories.ingest';
 
 const cloudFormationMock = mockClient(CloudFormationClient);
@@ -47,7 +48,7 @@ const requestId = (n: number): string => `req-${n}`;
 /** One stored item: the POST it came with (1-based), its index in that request and its value. */
 type Entry = readonly [request: number, index: number, item: number];
 
-interface FakeObject extends ResultObject {
+interface FakeObject extends StoredObject<ResultsObject> {
   /** Milliseconds after START from which S3 lists the object. */
   readonly visibleAfter: number;
 }
@@ -63,6 +64,7 @@ function object(id: string, writtenAfter: number, entries: readonly Entry[], key
     lastModified: new Date(writtenAt.getTime() + 50),
     visibleAfter: writtenAfter,
     body: {
+      v: 1,
       minute: minuteLabel(writtenAt),
       writtenAt: writtenAt.toISOString(),
       items: entries.map(([request, index, item]) => ({
@@ -70,6 +72,7 @@ function object(id: string, writtenAfter: number, entries: readonly Entry[], key
         requestId: requestId(request),
         index,
         messageId: `msg-${request}-${index}`,
+        groupId: requestId(request),
         acceptedAt: new Date(START).toISOString(),
       })),
     },

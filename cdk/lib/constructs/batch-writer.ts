@@ -7,9 +7,9 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type FaultSettings, faultEnvironment } from '../../../lambdas/batch/fault-injection';
+import { batchEnvironment, ledgerEnvironment } from '../../../lambdas/domain/environment';
 import { FAILED_PREFIX, RESULTS_PREFIX } from '../../../lambdas/domain/keys';
-import { type ExclusionPair, LIMITS } from '../../../lambdas/domain/limits';
-import { batchEnvironment, ledgerEnvironment } from '../../../lambdas/domain/settings';
+import { type ExclusionPair, SETTINGS } from '../../../lambdas/domain/settings';
 import { SERVICES } from '../../../lambdas/shared/metric-names';
 import { PipelineFunction } from './pipeline-function';
 import type { RequestLedger } from './request-ledger';
@@ -26,12 +26,12 @@ export interface BatchWriterProps {
   readonly ledger: RequestLedger;
   /**
    * Records per invocation, and the most items one results object holds. An integer from 1 to 10
-   * (`LIMITS.batchSize`; SQS FIFO event sources deliver at most 10).
+   * (`SETTINGS.batchSize`; SQS FIFO event sources deliver at most 10).
    */
   readonly batchSize: number;
   /**
    * Most batch functions running at once: the event source mapping's maximum concurrency. An integer
-   * from 2 to 1,000 (`LIMITS.maxConcurrency`).
+   * from 2 to 1,000 (`SETTINGS.maxConcurrency`).
    */
   readonly maxConcurrency: number;
   /**
@@ -67,14 +67,17 @@ export interface BatchWriterProps {
 
 /** Checks every prop against its range in limits.ts; returns the fault switches, defaults filled in. */
 function checkProps(id: string, props: BatchWriterProps): FaultSettings {
-  LIMITS.batchSize.check(`${id}.batchSize`, props.batchSize);
-  LIMITS.maxConcurrency.check(`${id}.maxConcurrency`, props.maxConcurrency);
-  LIMITS.exclusionPairs.check(`${id}.exclusionPairs`, props.exclusionPairs);
-  LIMITS.maxReceiveCount.check(`${id}.maxReceiveCount`, props.maxReceiveCount);
+  SETTINGS.batchSize.check(`${id}.batchSize`, props.batchSize);
+  SETTINGS.maxConcurrency.check(`${id}.maxConcurrency`, props.maxConcurrency);
+  SETTINGS.exclusionPairs.check(`${id}.exclusionPairs`, props.exclusionPairs);
+  SETTINGS.maxReceiveCount.check(`${id}.maxReceiveCount`, props.maxReceiveCount);
   return {
-    faultRate: LIMITS.faultRate.check(`${id}.faultRate`, props.faultRate ?? LIMITS.faultRate.default),
-    faultItems: LIMITS.faultItems.check(`${id}.faultItems`, props.faultItems ?? LIMITS.faultItems.default),
-    crashRate: LIMITS.crashRate.check(`${id}.crashRate`, props.crashRate ?? LIMITS.crashRate.default),
+    faultRate: SETTINGS.faultRate.check(`${id}.faultRate`, props.faultRate ?? SETTINGS.faultRate.default),
+    faultItems: SETTINGS.faultItems.check(
+      `${id}.faultItems`,
+      props.faultItems ?? SETTINGS.faultItems.default,
+    ),
+    crashRate: SETTINGS.crashRate.check(`${id}.crashRate`, props.crashRate ?? SETTINGS.crashRate.default),
   };
 }
 

@@ -12,9 +12,9 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ingestEnvironment, ledgerEnvironment } from '../../../lambdas/domain/environment';
 import { HTTP_ERRORS, type HttpErrorCode } from '../../../lambdas/domain/http-errors';
-import { checkAtLeast, LIMITS, type Ordering } from '../../../lambdas/domain/limits';
-import { ingestEnvironment, ledgerEnvironment } from '../../../lambdas/domain/settings';
+import { checkAtLeast, type Ordering, SETTINGS } from '../../../lambdas/domain/settings';
 import { SERVICES } from '../../../lambdas/shared/metric-names';
 import { PipelineFunction } from './pipeline-function';
 import type { RequestLedger } from './request-ledger';
@@ -29,11 +29,11 @@ export interface IngestApiProps {
   readonly ledger: RequestLedger;
   /** `perRequest`: one message group per request; `global`: one group, one strictly ordered stream. */
   readonly ordering: Ordering;
-  /** Items per POST; more answer 413 TOO_MANY_ITEMS. An integer from 1 to 500 (`LIMITS.maxItemsPerRequest`). */
+  /** Items per POST; more answer 413 TOO_MANY_ITEMS. An integer from 1 to 500 (`SETTINGS.maxItemsPerRequest`). */
   readonly maxItemsPerRequest: number;
   /**
    * Body bytes per POST; more answer 413 PAYLOAD_TOO_LARGE. An integer from 2 to 1,048,576
-   * (`LIMITS.maxBodyBytes`).
+   * (`SETTINGS.maxBodyBytes`).
    */
   readonly maxBodyBytes: number;
   /** Whether `POST /items` requires an API key in `x-api-key` (the usage plan's key). */
@@ -66,18 +66,18 @@ const errorTemplate = (code: HttpErrorCode | '$context.error.responseType') => (
 });
 
 function checkProps(id: string, props: IngestApiProps): void {
-  LIMITS.ordering.check(`${id}.ordering`, props.ordering);
-  LIMITS.maxItemsPerRequest.check(`${id}.maxItemsPerRequest`, props.maxItemsPerRequest);
-  LIMITS.maxBodyBytes.check(`${id}.maxBodyBytes`, props.maxBodyBytes);
-  LIMITS.throttleRateLimit.check(`${id}.throttleRateLimit`, props.throttleRateLimit);
-  LIMITS.throttleBurstLimit.check(`${id}.throttleBurstLimit`, props.throttleBurstLimit);
+  SETTINGS.ordering.check(`${id}.ordering`, props.ordering);
+  SETTINGS.maxItemsPerRequest.check(`${id}.maxItemsPerRequest`, props.maxItemsPerRequest);
+  SETTINGS.maxBodyBytes.check(`${id}.maxBodyBytes`, props.maxBodyBytes);
+  SETTINGS.throttleRateLimit.check(`${id}.throttleRateLimit`, props.throttleRateLimit);
+  SETTINGS.throttleBurstLimit.check(`${id}.throttleBurstLimit`, props.throttleBurstLimit);
   checkAtLeast(
     `${id}.throttleBurstLimit`,
     props.throttleBurstLimit,
     `${id}.throttleRateLimit`,
     props.throttleRateLimit,
   );
-  LIMITS.dailyQuota.check(`${id}.dailyQuota`, props.dailyQuota);
+  SETTINGS.dailyQuota.check(`${id}.dailyQuota`, props.dailyQuota);
 }
 
 /**

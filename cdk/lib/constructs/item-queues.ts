@@ -1,7 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LIMITS, SQS_MAX_RETENTION_DAYS } from '../../../lambdas/domain/limits';
+import { SETTINGS, SQS_MAX_RETENTION_DAYS } from '../../../lambdas/domain/settings';
 
 /**
  * Retries and the dead-letter queue: a record the batch writer reports as failed becomes visible
@@ -13,17 +13,17 @@ export interface ItemQueuesProps {
   /**
    * How long a received message stays hidden before SQS delivers it again: at least 6 x the timeout of
    * the function that consumes the queue, as AWS recommends. A whole number of seconds from 6 to
-   * 43,200 (`LIMITS.visibilityTimeoutSeconds`).
+   * 43,200 (`SETTINGS.visibilityTimeoutSeconds`).
    */
   readonly visibilityTimeout: Duration;
   /**
    * Receives before a message moves to the dead-letter queue. An integer from 1 to 1,000
-   * (`LIMITS.maxReceiveCount`).
+   * (`SETTINGS.maxReceiveCount`).
    */
   readonly maxReceiveCount: number;
   /**
    * How long the dead-letter queue keeps a message. A whole number of days from 1 to 14
-   * (`LIMITS.deadLetterRetentionDays`; SQS keeps messages at most 14 days).
+   * (`SETTINGS.deadLetterRetentionDays`; SQS keeps messages at most 14 days).
    */
   readonly deadLetterRetention: Duration;
 }
@@ -42,12 +42,12 @@ export class ItemQueues extends Construct {
 
   constructor(scope: Construct, id: string, props: ItemQueuesProps) {
     super(scope, id);
-    LIMITS.visibilityTimeoutSeconds.check(
+    SETTINGS.visibilityTimeoutSeconds.check(
       `${id}.visibilityTimeout in seconds`,
       props.visibilityTimeout.toSeconds({ integral: false }),
     );
-    LIMITS.maxReceiveCount.check(`${id}.maxReceiveCount`, props.maxReceiveCount);
-    LIMITS.deadLetterRetentionDays.check(
+    SETTINGS.maxReceiveCount.check(`${id}.maxReceiveCount`, props.maxReceiveCount);
+    SETTINGS.deadLetterRetentionDays.check(
       `${id}.deadLetterRetention in days`,
       props.deadLetterRetention.toDays({ integral: false }),
     );

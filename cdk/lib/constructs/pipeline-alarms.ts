@@ -6,7 +6,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../../lambdas/domain/errors';
-import { LIMITS } from '../../../lambdas/domain/limits';
+import { SETTINGS } from '../../../lambdas/domain/settings';
 import { METRIC } from '../../../lambdas/shared/metric-names';
 import { ownMetric } from './own-metrics';
 
@@ -19,7 +19,7 @@ export interface PipelineAlarmsProps {
   readonly functions: Readonly<Record<string, IFunction>>;
   /**
    * Age of the oldest queued message above which the consumer counts as stalled. A whole number of
-   * seconds from 60 (SQS metrics are per minute) to 1,209,600 (`LIMITS.oldestMessageAlarmSeconds`).
+   * seconds from 60 (SQS metrics are per minute) to 1,209,600 (`SETTINGS.oldestMessageAlarmSeconds`).
    */
   readonly oldestMessageAge: Duration;
   /**
@@ -45,7 +45,7 @@ export class PipelineAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
-    LIMITS.oldestMessageAlarmSeconds.check(
+    SETTINGS.oldestMessageAlarmSeconds.check(
       `${id}.oldestMessageAge in seconds`,
       props.oldestMessageAge.toSeconds({ integral: false }),
     );

@@ -5,7 +5,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FUNCTION_LIMITS } from '../../../lambdas/domain/limits';
+import { FUNCTION_LIMITS } from '../../../lambdas/domain/settings';
 import { METRICS_NAMESPACE } from '../../../lambdas/shared/metric-names';
 import { PROJECT_ROOT } from '../../project';
 import { FUNCTION_BUNDLING } from '../function-bundling';

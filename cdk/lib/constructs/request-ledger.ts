@@ -3,12 +3,12 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { IDEMPOTENCY_KEY_PREFIX, REQUEST_KEY_PREFIX } from '../../../lambdas/domain/ledger';
-import { checkAtLeast, LIMITS } from '../../../lambdas/domain/limits';
+import { checkAtLeast, SETTINGS } from '../../../lambdas/domain/settings';
 
 export interface RequestLedgerProps {
   /**
    * Days a request's entry is kept after it was accepted; then DynamoDB's TTL (`expiresAt`) deletes it
-   * and `GET /requests/{id}` answers 404. An integer from 1 to 3,650 (`LIMITS.ledgerRetentionDays`),
+   * and `GET /requests/{id}` answers 404. An integer from 1 to 3,650 (`SETTINGS.ledgerRetentionDays`),
    * and at least the idempotency window, so a key's request outlives the window in which a repeat is
    * answered.
    */
@@ -16,7 +16,7 @@ export interface RequestLedgerProps {
   /**
    * Hours a completed request's answer is kept for repeats of its Idempotency-Key (Powertools'
    * idempotency records, expiring through the same TTL attribute). An integer from 1 to 720
-   * (`LIMITS.idempotencyWindowHours`), and at most `retentionDays` x 24.
+   * (`SETTINGS.idempotencyWindowHours`), and at most `retentionDays` x 24.
    */
   readonly idempotencyWindowHours: number;
 }
@@ -38,8 +38,8 @@ export class RequestLedger extends Construct {
 
   constructor(scope: Construct, id: string, props: RequestLedgerProps) {
     super(scope, id);
-    this.retentionDays = LIMITS.ledgerRetentionDays.check(`${id}.retentionDays`, props.retentionDays);
-    this.idempotencyWindowHours = LIMITS.idempotencyWindowHours.check(
+    this.retentionDays = SETTINGS.ledgerRetentionDays.check(`${id}.retentionDays`, props.retentionDays);
+    this.idempotencyWindowHours = SETTINGS.idempotencyWindowHours.check(
       `${id}.idempotencyWindowHours`,
       props.idempotencyWindowHours,
     );

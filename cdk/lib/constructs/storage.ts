@@ -2,12 +2,12 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { FAILED_PREFIX, RESULTS_PREFIX } from '../../../lambdas/domain/keys';
-import { LIMITS } from '../../../lambdas/domain/limits';
+import { SETTINGS } from '../../../lambdas/domain/settings';
 
 export interface StorageProps {
   /**
    * Days before objects under `results/` and `failed/` expire; 0 keeps them forever.
-   * An integer from 0 to 36,500 (`LIMITS.retentionDays`).
+   * An integer from 0 to 36,500 (`SETTINGS.retentionDays`).
    */
   readonly retentionDays: number;
 }
@@ -18,7 +18,7 @@ export class Storage extends Construct {
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
-    LIMITS.retentionDays.check(`${id}.retentionDays`, props.retentionDays);
+    SETTINGS.retentionDays.check(`${id}.retentionDays`, props.retentionDays);
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,

@@ -1,32 +1,25 @@
-import {
-  CloudWatchLogsClient,
-  type FilteredLogEvent,
-  FilterLogEventsCommand,
-} from '@aws-sdk/client-cloudwatch-logs';
-import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { messageOf } from '../../../lambdas/domain/errors';
-import { minuteLabel, minutePath } from '../../../lambdas/domain/keys';
-import { type ExclusionPair, LIMITS } from '../../../lambdas/domain/limits';
-import { readBatchSettings } from '../../../lambdas/domain/settings';
-import { type Clients, clientConfig, clientsFor, type Deployment } from '../deployment';
-import { logGroupOf } from '../function-logs';
-import { readObjects } from '../pipeline-client';
+import { hourPrefix, minuteLabel, parseStoredKey } from '../../../lambdas/domain/keys';
+import type { ExclusionPair } from '../../../lambdas/domain/settings';
+import type { ResultsObject } from '../../../lambdas/domain/stored-objects';
+import { type BatchWriterObject, readFailureRecords, readJson, readResultsObjects } from '../bucket';
+import { deployedBatchSettings } from '../deployed-rules';
+import { type Clients, clientsFor, type Deployment } from '../deployment';
+import { LogTail } from '../function-logs';
 import { queueDepth } from '../queues';
+import { getRequestStatus } from '../status-client';
 import {
   byWrittenAt,
-  findRequestInObjects,
-  type LogLine,
   LogTally,
   type Minute,
   type MinuteFigures,
   type MinuteSummary,
   minuteFigures,
-  minuteOfKey,
   minuteSummaries,
   minutesBetween,
   type ObjectRow,
   type RequestLookup,
-  type StoredBody,
+  requestReport,
   toObjectRow,
 } from './figures';
 
@@ -52,7 +45,8 @@ export interface Overview {
   readonly bucketName: string;
   readonly generatedAt: string;
   readonly windowMinutes: number;
-  readonly exclusionPairs: readonly ExclusionPair[];
+  /** The batch function's exclusion pairs; absent until they could be read (nothing is judged by a guess). */
+  readonly exclusionPairs?: readonly ExclusionPair[];
   readonly queue?: Depth;
   readonly deadLetter?: Depth;
   readonly minutes: readonly MinuteFigures[];
@@ -60,7 +54,8 @@ export interface Overview {
   /** Minutes that hold objects, newest first. */
   readonly browser: readonly MinuteSummary[];
   readonly resultsObjects: number;
-  readonly objectsBreakingExclusion: number;
+  /** Absent while the exclusion pairs are unknown. */
+  readonly objectsBreakingExclusion?: number;
   /** Failure records, newest first. */
   readonly recentFailures: readonly ObjectRow[];
   /** A source that could not be read this time, e.g. `logs: AccessDenied ...`; the rest still shows. */
@@ -72,81 +67,32 @@ export interface DashboardDataOptions {
   /** A refresh asked for sooner than this after the last one reuses it (several browser tabs). */
   readonly minRefreshMs?: number;
   readonly clients?: Clients;
+  /** How request lookups call the API (GET /requests/{requestId}). */
+  readonly http?: typeof fetch;
 }
 
-/** CloudWatch Logs may deliver an event a little after its timestamp: each read looks back this far. */
-const LOG_LAG_MS = 30_000;
 const RECENT_FAILURES = 20;
-
-/** Reads one function's log events incrementally, each event once. */
-class LogReader {
-  private group: string | undefined;
-  private readonly seen = new Map<string, number>();
-
-  constructor(
-    private readonly deployment: Deployment,
-    private readonly functionName: string,
-    private readonly logs: CloudWatchLogsClient,
-    private since: number,
-  ) {}
-
-  async read(): Promise<LogLine[]> {
-    this.group ??= await logGroupOf(this.deployment, this.functionName);
-    const events: FilteredLogEvent[] = [];
-    let nextToken: string | undefined;
-    try {
-      do {
-        const page = await this.logs.send(
-          new FilterLogEventsCommand({
-            logGroupName: this.group,
-            startTime: this.since - LOG_LAG_MS,
-            nextToken,
-          }),
-        );
-        events.push(...(page.events ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
-    } catch (error) {
-      // The group appears with the function's first invocation; until then there is nothing to read.
-      if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-    }
-    const lines: LogLine[] = [];
-    for (const event of events) {
-      const timestamp = event.timestamp ?? 0;
-      const id = event.eventId ?? `${event.logStreamName}:${timestamp}:${event.message}`;
-      if (this.seen.has(id)) continue;
-      this.seen.set(id, timestamp);
-      lines.push({ timestamp, message: event.message ?? '', stream: event.logStreamName ?? '' });
-    }
-    this.since = lines.reduce((latest, line) => Math.max(latest, line.timestamp), this.since);
-    for (const [id, timestamp] of this.seen) if (timestamp < this.since - LOG_LAG_MS) this.seen.delete(id);
-    return lines;
-  }
-}
 
 const HOUR_MS = 3_600_000;
 const hourOf = (at: Date): Date => new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);
 
-/** `results/2026/11/23/10/` and `failed/...` for each hour the window touches: a few LISTs per refresh. */
-function hourPrefixes(from: Date, to: Date): string[] {
-  const prefixes: string[] = [];
-  for (let at = hourOf(from).getTime(); at <= to.getTime(); at += HOUR_MS) {
-    const hour = minutePath(new Date(at)).slice(0, 'YYYY/MM/DD/HH'.length);
-    prefixes.push(`results/${hour}/`, `failed/${hour}/`);
-  }
-  return prefixes;
+/** Each hour the window touches, oldest first: a few LISTs per refresh. */
+function hoursBetween(from: Date, to: Date): Date[] {
+  const hours: Date[] = [];
+  for (let at = hourOf(from).getTime(); at <= to.getTime(); at += HOUR_MS) hours.push(new Date(at));
+  return hours;
 }
 
 export class DashboardData {
   readonly windowMinutes: number;
   private readonly clients: Clients;
   private readonly minRefreshMs: number;
-  private readonly rows = new Map<string, ObjectRow>();
-  /** Keys read, rows or not: objects are written once, so none is read twice. */
-  private readonly keysRead = new Set<string>();
+  private readonly http: typeof fetch;
+  /** The window's objects by key: objects are written once, so none is read twice. */
+  private readonly objects = new Map<string, BatchWriterObject>();
   private readonly tally = new LogTally();
-  private readonly ingestLogs: LogReader;
-  private readonly batchLogs: LogReader;
+  private readonly ingestLogs: LogTail;
+  private readonly batchLogs: LogTail;
   private exclusionPairs: readonly ExclusionPair[] | undefined;
   private queue: Depth | undefined;
   private deadLetter: Depth | undefined;
@@ -162,10 +108,10 @@ export class DashboardData {
     this.windowMinutes = options.windowMinutes ?? 60;
     this.minRefreshMs = options.minRefreshMs ?? 1000;
     this.clients = options.clients ?? clientsFor(deployment);
-    const logs = new CloudWatchLogsClient(clientConfig(deployment));
+    this.http = options.http ?? fetch;
     const since = this.windowStart().getTime();
-    this.ingestLogs = new LogReader(deployment, deployment.ingestFunctionName, logs, since);
-    this.batchLogs = new LogReader(deployment, deployment.batchFunctionName, logs, since);
+    this.ingestLogs = new LogTail(deployment, deployment.ingestFunctionName, since);
+    this.batchLogs = new LogTail(deployment, deployment.batchFunctionName, since);
   }
 
   private windowStart(): Date {
@@ -203,37 +149,24 @@ export class DashboardData {
 
   /** The exclusion pairs the batch function runs with (its environment), read once. */
   private async readRules(): Promise<void> {
-    if (this.exclusionPairs) return;
-    const fn = await new LambdaClient(clientConfig(this.deployment)).send(
-      new GetFunctionConfigurationCommand({ FunctionName: this.deployment.batchFunctionName }),
-    );
-    this.exclusionPairs = readBatchSettings(fn.Environment?.Variables ?? {}).exclusionPairs;
-  }
-
-  private pairs(): readonly ExclusionPair[] {
-    return this.exclusionPairs ?? LIMITS.exclusionPairs.default;
+    this.exclusionPairs ??= (await deployedBatchSettings(this.deployment)).exclusionPairs;
   }
 
   private async readObjects(): Promise<void> {
     const from = this.windowStart();
-    const prefixes = hourPrefixes(from, new Date());
     // Keys of an hour no longer listed are never listed again: forget them.
     const firstListed = minuteLabel(hourOf(from));
-    for (const key of this.keysRead) {
-      if ((minuteOfKey(key) ?? '') < firstListed) {
-        this.keysRead.delete(key);
-        this.rows.delete(key);
-      }
+    for (const key of this.objects.keys()) {
+      if ((parseStoredKey(key)?.minute ?? '') < firstListed) this.objects.delete(key);
     }
-    for (const prefix of prefixes) {
-      const objects = await readObjects<StoredBody>(this.clients, this.deployment.bucketName, prefix, {
-        skip: this.keysRead,
-      });
-      for (const { key, body } of objects) {
-        this.keysRead.add(key);
-        const row = toObjectRow(key, body, this.pairs());
-        if (row) this.rows.set(key, row);
-      }
+    const { bucketName } = this.deployment;
+    const skip = new Set(this.objects.keys());
+    for (const hour of hoursBetween(from, new Date())) {
+      const read = await Promise.all([
+        readResultsObjects(this.clients, bucketName, { prefix: hourPrefix('results', hour), skip }),
+        readFailureRecords(this.clients, bucketName, { prefix: hourPrefix('failed', hour), skip }),
+      ]);
+      for (const object of read.flat()) this.objects.set(object.key, object);
     }
   }
 
@@ -256,10 +189,13 @@ export class DashboardData {
     ];
   }
 
-  /** The window's rows, in write order. */
+  /** The window's rows, in write order, judged by the deployment's rule once it is known. */
   private rowsInWindow(): ObjectRow[] {
     const from = minuteLabel(this.windowStart());
-    return [...this.rows.values()].filter((row) => row.minute >= from).sort(byWrittenAt);
+    return [...this.objects.values()]
+      .flatMap((object) => toObjectRow(object, this.exclusionPairs) ?? [])
+      .filter((row) => row.minute >= from)
+      .sort(byWrittenAt);
   }
 
   async overview(): Promise<Overview> {
@@ -274,7 +210,7 @@ export class DashboardData {
       bucketName,
       generatedAt: new Date().toISOString(),
       windowMinutes: this.windowMinutes,
-      exclusionPairs: this.pairs(),
+      ...(this.exclusionPairs ? { exclusionPairs: this.exclusionPairs } : {}),
       ...(this.queue ? { queue: this.queue } : {}),
       ...(this.deadLetter ? { deadLetter: this.deadLetter } : {}),
       minutes: minuteFigures(
@@ -285,7 +221,9 @@ export class DashboardData {
       queueSamples: this.samples,
       browser: minuteSummaries(rows),
       resultsObjects: results.length,
-      objectsBreakingExclusion: results.filter((row) => row.breaksExclusion).length,
+      ...(this.exclusionPairs
+        ? { objectsBreakingExclusion: results.filter((row) => row.breaksExclusion).length }
+        : {}),
       recentFailures: rows
         .filter((row) => row.kind === 'failed')
         .reverse()
@@ -300,9 +238,24 @@ export class DashboardData {
     return this.rowsInWindow().filter((row) => row.minute === minute);
   }
 
-  /** Searches the window's objects; a request ledger can take its place (see RequestLookup). */
+  /**
+   * A request's status from the request ledger, through the API with the deployment's key as a producer
+   * would ask, and the objects holding its items (read once; they are written once).
+   */
   readonly lookup: RequestLookup = async (requestId) => {
-    await this.refresh();
-    return findRequestInObjects(requestId, this.rowsInWindow(), minuteLabel(this.windowStart()));
+    const status = await getRequestStatus(this.deployment, requestId, this.http);
+    await Promise.all(
+      status.objects
+        .filter((key) => !this.objects.has(key))
+        .map(async (key) => {
+          const body = await readJson<ResultsObject>(this.clients, this.deployment.bucketName, key);
+          this.objects.set(key, { key, lastModified: undefined, body, kind: 'results' });
+        }),
+    );
+    const results = status.objects.flatMap((key) => {
+      const object = this.objects.get(key);
+      return (object && toObjectRow(object, this.exclusionPairs)) ?? [];
+    });
+    return requestReport(status, results, this.rowsInWindow());
   };
 }

@@ -1,17 +1,15 @@
-import { minuteLabel } from '../../../lambdas/domain/keys';
-import type { ExclusionPair } from '../../../lambdas/domain/limits';
+import { minuteLabel, parseStoredKey } from '../../../lambdas/domain/keys';
+import type { RequestStatus } from '../../../lambdas/domain/ledger';
+import { breachedPairs } from '../../../lambdas/domain/segment';
+import type { ExclusionPair } from '../../../lambdas/domain/settings';
 import { METRIC } from '../../../lambdas/shared/metric-names';
+import type { BatchWriterObject } from '../bucket';
+import type { LogLine } from '../function-logs';
 
 /** What the dashboard shows, computed from stored objects and the functions' log lines: pure, no AWS. */
 
 /** A minute as `YYYY-MM-DDTHH:mmZ`, the label results objects carry in their body. */
 export type Minute = string;
-
-/** `results/2026/11/23/10/42/<id>.json` -> `2026-11-23T10:42Z`; undefined for any other key. */
-export function minuteOfKey(key: string): Minute | undefined {
-  const match = /^(?:results|failed)\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(\d{2})\//.exec(key);
-  return match ? `${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}Z` : undefined;
-}
 
 /** Every minute from `from` to `to`, both included, oldest first. */
 export function minutesBetween(from: Date, to: Date): Minute[] {
@@ -20,18 +18,6 @@ export function minutesBetween(from: Date, to: Date): Minute[] {
     minutes.push(minuteLabel(new Date(at)));
   }
   return minutes;
-}
-
-/** The body of a results object or a failure record, as far as the dashboard reads it. */
-export interface StoredBody {
-  readonly writtenAt?: string;
-  readonly items?: readonly { item: number; requestId: string; index: number }[];
-  readonly reason?: string;
-  readonly error?: string;
-  readonly item?: number;
-  readonly requestId?: string;
-  readonly index?: number;
-  readonly receiveCount?: number;
 }
 
 /** `a` and `b`: the first and second item of an exclusion pair (1 and 2 by default), shown in two colours. */
@@ -51,7 +37,7 @@ export interface ObjectRow {
   readonly minute: Minute;
   readonly writtenAt: string;
   readonly items: readonly ItemChip[];
-  /** A results object holding both items of an exclusion pair: the rule broken. */
+  /** A results object holding both items of an exclusion pair: the rule broken (false while the rule is unknown). */
   readonly breaksExclusion: boolean;
   readonly reason?: string;
   readonly error?: string;
@@ -63,36 +49,43 @@ const markOf = (item: number, pairs: readonly ExclusionPair[]): PairMark | undef
   return pairs.some(([, b]) => b === item) ? 'b' : undefined;
 };
 
-/** A stored object as a row; undefined for a key outside `results/` and `failed/` minutes. */
+/**
+ * A stored object as a row; undefined for a key outside the layout. Without the deployment's exclusion
+ * pairs (not read yet) nothing is marked and nothing is called broken: never judged by a guessed rule.
+ */
 export function toObjectRow(
-  key: string,
-  body: StoredBody,
-  pairs: readonly ExclusionPair[],
+  object: BatchWriterObject,
+  pairs: readonly ExclusionPair[] | undefined,
 ): ObjectRow | undefined {
-  const minute = minuteOfKey(key);
-  if (!minute) return undefined;
-  const kind = key.startsWith('results/') ? 'results' : 'failed';
+  const stored = parseStoredKey(object.key);
+  if (!stored) return undefined;
+  const { body } = object;
   // A failure record of a malformed message names no item.
   const entries =
-    kind === 'results'
-      ? (body.items ?? [])
-      : body.item === undefined
+    object.kind === 'results'
+      ? object.body.items
+      : object.body.item === undefined
         ? []
-        : [{ item: body.item, requestId: body.requestId ?? '', index: body.index ?? 0 }];
+        : [{ item: object.body.item, requestId: object.body.requestId ?? '', index: object.body.index ?? 0 }];
   const items = entries.map(({ item, requestId, index }) => {
-    const mark = markOf(item, pairs);
+    const mark = pairs && markOf(item, pairs);
     return { item, requestId, index, ...(mark ? { mark } : {}) };
   });
-  const values = new Set(items.map((chip) => chip.item));
   return {
-    key,
-    kind,
-    minute,
-    writtenAt: body.writtenAt ?? '',
+    key: object.key,
+    kind: object.kind,
+    minute: stored.minute,
+    writtenAt: body.writtenAt,
     items,
-    breaksExclusion: kind === 'results' && pairs.some(([a, b]) => values.has(a) && values.has(b)),
-    ...(kind === 'failed'
-      ? { reason: body.reason ?? 'unknown', error: body.error, receiveCount: body.receiveCount }
+    breaksExclusion:
+      object.kind === 'results' &&
+      pairs !== undefined &&
+      breachedPairs(
+        items.map((chip) => chip.item),
+        pairs,
+      ).length > 0,
+    ...(object.kind === 'failed'
+      ? { reason: object.body.reason, error: object.body.error, receiveCount: object.body.receiveCount }
       : {}),
   };
 }
@@ -110,13 +103,6 @@ export interface LogMinute {
   recordsFailed: number;
   /** Ledger calls that failed in ingest or the batch writer (the items went on without them). */
   ledgerErrors: number;
-}
-
-export interface LogLine {
-  readonly timestamp: number;
-  readonly message: string;
-  /** Invocations in one stream run one after another, which pairs a REPORT line with its figures. */
-  readonly stream: string;
 }
 
 const emptyLogMinute = (): LogMinute => ({
@@ -251,40 +237,32 @@ export function minuteSummaries(rows: readonly ObjectRow[]): MinuteSummary[] {
   }));
 }
 
-/** What a lookup tells about one request. `source` says where it looked; a request ledger will be another. */
+/** What a lookup tells about one request: its status in the request ledger and the objects holding its items. */
 export interface RequestReport {
   readonly requestId: string;
-  readonly source: 'objects';
-  /** The objects searched start at this minute: an older request's items are not seen. */
-  readonly searchedFrom: Minute;
-  readonly stored: number;
-  readonly failed: number;
-  /** The objects holding its items, in write order: results objects, then failure records. */
+  readonly status: RequestStatus;
+  /** Its results objects (the ledger's keys), in write order, then its failure records in the window. */
   readonly objects: readonly ObjectRow[];
 }
 
-/** Answers a lookup by request id. Today it searches the stored objects; the request ledger can replace it. */
+/** Answers a lookup by request id, from the request ledger (GET /requests/{requestId}). */
 export type RequestLookup = (requestId: string) => Promise<RequestReport>;
 
-export function findRequestInObjects(
-  requestId: string,
-  rows: readonly ObjectRow[],
-  searchedFrom: Minute,
+/**
+ * The report of a request: the results objects the ledger names, and the failure records of its items
+ * (the ledger counts failed items but keeps no record keys, so these are the window's).
+ */
+export function requestReport(
+  status: RequestStatus,
+  results: readonly ObjectRow[],
+  windowRows: readonly ObjectRow[],
 ): RequestReport {
-  const holding = rows
-    .filter((row) => row.items.some((chip) => chip.requestId === requestId))
-    .sort((a, b) => Number(a.kind === 'failed') - Number(b.kind === 'failed') || byWrittenAt(a, b));
-  const itemsOf = (kind: ObjectRow['kind']) =>
-    holding
-      .filter((row) => row.kind === kind)
-      .flatMap((row) => row.items)
-      .filter((chip) => chip.requestId === requestId).length;
+  const failures = windowRows.filter(
+    (row) => row.kind === 'failed' && row.items.some((chip) => chip.requestId === status.requestId),
+  );
   return {
-    requestId,
-    source: 'objects',
-    searchedFrom,
-    stored: itemsOf('results'),
-    failed: itemsOf('failed'),
-    objects: holding,
+    requestId: status.requestId,
+    status,
+    objects: [...[...results].sort(byWrittenAt), ...failures.sort(byWrittenAt)],
   };
 }

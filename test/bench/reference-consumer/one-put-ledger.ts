@@ -2,10 +2,10 @@ import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { decodeEnvelope } from '../../../lambdas/domain/envelope';
+import { ENV } from '../../../lambdas/domain/environment';
 import { indexesByRequest } from '../../../lambdas/domain/ledger';
-import { LIMITS } from '../../../lambdas/domain/limits';
-import { ENV } from '../../../lambdas/domain/settings';
-import { storedUpdate } from '../../../lambdas/ledger/ledger-commands';
+import { SETTINGS } from '../../../lambdas/domain/settings';
+import { storedUpdate } from '../../../lambdas/ledger/ledger-inputs';
 import { referenceLogLine } from './log-line';
 import { putBatch } from './put-batch';
 
@@ -25,7 +25,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const at = Date.now();
   const key = await putBatch(s3, bucket, event, at);
   const items = event.Records.map((record) => decodeEnvelope(record.body));
-  const context = { tableName, now: new Date(), retentionDays: LIMITS.ledgerRetentionDays.default };
+  const context = { tableName, now: new Date(), retentionDays: SETTINGS.ledgerRetentionDays.default };
   await Promise.all(
     [...indexesByRequest(items)].map(([requestId, indexes]) =>
       ddb.send(new UpdateItemCommand(storedUpdate(requestId, indexes, key, context))),

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { ENV } from '../../../lambdas/domain/settings';
+import { ENV } from '../../../lambdas/domain/environment';
 import { referenceLogLine } from './log-line';
 import { putBatch } from './put-batch';
 

@@ -314,13 +314,23 @@ async function lookup(requestId) {
   const target = $('#lookup-result');
   try {
     const report = await getJson(`/api/requests/${encodeURIComponent(requestId)}`);
-    const results = report.objects.filter((row) => row.kind === 'results').length;
+    const { status } = report;
     target.replaceChildren(
       el(
         'p',
-        { 'data-request': report.requestId, 'data-stored': report.stored, 'data-failed': report.failed },
-        `${count(report.stored, 'item')} stored in ${count(results, 'object')}, ${count(report.failed, 'failure record')} `,
-        el('span', { class: 'muted' }, `(searched the objects since ${hhmm(report.searchedFrom)} UTC)`),
+        {
+          'data-request': report.requestId,
+          'data-status': status.status,
+          'data-stored': status.stored,
+          'data-failed': status.failed,
+        },
+        `${status.status}: ${status.stored} of ${count(status.accepted, 'item')} stored in ${count(status.objects.length, 'object')}, ` +
+          `${status.pending} pending, ${status.failed} failed${status.stale ? ' (stale)' : ''} `,
+        el(
+          'span',
+          { class: 'muted' },
+          `(request ledger; accepted ${clock(status.acceptedAt).slice(0, 8)} UTC)`,
+        ),
       ),
       el('div', { class: 'objects' }, ...report.objects.map((row) => objectBox(row, report.requestId))),
     );
@@ -342,12 +352,18 @@ async function refresh() {
     const overview = await getJson('/api/overview');
     $('#stack').textContent =
       `${overview.stackName} · ${overview.endpoint ?? overview.region} · bucket ${overview.bucketName}`;
-    const [a, b] = overview.exclusionPairs[0] ?? ['–', '–'];
+    // Without the deployment's own pairs nothing is judged: the rule shows as unknown, never as a guess.
+    const [a, b] = overview.exclusionPairs?.[0] ?? ['?', '?'];
     $('#legend-a').textContent = String(a);
     $('#legend-b').textContent = String(b);
     const breaking = overview.objectsBreakingExclusion;
-    $('#rule').className = breaking === 0 ? 'rule-ok' : 'rule-bad';
-    $('#rule').textContent = breaking === 0 ? '✓ holds' : `✗ broken in ${breaking} objects`;
+    $('#rule').className = breaking === 0 ? 'rule-ok' : breaking === undefined ? 'muted' : 'rule-bad';
+    $('#rule').textContent =
+      breaking === undefined
+        ? 'rule unknown (batch function not read)'
+        : breaking === 0
+          ? '✓ holds'
+          : `✗ broken in ${breaking} objects`;
     $('#problems').hidden = overview.problems.length === 0;
     $('#problems').textContent = overview.problems.join(' · ');
     drawTiles(overview);

@@ -5,7 +5,7 @@ import {
   type RequestStatus,
   requestStatus,
 } from '../domain/ledger';
-import type { StatusLedger } from '../ledger/request-ledger';
+import type { StatusLedger } from '../ledger/ledger-interfaces';
 
 /** Request ids are UUIDs; anything else cannot have an entry, and is not looked up. */
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,128}$/;

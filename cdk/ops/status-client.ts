@@ -1,16 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { RequestStatus } from '../../lambdas/domain/ledger';
+import { ITEMS_PATH, requestStatusPath } from '../../lambdas/domain/api-paths';
+import { RequestNotFoundError, type RequestStatus } from '../../lambdas/domain/ledger';
 import type { Deployment } from './deployment';
 
 /** What the tools do with `GET /requests/{requestId}`: the producer's own view, through the API. */
-
-export class RequestNotFoundError extends Error {
-  readonly code = 'REQUEST_NOT_FOUND';
-  constructor(requestId: string) {
-    super(`No request ${requestId} for this API key (unknown, expired, or another key's)`);
-    this.name = 'RequestNotFoundError';
-  }
-}
 
 export class StatusTimeoutError extends Error {
   readonly code = 'STATUS_TIMEOUT';
@@ -25,20 +18,27 @@ export class StatusTimeoutError extends Error {
   }
 }
 
-/** The status URL of a request: the 202 gives it, and it is the items URL with /requests/<id> instead of /items. */
-export const statusUrlOf = (deployment: Pick<Deployment, 'apiUrl'>, requestId: string): string =>
-  `${deployment.apiUrl.replace(/\/items$/, '')}/requests/${encodeURIComponent(requestId)}`;
+/** A request's status URL on a deployment: its items URL with the request's path instead of /items (as the 202 says). */
+export function deploymentStatusUrl(deployment: Pick<Deployment, 'apiUrl'>, requestId: string): string {
+  const { apiUrl } = deployment;
+  const stageUrl = apiUrl.endsWith(ITEMS_PATH) ? apiUrl.slice(0, -ITEMS_PATH.length) : apiUrl;
+  return `${stageUrl}${requestStatusPath(requestId)}`;
+}
 
 export async function getRequestStatus(
   deployment: Pick<Deployment, 'apiUrl' | 'apiKey'>,
   requestId: string,
   http: typeof fetch = fetch,
 ): Promise<RequestStatus> {
-  const response = await http(statusUrlOf(deployment, requestId), {
+  const response = await http(deploymentStatusUrl(deployment, requestId), {
     headers: { 'x-api-key': deployment.apiKey },
   });
   const text = await response.text();
-  if (response.status === 404) throw new RequestNotFoundError(requestId);
+  if (response.status === 404) {
+    throw new RequestNotFoundError(
+      `No request ${requestId} for this API key (unknown, expired, or another key's)`,
+    );
+  }
   if (response.status !== 200)
     throw new Error(`GET /requests/${requestId} answered ${response.status}: ${text}`);
   return JSON.parse(text) as RequestStatus;

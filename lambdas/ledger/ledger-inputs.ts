@@ -14,7 +14,7 @@ import { entryKey, expiresAtEpoch, type LedgerEntry, REQUEST_KEY_PREFIX } from '
  */
 
 /** Ingest's part of an entry, written before the first item is enqueued. */
-export interface AcceptedRequest {
+export interface AcceptedEntry {
   readonly requestId: string;
   /** The caller's API key id: only this caller may read the entry. */
   readonly apiKeyId: string;
@@ -73,7 +73,7 @@ function upsertBase(context: WriteContext) {
  * repeat can skip what is already in SQS. The condition refuses other items under the same id, and a
  * repeat after the idempotency window: DynamoDB answers ConditionalCheckFailed with the entry.
  */
-export function acceptedUpdate(request: AcceptedRequest, context: WriteContext): UpdateItemCommandInput {
+export function acceptedUpdate(request: AcceptedEntry, context: WriteContext): UpdateItemCommandInput {
   const acceptedAt = request.acceptedAt.toISOString();
   return {
     TableName: context.tableName,

@@ -1,5 +1,5 @@
 import type { LedgerEntry } from '../domain/ledger';
-import type { AcceptedRequest } from './ledger-commands';
+import type { AcceptedEntry } from './ledger-inputs';
 
 /**
  * The request ledger as each function uses it (DynamoDB in production, dynamodb-ledger.ts), so
@@ -13,7 +13,7 @@ export interface IngestLedger {
    * when one existed (a repeat of the same request id), else undefined; throws
    * IdempotencyKeyReusedError when the id belongs to other items or its window has passed.
    */
-  recordAccepted(request: AcceptedRequest): Promise<LedgerEntry | undefined>;
+  recordAccepted(request: AcceptedEntry): Promise<LedgerEntry | undefined>;
   /** After a 503: the indexes in SQS, which a repeat does not send again. */
   recordEnqueued(requestId: string, indexes: readonly number[]): Promise<void>;
 }

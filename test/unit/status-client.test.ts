@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  deploymentStatusUrl,
   getRequestStatus,
-  RequestNotFoundError,
   StatusTimeoutError,
   statusLine,
-  statusUrlOf,
   waitForRequest,
-} from '../../cdk/ops/request-status';
-import type { RequestStatus } from '../../lambdas/domain/ledger';
+} from '../../cdk/ops/status-client';
+import { RequestNotFoundError, type RequestStatus } from '../../lambdas/domain/ledger';
 
 const deployment = { apiUrl: 'http://127.0.0.1:4566/_aws/execute-api/abc/prod/items', apiKey: 'k-1' };
 
@@ -43,7 +42,7 @@ describe('the request status client', () => {
     const answer = await getRequestStatus(deployment, 'r-1', http);
 
     // Assert
-    expect(statusUrlOf(deployment, 'r 1')).toBe(
+    expect(deploymentStatusUrl(deployment, 'r 1')).toBe(
       'http://127.0.0.1:4566/_aws/execute-api/abc/prod/requests/r%201',
     );
     expect(calls).toEqual([

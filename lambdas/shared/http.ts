@@ -1,5 +1,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
+import type { ApiError } from '../domain/errors';
 import type { HttpRequest } from '../domain/request';
+
+/**
+ * The HTTP side of the API functions (ingest, status), shared: API Gateway's events read alike in
+ * payload v1 and v2, and answers in the contract's shape, errors included.
+ */
 
 export type ApiEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
@@ -45,3 +51,7 @@ export interface ErrorBody {
 
 export const errorResponse = (statusCode: number, error: ErrorBody): APIGatewayProxyResult =>
   jsonResponse(statusCode, { error });
+
+/** The answer to an error the API answers itself: its status, code, message and fields. */
+export const errorAnswer = (error: ApiError): APIGatewayProxyResult =>
+  errorResponse(error.status, { code: error.code, message: error.message, ...error.fields });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LedgerUnavailableError, type OwnedEntry, RequestNotFoundError } from '../../lambdas/domain/ledger';
-import { readRequestStatus, type StatusQuery } from '../../lambdas/status/request-status';
+import { readRequestStatus, type StatusQuery } from '../../lambdas/status/read-status';
 import { rejectionOf } from './factories.ingest';
 import {
   ACCEPTED_AT,

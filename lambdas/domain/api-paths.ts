@@ -1,0 +1,9 @@
+/**
+ * The HTTP API's paths, in one place for the stack that builds the routes, the functions that answer
+ * on them and the tools that call them.
+ */
+
+export const ITEMS_PATH = '/items';
+
+/** The path of `GET /requests/{requestId}` for one request. */
+export const requestStatusPath = (requestId: string): string => `/requests/${encodeURIComponent(requestId)}`;

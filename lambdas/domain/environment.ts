@@ -1,0 +1,160 @@
+import { ConfigError } from './errors';
+import { type Check, DERIVED_LIMITS, type ExclusionPair, type Ordering, SETTINGS } from './settings';
+
+/**
+ * The functions' environment: the constructs write it with `ingestEnvironment`, `batchEnvironment` and
+ * `statusEnvironment`,
+ * and the functions read it back once, at cold start. Every variable is required: the stack always
+ * sets them all, so a missing one means a function that does not match its stack, and it fails with
+ * the variable's name instead of running on a default nobody chose. Ranges are those of limits.ts.
+ */
+
+export const ENV = {
+  queueUrl: 'QUEUE_URL',
+  ordering: 'ORDERING',
+  maxItemsPerRequest: 'MAX_ITEMS_PER_REQUEST',
+  maxBodyBytes: 'MAX_BODY_BYTES',
+  bucketName: 'BUCKET_NAME',
+  batchSize: 'BATCH_SIZE',
+  exclusionPairs: 'EXCLUSION_PAIRS',
+  maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  ledgerTableName: 'LEDGER_TABLE_NAME',
+  ledgerRetentionDays: 'LEDGER_RETENTION_DAYS',
+  idempotencyWindowHours: 'IDEMPOTENCY_WINDOW_HOURS',
+  staleAfterSeconds: 'STALE_AFTER_SECONDS',
+} as const;
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Pairs travel as `1:2,3:4` in the environment. */
+const formatExclusionPairs = (pairs: readonly ExclusionPair[]): string =>
+  pairs.map(([a, b]) => `${a}:${b}`).join(',');
+
+export const formatIntegers = (values: readonly number[]): string => values.join(',');
+
+/** The variable's value, which must be set; `allowEmpty` for lists, where "" is the empty list. */
+function required(env: Env, name: string, { allowEmpty = false } = {}): string {
+  const value = env[name]?.trim();
+  if (value === undefined || (value === '' && !allowEmpty)) throw new ConfigError(`${name} must be set`);
+  return value;
+}
+
+/** A number, or the text itself when it is not one, so that the error quotes what was set. */
+const toNumber = (text: string): number | string => (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text);
+
+/** Splits a comma-separated list; "" is the empty list. */
+function listOf<T>(env: Env, name: string, parse: (text: string) => T): T[] {
+  const text = required(env, name, { allowEmpty: true });
+  return text === '' ? [] : text.split(',').map(parse);
+}
+
+/** Reads a required number and checks it against its range in limits.ts. */
+export const readNumber = (env: Env, name: string, check: Check<number>): number =>
+  check(name, toNumber(required(env, name)));
+
+/** Reads a required list of numbers, e.g. `3,9`; "" is the empty list. */
+export const readNumbers = <T>(env: Env, name: string, check: Check<T>): T =>
+  check(name, listOf(env, name, toNumber));
+
+const readExclusionPairs = (env: Env, name: string): readonly ExclusionPair[] =>
+  SETTINGS.exclusionPairs.check(
+    name,
+    listOf(env, name, (pair) => pair.split(':').map(toNumber)),
+  );
+
+/**
+ * The request ledger, for the functions that write entries (ingest and the batch writer); read apart
+ * from their other settings, which the tools also read from a deployed function.
+ */
+export interface LedgerSettings {
+  readonly ledgerTableName: string;
+  /** Days an entry is kept after it was first written. */
+  readonly ledgerRetentionDays: number;
+}
+
+export const ledgerEnvironment = (settings: LedgerSettings): Record<string, string> => ({
+  [ENV.ledgerTableName]: settings.ledgerTableName,
+  [ENV.ledgerRetentionDays]: String(settings.ledgerRetentionDays),
+});
+
+export const readLedgerSettings = (env: Env): LedgerSettings => ({
+  ledgerTableName: required(env, ENV.ledgerTableName),
+  ledgerRetentionDays: readNumber(env, ENV.ledgerRetentionDays, SETTINGS.ledgerRetentionDays.check),
+});
+
+export interface IngestSettings {
+  readonly queueUrl: string;
+  readonly ordering: Ordering;
+  readonly maxItemsPerRequest: number;
+  readonly maxBodyBytes: number;
+  /** Hours in which a repeat of an Idempotency-Key gets the first request's answer. */
+  readonly idempotencyWindowHours: number;
+}
+
+export const ingestEnvironment = (settings: IngestSettings): Record<string, string> => ({
+  [ENV.queueUrl]: settings.queueUrl,
+  [ENV.ordering]: settings.ordering,
+  [ENV.maxItemsPerRequest]: String(settings.maxItemsPerRequest),
+  [ENV.maxBodyBytes]: String(settings.maxBodyBytes),
+  [ENV.idempotencyWindowHours]: String(settings.idempotencyWindowHours),
+});
+
+export function readIngestSettings(env: Env): IngestSettings {
+  return {
+    queueUrl: required(env, ENV.queueUrl),
+    ordering: SETTINGS.ordering.check(ENV.ordering, required(env, ENV.ordering)),
+    maxItemsPerRequest: readNumber(env, ENV.maxItemsPerRequest, SETTINGS.maxItemsPerRequest.check),
+    maxBodyBytes: readNumber(env, ENV.maxBodyBytes, SETTINGS.maxBodyBytes.check),
+    idempotencyWindowHours: readNumber(
+      env,
+      ENV.idempotencyWindowHours,
+      SETTINGS.idempotencyWindowHours.check,
+    ),
+  };
+}
+
+/** What the batch writer's rules need (the contract's Batch writer). */
+export interface BatchRules {
+  readonly batchSize: number;
+  readonly exclusionPairs: readonly ExclusionPair[];
+  /** The queue's; a record on this receive is on its final attempt before the dead-letter queue. */
+  readonly maxReceiveCount: number;
+}
+
+export interface BatchSettings extends BatchRules {
+  readonly bucketName: string;
+}
+
+export const batchEnvironment = (settings: BatchSettings): Record<string, string> => ({
+  [ENV.bucketName]: settings.bucketName,
+  [ENV.batchSize]: String(settings.batchSize),
+  [ENV.exclusionPairs]: formatExclusionPairs(settings.exclusionPairs),
+  [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
+});
+
+export function readBatchSettings(env: Env): BatchSettings {
+  return {
+    bucketName: required(env, ENV.bucketName),
+    batchSize: readNumber(env, ENV.batchSize, SETTINGS.batchSize.check),
+    exclusionPairs: readExclusionPairs(env, ENV.exclusionPairs),
+    maxReceiveCount: readNumber(env, ENV.maxReceiveCount, SETTINGS.maxReceiveCount.check),
+  };
+}
+
+/** What `GET /requests/{requestId}` needs: the ledger to read, and when a quiet request is stale. */
+export interface StatusSettings {
+  readonly ledgerTableName: string;
+  readonly staleAfterSeconds: number;
+}
+
+export const statusEnvironment = (settings: StatusSettings): Record<string, string> => ({
+  [ENV.ledgerTableName]: settings.ledgerTableName,
+  [ENV.staleAfterSeconds]: String(settings.staleAfterSeconds),
+});
+
+export function readStatusSettings(env: Env): StatusSettings {
+  return {
+    ledgerTableName: required(env, ENV.ledgerTableName),
+    staleAfterSeconds: readNumber(env, ENV.staleAfterSeconds, DERIVED_LIMITS.staleAfterSeconds.check),
+  };
+}
