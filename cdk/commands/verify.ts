@@ -2,7 +2,7 @@ import { auditDeployment, readAcceptedFile } from '../ops/audit-run';
 import { runTool, toolArgs } from '../ops/cli';
 import { loadDeployment } from '../ops/deployment';
 import { violationsOf } from '../ops/invariants';
-import { table } from '../ops/stats';
+import { table } from '../ops/terminal';
 
 const USAGE = `usage: npm run verify -- [--accepted FILE] [--stack NAME] [--strict]
 

@@ -6,7 +6,7 @@ type SettingName = keyof Settings;
 
 /**
  * Everything a deployment can change (the contract's Configuration), read from the `pipeline`
- * context. Each setting's meaning, default and range are in lambdas/domain/limits.ts (`SETTINGS`).
+ * context. Each setting's meaning, default and range are in lambdas/domain/settings.ts (`SETTINGS`).
  */
 export type PipelineConfig = {
   readonly [Name in SettingName]: Settings[Name] extends Limit<infer T> ? T : never;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path';
 import { LOCAL_DIR, PROJECT_ROOT } from '../project';
 
-/** The emulator we standardize on (SPEC section 8), pinned: upgrades are deliberate. */
+/** The local cloud's emulator (the contract's Commands and the local cloud), pinned: upgrades are deliberate. */
 export const MINISTACK_VERSION = '1.5.33';
 const VENV_DIR = path.join(LOCAL_DIR, 'venv');
 const MINISTACK_BIN = path.join(VENV_DIR, 'bin', 'ministack');

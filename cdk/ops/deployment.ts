@@ -6,7 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_STACK_NAME, LOCAL_DIR } from '../project';
 
-/** What a tool needs to find a running deployment (SPEC section 7: `.local/outputs.json`). */
+/** What a tool needs to find a running deployment (`.local/outputs.json`, or a stack's outputs). */
 export interface Deployment {
   readonly stackName: string;
   /** The emulator endpoint; absent for a real AWS deployment. */

@@ -4,7 +4,7 @@ import { statusLine, waitForRequest } from './status-client';
 
 /**
  * `npm run send -- --wait`: POSTs, then follows the request's status until it is stored or failed
- * and prints the objects holding its items; the original system's `join`. Exit code 0 only when
+ * and prints the objects holding its items: a producer waiting for its work to be done. Exit code 0 only when
  * every item is stored.
  */
 export async function sendAndWait(

@@ -9,7 +9,7 @@ import { deployedBatchSettings } from './deployed-rules';
 import type { Clients, Deployment } from './deployment';
 import { type AcceptedRequest, type Audit, auditInvariants, itemId } from './invariants';
 import { type AcceptedAnswer, type PostResult, postItems } from './pipeline-client';
-import { table } from './stats';
+import { table } from './terminal';
 
 /** The example requests of the storage rule, sent in this order: `[1,2,3,4]` must be cut between 1 and 2. */
 export const SMOKE_REQUESTS: readonly (readonly number[])[] = [[1, 2, 3, 4], [5, 7, 8], [1], [2]];

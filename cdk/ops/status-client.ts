@@ -56,7 +56,7 @@ export interface WaitOptions {
   readonly onProgress?: (status: RequestStatus) => void;
 }
 
-/** Polls the request's status until it is `stored` or `failed` (the original's `join`), or the deadline. */
+/** Polls the request's status until it is `stored` or `failed`, or the deadline. */
 export async function waitForRequest(
   deployment: Pick<Deployment, 'apiUrl' | 'apiKey'>,
   requestId: string,

@@ -6,7 +6,7 @@ import { type Check, DERIVED_LIMITS, type ExclusionPair, type Ordering, SETTINGS
  * `statusEnvironment`,
  * and the functions read it back once, at cold start. Every variable is required: the stack always
  * sets them all, so a missing one means a function that does not match its stack, and it fails with
- * the variable's name instead of running on a default nobody chose. Ranges are those of limits.ts.
+ * the variable's name instead of running on a default nobody chose. Ranges are those of settings.ts.
  */
 
 export const ENV = {
@@ -48,7 +48,7 @@ function listOf<T>(env: Env, name: string, parse: (text: string) => T): T[] {
   return text === '' ? [] : text.split(',').map(parse);
 }
 
-/** Reads a required number and checks it against its range in limits.ts. */
+/** Reads a required number and checks it against its range in settings.ts. */
 export const readNumber = (env: Env, name: string, check: Check<number>): number =>
   check(name, toNumber(required(env, name)));
 

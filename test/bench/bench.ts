@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { startOwnCloud } from '../../cdk/local/own-cloud';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
 import { integerOption, mixOption } from '../../cdk/ops/cli-options';
-import { table } from '../../cdk/ops/stats';
+import { table } from '../../cdk/ops/terminal';
 import { LOCAL_DIR } from '../../cdk/project';
 import type { ItemMix } from '../harness/load-run';
 import { capacityModel, capacityModelRows, DEFAULT_CAPACITY_INPUT } from './capacity-model';

@@ -111,7 +111,7 @@ export interface CapacityInput {
   readonly apiGatewayAccountRps: number;
 }
 
-/** The stack's defaults (limits.ts), the assumed AWS times, 4 items per POST, a backlog of requests. */
+/** The stack's defaults (settings.ts), the assumed AWS times, 4 items per POST, a backlog of requests. */
 export const DEFAULT_CAPACITY_INPUT: CapacityInput = {
   ...ASSUMED_AWS_TIMES,
   itemsPerPost: 4,
@@ -305,7 +305,7 @@ export interface ScalingStep {
   /** The quota the target needs, in the limit's unit. */
   readonly to: number;
   readonly remedy: string;
-  /** Where limits.ts or AWS bounds the new value. */
+  /** Where settings.ts or AWS bounds the new value. */
   readonly caveat?: string;
 }
 
@@ -320,7 +320,7 @@ export interface ScalingPlan {
   readonly after: CapacityResult;
 }
 
-/** What else a raised setting needs, and where limits.ts bounds it (the burst, at most 5,000, is at least the rate). */
+/** What else a raised setting needs, and where settings.ts bounds it (the burst, at most 5,000, is at least the rate). */
 function caveatOf(field: RaisableField | undefined, to: number, input: CapacityInput): string | undefined {
   if (field === 'maxConcurrency' && to > SETTINGS.maxConcurrency.max)
     return `above the mapping's maximum (${SETTINGS.maxConcurrency.max}): fewer ms per batch or a larger batchSize`;

@@ -28,7 +28,7 @@ import { clientConfig, clientsFor, type Deployment } from '../../cdk/ops/deploym
 import { functionLogMessages } from '../../cdk/ops/function-logs';
 import { postItems } from '../../cdk/ops/pipeline-client';
 import { queueDepth, waitForDrain } from '../../cdk/ops/queues';
-import { table } from '../../cdk/ops/stats';
+import { table } from '../../cdk/ops/terminal';
 import { LOCAL_DIR, PROJECT_ROOT } from '../../cdk/project';
 import { messageOf } from '../../lambdas/domain/errors';
 import { makeRequests, type Percentiles, percentiles } from '../harness/load-run';

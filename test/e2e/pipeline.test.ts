@@ -3,8 +3,8 @@ import { violationsOf } from '../../cdk/ops/invariants';
 import { accept, waitAndAudit } from './support';
 
 describe('the deployed pipeline, through HTTP and S3', () => {
-  it("stores the original example requests keeping every one of the contract's Invariants", async () => {
-    // Prepare: the original client's requests, in order.
+  it("stores the example requests keeping every one of the contract's Invariants", async () => {
+    // Prepare: the example requests of the storage rule, in order.
     const requests = [[1, 2, 3, 4], [5, 7, 8], [1], [2], [1, 2, 3, 4, 5]];
 
     // Act

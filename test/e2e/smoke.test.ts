@@ -20,7 +20,7 @@ const outputsDir = mkdtempSync(path.join(tmpdir(), 'smoke-'));
 afterAll(() => rmSync(outputsDir, { recursive: true, force: true }));
 
 describe('npm run smoke on the deployed pipeline', () => {
-  it('passes: the original requests are stored keeping every checked invariant', async () => {
+  it('passes: the example requests are stored keeping every checked invariant', async () => {
     // Act
     const progress: string[] = [];
     const report = await runSmoke(

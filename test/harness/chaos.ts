@@ -9,7 +9,7 @@ import { functionLogMessages } from '../../cdk/ops/function-logs';
 import { violationsOf } from '../../cdk/ops/invariants';
 import { redrive } from '../../cdk/ops/pipeline-client';
 import { queueDepth, waitForDrain } from '../../cdk/ops/queues';
-import { table } from '../../cdk/ops/stats';
+import { table } from '../../cdk/ops/terminal';
 import { LOCAL_DIR } from '../../cdk/project';
 import { sendLoad } from './load-run';
 

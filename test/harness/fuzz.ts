@@ -5,7 +5,7 @@ import { integerOption, numberOption } from '../../cdk/ops/cli-options';
 import { forEachConcurrently } from '../../cdk/ops/concurrency';
 import { type Clients, clientsFor, type Deployment, loadDeployment } from '../../cdk/ops/deployment';
 import { postItems } from '../../cdk/ops/pipeline-client';
-import { table } from '../../cdk/ops/stats';
+import { table } from '../../cdk/ops/terminal';
 import { messageOf } from '../../lambdas/domain/errors';
 import { FAILED_PREFIX, parseStoredKey, RESULTS_PREFIX } from '../../lambdas/domain/keys';
 import type { FailureRecord, ResultsObject } from '../../lambdas/domain/stored-objects';

@@ -5,7 +5,8 @@ import { forEachConcurrently } from '../../cdk/ops/concurrency';
 import type { Clients, Deployment } from '../../cdk/ops/deployment';
 import type { AcceptedRequest } from '../../cdk/ops/invariants';
 import { type AcceptedAnswer, postItems } from '../../cdk/ops/pipeline-client';
-import { percentile, progress } from '../../cdk/ops/stats';
+import { percentile } from '../../cdk/ops/stats';
+import { progress } from '../../cdk/ops/terminal';
 import { messageOf } from '../../lambdas/domain/errors';
 
 export type ItemMix = 'uniform' | 'exclusion' | 'pairs';

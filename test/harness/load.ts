@@ -4,7 +4,7 @@ import { runTool, toolArgs } from '../../cdk/ops/cli';
 import { integerOption, mixOption, numberOption } from '../../cdk/ops/cli-options';
 import { clientsFor, loadDeployment } from '../../cdk/ops/deployment';
 import { queueDepth, waitForDrain } from '../../cdk/ops/queues';
-import { table } from '../../cdk/ops/stats';
+import { table } from '../../cdk/ops/terminal';
 import { LOCAL_DIR } from '../../cdk/project';
 import { messageOf } from '../../lambdas/domain/errors';
 import { percentiles, sendLoad, storedRun } from './load-run';

@@ -137,7 +137,7 @@ const NOTHING_REPORTED: Audit = {
 const A_ITEMS = [3, 4, 5];
 
 describe('auditInvariants', () => {
-  it('reports nothing for the original example stored as valid objects', () => {
+  it('reports nothing for the contract example stored as valid objects', () => {
     // Prepare: requests [1,2,3,4], [5,7,8], [1], [2], [1,2,3,4,5], each cut before a 2 that follows a 1.
     const input: AuditCase = {
       accepted: [

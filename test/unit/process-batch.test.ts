@@ -34,7 +34,7 @@ beforeEach(() => {
 });
 
 describe('processBatch: storing segments', () => {
-  it('stores the original example [1,2,3,4,5] as [1] then [2,3,4,5] under the minute of the write', async () => {
+  it('stores the contract example [1,2,3,4,5] as [1] then [2,3,4,5] under the minute of the write', async () => {
     // Prepare
     const records = queueRecords([
       ['A', 1],
@@ -623,7 +623,7 @@ describe('processBatch: final attempt before the dead-letter queue', () => {
 describe('processBatch: outcome counters', () => {
   it.each([
     { name: 'an empty batch', items: [], stored: 0, segments: 0, splits: 0 },
-    { name: 'the original example', items: [1, 2, 3, 4, 5], stored: 5, segments: 2, splits: 1 },
+    { name: 'the contract example', items: [1, 2, 3, 4, 5], stored: 5, segments: 2, splits: 1 },
     { name: 'alternating 1 and 2', items: [1, 2, 1, 2], stored: 4, segments: 4, splits: 3 },
     {
       name: 'seven plain items cut by size',

@@ -15,7 +15,7 @@ describe('segmentByExclusion', () => {
     exclusionSplits: number;
   }>([
     {
-      name: 'stores the original example [1,2,3,4,5] as [1] and [2,3,4,5]',
+      name: 'stores the contract example [1,2,3,4,5] as [1] and [2,3,4,5]',
       items: [1, 2, 3, 4, 5],
       segments: [[1], [2, 3, 4, 5]],
       exclusionSplits: 1,

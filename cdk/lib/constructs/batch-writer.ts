@@ -65,7 +65,7 @@ export interface BatchWriterProps {
   readonly logRetention: RetentionDays;
 }
 
-/** Checks every prop against its range in limits.ts; returns the fault switches, defaults filled in. */
+/** Checks every prop against its range in settings.ts; returns the fault switches, defaults filled in. */
 function checkProps(id: string, props: BatchWriterProps): FaultSettings {
   SETTINGS.batchSize.check(`${id}.batchSize`, props.batchSize);
   SETTINGS.maxConcurrency.check(`${id}.maxConcurrency`, props.maxConcurrency);

@@ -7,7 +7,7 @@ import { SETTINGS, SQS_MAX_RETENTION_DAYS } from '../../../lambdas/domain/settin
  * Retries and the dead-letter queue: a record the batch writer reports as failed becomes visible
  * again after `visibilityTimeout` and is retried; after `maxReceiveCount` receives SQS moves it to
  * the dead-letter queue, which keeps it `deadLetterRetention` for `npm run redrive`. Their defaults
- * and ranges are in lambdas/domain/limits.ts, under "Retries and the dead-letter queue".
+ * and ranges are in lambdas/domain/settings.ts, under "Retries and the dead-letter queue".
  */
 export interface ItemQueuesProps {
   /**
