@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { FAILED_PREFIX, RESULTS_PREFIX } from '../../lambdas/domain/keys';
+import { PREFIX_OF } from '../../lambdas/domain/keys';
 import type { FailureRecord, ResultsObject } from '../../lambdas/domain/stored-objects';
 import { mapConcurrently } from './concurrency';
 import type { Clients } from './deployment';
@@ -74,24 +74,25 @@ type KindReadOptions = ReadOptions & {
   readonly prefix?: string;
 };
 
-/** Results objects, oldest minute first. */
-export const readResultsObjects = async (
+/** The objects of one kind, oldest minute first. */
+async function readKind<T extends BatchWriterObject>(
+  kind: T['kind'],
   clients: Clients,
   bucket: string,
-  { prefix = RESULTS_PREFIX, ...options }: KindReadOptions = {},
-): Promise<StoredResults[]> =>
-  (await readObjects<ResultsObject>(clients, bucket, prefix, options)).map((object) => ({
-    ...object,
-    kind: 'results',
-  }));
+  { prefix = PREFIX_OF[kind], ...options }: KindReadOptions,
+): Promise<T[]> {
+  const objects = await readObjects<T['body']>(clients, bucket, prefix, options);
+  return objects.map((object) => ({ ...object, kind }) as T);
+}
 
-/** Failure records, oldest minute first. */
-export const readFailureRecords = async (
+export const readResultsObjects = (
   clients: Clients,
   bucket: string,
-  { prefix = FAILED_PREFIX, ...options }: KindReadOptions = {},
-): Promise<StoredFailure[]> =>
-  (await readObjects<FailureRecord>(clients, bucket, prefix, options)).map((object) => ({
-    ...object,
-    kind: 'failed',
-  }));
+  options: KindReadOptions = {},
+): Promise<StoredResults[]> => readKind<StoredResults>('results', clients, bucket, options);
+
+export const readFailureRecords = (
+  clients: Clients,
+  bucket: string,
+  options: KindReadOptions = {},
+): Promise<StoredFailure[]> => readKind<StoredFailure>('failed', clients, bucket, options);

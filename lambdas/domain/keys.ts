@@ -15,7 +15,11 @@ export const FAILED_PREFIX = 'failed/';
 /** What a stored object is, told by its key's prefix. */
 export type StoredKind = 'results' | 'failed';
 
-const PREFIX_OF: Readonly<Record<StoredKind, string>> = { results: RESULTS_PREFIX, failed: FAILED_PREFIX };
+/** Where each kind of object lives: `results/` or `failed/`. */
+export const PREFIX_OF: Readonly<Record<StoredKind, string>> = {
+  results: RESULTS_PREFIX,
+  failed: FAILED_PREFIX,
+};
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
