@@ -69,6 +69,12 @@ export function acknowledgeNagFindings(stack: PipelineStack): void {
     'Usage-plan throttle and daily quota plus stage throttling bound the load; attach a WAF web ACL per account.',
   );
   acknowledge(
+    stack.dispatcher.undelivered,
+    'SQS3',
+    "It is a dead-letter queue: the dispatcher's subscriptions park what SNS cannot deliver there " +
+      '(their RedrivePolicy), which cdk-nag does not follow from a subscription.',
+  );
+  acknowledge(
     stack.storage.bucket,
     'S1',
     'Only the batch function writes here; server access logs would need a second bucket. Use CloudTrail ' +

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { SERVICES } from '../../lambdas/shared/metric-names';
 import type { PipelineConfig } from './config';
 import { BatchWriter } from './constructs/batch-writer';
+import { Dispatcher } from './constructs/dispatcher';
 import { IngestApi } from './constructs/ingest-api';
 import { ItemQueues } from './constructs/item-queues';
 import { PipelineAlarms } from './constructs/pipeline-alarms';
@@ -17,12 +18,14 @@ export interface PipelineStackProps extends StackProps {
 }
 
 /**
- * client -> API Gateway -> ingest -> SQS FIFO -> batch writer -> S3 (docs/CONTRACT.md, What it is), and
+ * client -> API Gateway -> ingest -> SNS FIFO dispatcher -> SQS FIFO -> batch writer -> S3
+ * (docs/CONTRACT.md, What it is), and
  * the request ledger both write to, which GET /requests/{requestId} reads.
  */
 export class PipelineStack extends Stack {
   public readonly storage: Storage;
   public readonly queues: ItemQueues;
+  public readonly dispatcher: Dispatcher;
   public readonly requestLedger: RequestLedger;
   public readonly ingestApi: IngestApi;
   public readonly requestStatus: RequestStatusApi;
@@ -40,12 +43,14 @@ export class PipelineStack extends Stack {
       maxReceiveCount: config.maxReceiveCount,
       deadLetterRetention: Duration.days(config.deadLetterRetentionDays),
     });
+    this.dispatcher = new Dispatcher(this, 'Dispatcher');
+    this.dispatcher.subscribe(this.queues.queue);
     this.requestLedger = new RequestLedger(this, 'RequestLedger', {
       retentionDays: config.ledgerRetentionDays,
       idempotencyWindowHours: config.idempotencyWindowHours,
     });
     this.ingestApi = new IngestApi(this, 'IngestApi', {
-      queue: this.queues.queue,
+      topic: this.dispatcher.topic,
       ledger: this.requestLedger,
       ordering: config.ordering,
       maxItemsPerRequest: config.maxItemsPerRequest,
@@ -82,6 +87,7 @@ export class PipelineStack extends Stack {
     this.alarms = new PipelineAlarms(this, 'Alarms', {
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
+      undelivered: this.dispatcher.undelivered,
       functions: {
         Ingest: this.ingestApi.ingestFunction,
         BatchWriter: this.batchWriter.batchFunction,
@@ -108,8 +114,10 @@ export class PipelineStack extends Stack {
       StageName: this.ingestApi.api.deploymentStage.stageName,
       ApiKeyId: this.ingestApi.apiKey.keyId,
       BucketName: this.storage.bucket.bucketName,
+      TopicArn: this.dispatcher.topic.topicArn,
       QueueUrl: this.queues.queue.queueUrl,
       DeadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
+      UndeliveredQueueUrl: this.dispatcher.undelivered.queueUrl,
       IngestFunctionName: this.ingestApi.ingestFunction.functionName,
       BatchFunctionName: this.batchWriter.batchFunction.functionName,
       StatusFunctionName: this.requestStatus.statusFunction.functionName,

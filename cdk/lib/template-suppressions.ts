@@ -56,6 +56,12 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
   const functions = [ingestFunction, batchFunction, statusFunction];
 
   suppress(
+    stack.dispatcher.topic,
+    'CKV_AWS_26',
+    'The topic holds items only in transit to its encrypted (SSE-SQS) queues and refuses non-TLS publishes; ' +
+      'SSE would add a KMS request to every publish, about ten times the cost of the topic itself.',
+  );
+  suppress(
     bucket,
     'CKV_AWS_18',
     'Only the batch function writes here; server access logs would need a second bucket. Use CloudTrail ' +
@@ -76,7 +82,8 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
       'customer managed key would only add a monthly and per-request cost and a key policy to keep.',
   );
 
-  for (const sqsQueue of [queue, deadLetterQueue]) {
+  const { undelivered } = stack.dispatcher;
+  for (const sqsQueue of [queue, deadLetterQueue, undelivered]) {
     suppress(
       sqsQueue,
       'CKV_AWS_27',
@@ -89,6 +96,12 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
     'ES6000',
     'This is the dead-letter queue: its messages wait for npm run redrive and the DeadLetterQueueNotEmpty ' +
       'alarm fires on the first one; a queue behind it would only hide them.',
+  );
+  suppress(
+    undelivered,
+    'ES6000',
+    "This is the dispatcher's dead-letter queue: SNS parks what it cannot deliver here and the " +
+      'UndeliveredNotEmpty alarm fires on the first one; a queue behind it would only hide them.',
   );
 
   const logGroups = [...functions.map((fn) => fn.logGroup), stack.ingestApi.node.findChild('AccessLogs')];

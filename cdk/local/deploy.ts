@@ -2,6 +2,13 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import {
+  GetSubscriptionAttributesCommand,
+  GetTopicAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  SetTopicAttributesCommand,
+  SNSClient,
+} from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { resolveConfig } from '../lib/config';
 import {
@@ -54,6 +61,61 @@ function cdk(args: string[], env: NodeJS.ProcessEnv, logFile: string | undefined
   });
 }
 
+/**
+ * MiniStack 1.5.33: its CloudFormation provisioner of AWS::SNS::Topic copies neither `FifoTopic` nor
+ * `FifoThroughputScope`, so the dispatcher comes up as a standard topic and its messages reach the FIFO
+ * queues without a MessageGroupId (every item of every request in one group). Its SetTopicAttributes
+ * does set both: set them as the template has them. A no-op where the topic is FIFO already (AWS,
+ * LocalStack, a fixed emulator).
+ */
+async function makeDispatcherFifo(sns: SNSClient, topicArn: string): Promise<void> {
+  const { Attributes: attributes = {} } = await sns.send(
+    new GetTopicAttributesCommand({ TopicArn: topicArn }),
+  );
+  if (attributes.FifoTopic === 'true') return;
+  for (const [name, value] of [
+    ['FifoTopic', 'true'],
+    ['FifoThroughputScope', 'MessageGroup'],
+  ] as const) {
+    await sns.send(
+      new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: name, AttributeValue: value }),
+    );
+  }
+}
+
+/** The dispatcher as the emulator runs it: the topic's FIFO attributes and each subscription's. */
+async function dispatcherProblems(
+  sns: SNSClient,
+  deployment: Deployment,
+  queueArn: string,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const { Attributes: topic = {} } = await sns.send(
+    new GetTopicAttributesCommand({ TopicArn: deployment.topicArn }),
+  );
+  if (topic.FifoTopic !== 'true')
+    problems.push(`dispatcher FifoTopic is ${JSON.stringify(topic.FifoTopic)}, expected "true"`);
+  const { Subscriptions: subscriptions = [] } = await sns.send(
+    new ListSubscriptionsByTopicCommand({ TopicArn: deployment.topicArn }),
+  );
+  const storage = subscriptions.filter((subscription) => subscription.Endpoint === queueArn);
+  if (storage.length !== 1)
+    problems.push(`the item queue has ${storage.length} subscriptions to the dispatcher, expected 1`);
+  for (const subscription of subscriptions) {
+    const { Attributes: attributes = {} } = await sns.send(
+      new GetSubscriptionAttributesCommand({ SubscriptionArn: subscription.SubscriptionArn }),
+    );
+    const what = `subscription of ${subscription.Endpoint}`;
+    if (attributes.RawMessageDelivery !== 'true')
+      problems.push(
+        `${what}: RawMessageDelivery is ${JSON.stringify(attributes.RawMessageDelivery)}, expected "true"`,
+      );
+    if (attributes.FilterPolicy)
+      problems.push(`${what} has a filter policy, which makes FIFO delivery at-most-once`);
+  }
+  return problems;
+}
+
 /** Reads back what the emulator applied and fails loudly where it differs from the template. */
 async function checkDeployed(
   deployment: Deployment,
@@ -68,7 +130,11 @@ async function checkDeployed(
       .Attributes ?? {};
   const queue = await attributes(deployment.queueUrl);
   const deadLetterQueue = await attributes(deployment.deadLetterQueueUrl);
-  const problems: string[] = [];
+  const problems: string[] = await dispatcherProblems(
+    new SNSClient(target),
+    deployment,
+    queue.QueueArn ?? '',
+  );
   const expect = (what: string, actual: unknown, expected: unknown) => {
     if (String(actual) !== String(expected))
       problems.push(`${what} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
@@ -135,6 +201,10 @@ export async function deployToEmulator(options: DeployOptions): Promise<Deployme
     endpoint: options.endpoint,
     region: LOCAL_REGION,
   });
+  await makeDispatcherFifo(
+    new SNSClient(clientConfig({ endpoint: options.endpoint, region: LOCAL_REGION })),
+    deployment.topicArn,
+  );
   await checkDeployed(deployment, settings, options.endpoint);
   return deployment;
 }

@@ -17,8 +17,13 @@ export interface Deployment {
   readonly apiKeyId: string;
   readonly apiId: string;
   readonly bucketName: string;
+  /** The dispatcher (SNS FIFO topic) ingest publishes every item to. */
+  readonly topicArn: string;
+  /** The storage path's item queue, subscribed to the dispatcher. */
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
+  /** Where the dispatcher parks what it could not deliver to a subscribed queue. */
+  readonly undeliveredQueueUrl: string;
   readonly ingestFunctionName: string;
   readonly batchFunctionName: string;
   /** The request ledger's table; absent for deployments made before the ledger. */
@@ -103,8 +108,10 @@ export async function describeDeployment(
     apiKeyId,
     apiId,
     bucketName: output('BucketName'),
+    topicArn: output('TopicArn'),
     queueUrl: output('QueueUrl'),
     deadLetterQueueUrl: output('DeadLetterQueueUrl'),
+    undeliveredQueueUrl: output('UndeliveredQueueUrl'),
     ingestFunctionName: output('IngestFunctionName'),
     batchFunctionName: output('BatchFunctionName'),
     // Stacks deployed before the ledger have no table: the tools then leave the ledger alone.

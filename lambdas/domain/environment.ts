@@ -10,7 +10,7 @@ import { type Check, DERIVED_LIMITS, type ExclusionPair, type Ordering, SETTINGS
  */
 
 export const ENV = {
-  queueUrl: 'QUEUE_URL',
+  topicArn: 'TOPIC_ARN',
   ordering: 'ORDERING',
   maxItemsPerRequest: 'MAX_ITEMS_PER_REQUEST',
   maxBodyBytes: 'MAX_BODY_BYTES',
@@ -83,7 +83,8 @@ export const readLedgerSettings = (env: Env): LedgerSettings => ({
 });
 
 export interface IngestSettings {
-  readonly queueUrl: string;
+  /** The dispatcher (SNS FIFO topic) every accepted item is published to. */
+  readonly topicArn: string;
   readonly ordering: Ordering;
   readonly maxItemsPerRequest: number;
   readonly maxBodyBytes: number;
@@ -92,7 +93,7 @@ export interface IngestSettings {
 }
 
 export const ingestEnvironment = (settings: IngestSettings): Record<string, string> => ({
-  [ENV.queueUrl]: settings.queueUrl,
+  [ENV.topicArn]: settings.topicArn,
   [ENV.ordering]: settings.ordering,
   [ENV.maxItemsPerRequest]: String(settings.maxItemsPerRequest),
   [ENV.maxBodyBytes]: String(settings.maxBodyBytes),
@@ -101,7 +102,7 @@ export const ingestEnvironment = (settings: IngestSettings): Record<string, stri
 
 export function readIngestSettings(env: Env): IngestSettings {
   return {
-    queueUrl: required(env, ENV.queueUrl),
+    topicArn: required(env, ENV.topicArn),
     ordering: SETTINGS.ordering.check(ENV.ordering, required(env, ENV.ordering)),
     maxItemsPerRequest: readNumber(env, ENV.maxItemsPerRequest, SETTINGS.maxItemsPerRequest.check),
     maxBodyBytes: readNumber(env, ENV.maxBodyBytes, SETTINGS.maxBodyBytes.check),

@@ -61,8 +61,8 @@ export class RequestRejectedError extends ApiError {
 }
 
 /**
- * SQS kept failing after retries: `enqueued` items are in SQS (`enqueuedNow` of them from this attempt,
- * the others from an earlier one of the same Idempotency-Key), the rest are not.
+ * The dispatcher kept failing after retries: `enqueued` items are in it (`enqueuedNow` of them from this
+ * attempt, the others from an earlier one of the same Idempotency-Key), the rest are not.
  */
 export class EnqueueFailedError extends ApiError {
   readonly code = 'ENQUEUE_FAILED';
@@ -76,7 +76,7 @@ export class EnqueueFailedError extends ApiError {
     options?: ErrorOptions,
   ) {
     super(
-      `Enqueued ${enqueued} of ${total} items before the queue kept failing. ` +
+      `Enqueued ${enqueued} of ${total} items before the dispatcher kept failing. ` +
         'Retry with the same Idempotency-Key to complete it without duplicates.',
       options,
     );

@@ -67,7 +67,7 @@ export const HTTP_ERRORS = {
   ENQUEUE_FAILED: {
     status: 503,
     madeBy: 'function',
-    when: 'SQS kept failing after retries (the answer carries `requestId` and `enqueued`); repeat with the same Idempotency-Key',
+    when: 'the dispatcher (SNS FIFO) kept failing after retries (the answer carries `requestId` and `enqueued`); repeat with the same Idempotency-Key',
   },
   LEDGER_UNAVAILABLE: {
     status: 503,

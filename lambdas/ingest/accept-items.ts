@@ -1,8 +1,4 @@
-import {
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
 import { deduplicationId, encodeEnvelope, messageGroupId, requestIdFor } from '../domain/envelope';
 import type { IngestSettings } from '../domain/environment';
 import { EnqueueFailedError } from '../domain/errors';
@@ -12,7 +8,8 @@ import type { IngestLedger } from '../ledger/ledger-interfaces';
 import type { Idempotency } from './idempotency';
 
 export interface IngestDeps {
-  readonly sqs: SQSClient;
+  /** The dispatcher: an SNS FIFO topic every consumer's queue subscribes to. */
+  readonly sns: SNSClient;
   readonly clock: () => Date;
   readonly randomId: () => string;
   readonly sleep: (ms: number) => Promise<void>;
@@ -27,19 +24,19 @@ export interface Accepted {
   readonly requestId: string;
   readonly accepted: number;
   /**
-   * Indexes SQS took only on a retry, after a later entry of the same chunk it had already taken
-   * (SendMessageBatch reports entries one by one): their objects come after later items' objects.
+   * Indexes the dispatcher took only on a retry, after a later entry of the same chunk it had already
+   * taken (PublishBatch reports entries one by one): their objects come after later items' objects.
    */
   readonly enqueuedOutOfOrder: number[];
   /** The ledger has the request's entry, so its status can be read (not when the ledger was unreachable). */
   readonly tracked: boolean;
-  /** Items this call put in SQS: all, the rest after a 503, none for a repeat answered from its record. */
+  /** Items this call put in the dispatcher: all, the rest after a 503, none for a repeat answered from its record. */
   readonly enqueuedNow: number;
 }
 
-/** SQS takes at most 10 entries per SendMessageBatch. */
+/** SNS takes at most 10 entries per PublishBatch. */
 const CHUNK_SIZE = 10;
-/** Attempts per chunk on top of the SDK's own retries, for entries SQS reports as failed. */
+/** Attempts per chunk on top of the SDK's own retries, for entries the dispatcher reports as failed. */
 export const MAX_ATTEMPTS = 4;
 const BACKOFF_MS = 50;
 
@@ -51,9 +48,9 @@ const chunk = <T>(values: readonly T[], size: number): T[][] =>
   );
 
 interface ChunkResult {
-  /** Indexes of the request SQS took. */
+  /** Indexes of the request the dispatcher took. */
   readonly taken: number[];
-  /** Indexes of the request SQS took after it had taken a later entry of the chunk. */
+  /** Indexes of the request the dispatcher took after it had taken a later entry of the chunk. */
   readonly outOfOrder: number[];
   /** What made the last failed attempt fail; the cause of the 503 when entries are left over. */
   readonly lastError?: unknown;
@@ -61,7 +58,7 @@ interface ChunkResult {
 
 /** Sends one chunk until every entry is in; returns which went in before giving up. */
 async function sendChunk(
-  entries: readonly SendMessageBatchRequestEntry[],
+  entries: readonly PublishBatchRequestEntry[],
   settings: IngestSettings,
   deps: IngestDeps,
 ): Promise<ChunkResult> {
@@ -73,15 +70,15 @@ async function sendChunk(
   for (let attempt = 1; attempt <= MAX_ATTEMPTS && pending.length > 0; attempt += 1) {
     if (attempt > 1) await deps.sleep(BACKOFF_MS * 2 ** (attempt - 2));
     try {
-      const result = await deps.sqs.send(
-        new SendMessageBatchCommand({ QueueUrl: settings.queueUrl, Entries: pending }),
+      const result = await deps.sns.send(
+        new PublishBatchCommand({ TopicArn: settings.topicArn, PublishBatchRequestEntries: pending }),
       );
       // Stryker disable next-line ArrayDeclaration: without a Failed list nothing failed; a fallback of non-entries fails no id either
       const failed = result.Failed ?? [];
       const failedIds = new Set(failed.map((failure) => failure.Id));
       const [firstFailure] = failed;
       if (firstFailure !== undefined)
-        lastError = new Error(`SQS rejected ${failed.length} entries: ${firstFailure.Code}`);
+        lastError = new Error(`The dispatcher rejected ${failed.length} entries: ${firstFailure.Code}`);
       const taken = pending.filter((entry) => !failedIds.has(entry.Id));
       for (const entry of taken) {
         const position = positionOf.get(entry.Id) ?? 0;
@@ -136,7 +133,7 @@ async function recordAccepted(
   }
 }
 
-/** After a 503, what SQS has of the request, so a repeat sends only the rest; best effort. */
+/** After a 503, what the dispatcher has of the request, so a repeat sends only the rest; best effort. */
 async function recordEnqueued(
   requestId: string,
   indexes: readonly number[],
@@ -150,10 +147,10 @@ async function recordEnqueued(
 }
 
 /**
- * Writes the ledger entry, then puts every item SQS does not have yet on the queue, one message each.
- * Chunks go one after another because order within a message group is the order of sending.
+ * Writes the ledger entry, then publishes every item the dispatcher does not have yet, one message
+ * each. Chunks go one after another because order within a message group is the order of publishing.
  * Deduplication ids are derived from the request id and index, so our own retries never enqueue an
- * item twice; a repeat after a 503 skips what the ledger says SQS took, whenever it comes.
+ * item twice; a repeat after a 503 skips what the ledger says the dispatcher took, whenever it comes.
  */
 async function enqueueOnce(
   requestId: string,
@@ -167,13 +164,13 @@ async function enqueueOnce(
   const acceptedAt = previous?.acceptedAt ?? deps.clock().toISOString();
   const alreadyEnqueued = new Set(previous?.enqueued);
   const groupId = messageGroupId(settings.ordering, requestId);
-  const entries = items.flatMap((item, index): SendMessageBatchRequestEntry[] =>
+  const entries = items.flatMap((item, index): PublishBatchRequestEntry[] =>
     alreadyEnqueued.has(index)
       ? []
       : [
           {
             Id: String(index),
-            MessageBody: encodeEnvelope({ v: 1, item, requestId, index, acceptedAt }),
+            Message: encodeEnvelope({ v: 1, item, requestId, index, acceptedAt }),
             MessageGroupId: groupId,
             MessageDeduplicationId: deduplicationId(requestId, index),
           },
@@ -208,7 +205,7 @@ async function enqueueOnce(
 }
 
 /**
- * Accepts a request: its entry in the ledger, then every item on the queue. With an Idempotency-Key
+ * Accepts a request: its entry in the ledger, then every item in the dispatcher. With an Idempotency-Key
  * the request id is derived from the key and the caller, and the request runs once per window: a
  * repeat gets the first answer (idempotency.ts).
  */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { readIngestSettings, readLedgerSettings } from '../domain/environment';
 import { EnqueueFailedError, RequestRejectedError } from '../domain/errors';
@@ -34,7 +34,7 @@ const idempotency = powertoolsIdempotency({
 });
 const ledger = dynamoDbLedger(ddb, { tableName: ledgerTableName, retentionDays: ledgerRetentionDays, clock });
 const deps: Omit<IngestDeps, 'ledger'> = {
-  sqs: new SQSClient({}),
+  sns: new SNSClient({}),
   clock,
   randomId: randomUUID,
   sleep: (ms) => sleep(ms),
@@ -73,16 +73,16 @@ export const handler = async (event: ApiEvent, context: Context): Promise<APIGat
     logger.info('Request accepted', { requestId, accepted: accepted.accepted, enqueuedNow });
     // A repeat answered from its idempotency record counted its items when they were enqueued.
     if (enqueuedOutOfOrder.length > 0 && enqueuedNow > 0) {
-      // Rare (SQS failed single entries of a batch): said to the client and counted, never hidden.
+      // Rare (the dispatcher failed single entries of a batch): said to the client and counted, never hidden.
       metrics.addMetric(METRIC.itemsEnqueuedOutOfOrder, MetricUnit.Count, enqueuedOutOfOrder.length);
       logger.warn('Items enqueued out of order', { requestId, enqueuedOutOfOrder });
     }
     return acceptedResponse(event, accepted);
   } catch (error) {
     if (error instanceof EnqueueFailedError) {
-      // A fault, not the client's: what SQS took counts as accepted, and a repeat completes the rest.
+      // A fault, not the client's: what the dispatcher took counts as accepted, and a repeat completes the rest.
       metrics.addMetric(METRIC.itemsAccepted, MetricUnit.Count, error.enqueuedNow);
-      logger.error('Queue kept failing', { error });
+      logger.error('Dispatcher kept failing', { error });
       return errorAnswer(error);
     }
     if (

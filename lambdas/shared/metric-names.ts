@@ -8,9 +8,9 @@ export const METRICS_NAMESPACE = 'FifoBatchPipeline';
 export const SERVICES = { ingest: 'ingest', batchWriter: 'batch-writer', status: 'status' } as const;
 
 export const METRIC = {
-  /** ingest: items put in SQS, each once (a 503's part, then its repeat's rest; a replayed 202 adds none). */
+  /** ingest: items put in the dispatcher, each once (a 503's part, then its repeat's rest; a replayed 202 adds none). */
   itemsAccepted: 'ItemsAccepted',
-  /** ingest: items SQS took after later items of their request (a partial batch failure). */
+  /** ingest: items the dispatcher took after later items of their request (a partial batch failure). */
   itemsEnqueuedOutOfOrder: 'ItemsEnqueuedOutOfOrder',
   /** ingest and status: requests answered 4xx by the function. */
   requestsRejected: 'RequestsRejected',

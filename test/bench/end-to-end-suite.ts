@@ -123,7 +123,7 @@ export async function benchEndToEnd(
   // The ingest function sends to the fresh queue; a configuration change restarts its workers.
   const fullPath = (name: string, run: PipelineRunOptions) =>
     onFreshQueue(name, deployment.batchFunctionName, async (queue) => {
-      await pointIngestAt(deployment, queue.url);
+      await pointIngestAt(deployment, queue.topicArn);
       await warmPipeline(deployment, run.streams, queue.url);
       return runPipeline(deployment, run, queue.url);
     });

@@ -8,6 +8,7 @@ import {
   ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
+import { CreateTopicCommand, DeleteTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { waitUntil } from '../../cdk/local/local-cloud';
 import { clientConfig, clientsFor, type Deployment } from '../../cdk/ops/deployment';
@@ -18,7 +19,8 @@ import { type MappingSettings, mappingSettingsOf, queueAttributesToCopy } from '
 /**
  * Fresh queues for the end-to-end benchmark. The emulator rebuilds a queue's deduplication table on
  * every send, so sends slow down as the last 5 minutes' messages pile up: each run gets a new queue,
- * made like the stack's item queue, and a new mapping, made like the batch function's.
+ * made like the stack's item queue, a new mapping, made like the batch function's, and a new FIFO
+ * topic that delivers to it as the dispatcher does (raw, no filter).
  */
 
 /** What the deployed stack's consumer looks like, read back once. */
@@ -29,7 +31,7 @@ export interface StackConsumer {
   /** The stack's own mapping (item queue to batch function), disabled while runs use fresh queues. */
   readonly stackMappingId: string;
   readonly batchFunction: FunctionConfiguration;
-  /** The ingest function's environment as deployed, QUEUE_URL among it. */
+  /** The ingest function's environment as deployed, TOPIC_ARN among it. */
   readonly ingestEnvironment: Record<string, string>;
 }
 
@@ -70,6 +72,8 @@ export interface FreshQueue {
   readonly url: string;
   readonly arn: string;
   readonly mappingId: string;
+  /** A topic of its own that delivers to it, for the ingest function to publish to. */
+  readonly topicArn: string;
 }
 
 async function waitForMapping(deployment: Deployment, mappingId: string, state: string): Promise<void> {
@@ -107,11 +111,32 @@ export async function createFreshQueue(
   );
   if (!mappingId) throw new Error('CreateEventSourceMapping returned no UUID');
   await waitForMapping(deployment, mappingId, 'Enabled');
-  return { url, arn, mappingId };
+  const sns = new SNSClient(clientConfig(deployment));
+  const { TopicArn: topicArn } = await sns.send(
+    new CreateTopicCommand({
+      Name: `${name}.fifo`,
+      Attributes: {
+        FifoTopic: 'true',
+        FifoThroughputScope: 'MessageGroup',
+        ContentBasedDeduplication: 'false',
+      },
+    }),
+  );
+  if (!topicArn) throw new Error('CreateTopic returned no topic ARN');
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: arn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+  return { url, arn, mappingId, topicArn };
 }
 
-/** Deletes the mapping, then the queue. */
+/** Deletes the topic, the mapping, then the queue. */
 export async function deleteFreshQueue(deployment: Deployment, queue: FreshQueue): Promise<void> {
+  await new SNSClient(clientConfig(deployment)).send(new DeleteTopicCommand({ TopicArn: queue.topicArn }));
   await lambdaOf(deployment).send(new DeleteEventSourceMappingCommand({ UUID: queue.mappingId }));
   await clientsFor(deployment).sqs.send(new DeleteQueueCommand({ QueueUrl: queue.url }));
 }
@@ -126,12 +151,12 @@ export async function setMappingEnabled(
 }
 
 /**
- * Points the ingest function at a queue (its QUEUE_URL) and waits until the change is applied. The
+ * Points the ingest function at a topic (its TOPIC_ARN) and waits until the change is applied. The
  * emulator restarts the function's workers on an environment change: warm it up before timing.
  */
-export const pointIngestAt = (deployment: Deployment, queueUrl: string): Promise<void> =>
-  setFunctionVariable(deployment, deployment.ingestFunctionName, ENV.queueUrl, queueUrl);
+export const pointIngestAt = (deployment: Deployment, topicArn: string): Promise<void> =>
+  setFunctionVariable(deployment, deployment.ingestFunctionName, ENV.topicArn, topicArn);
 
-/** Puts the ingest function back on the queue it was deployed with. */
+/** Puts the ingest function back on the dispatcher it was deployed with. */
 export const restoreIngest = (deployment: Deployment, consumer: StackConsumer): Promise<void> =>
-  pointIngestAt(deployment, readIngestSettings(consumer.ingestEnvironment).queueUrl);
+  pointIngestAt(deployment, readIngestSettings(consumer.ingestEnvironment).topicArn);

@@ -9,7 +9,7 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DEFAULT_CONFIG } from '../../cdk/lib/config';
@@ -32,8 +32,8 @@ import {
   INGEST_ENV,
   medianOf,
   type Progress,
-  QUEUE_URL,
   RUN_MS,
+  TOPIC_ARN,
   WARMUP_MS,
 } from './measure';
 
@@ -106,25 +106,25 @@ const ingestEvent = (items: readonly number[], idempotencyKey?: string): APIGate
     },
   });
 
-/** One request's messages as the ingest function sends them. */
-function envelopeEntries(items: readonly number[]): SendMessageBatchRequestEntry[] {
+/** One request's messages as the ingest function publishes them. */
+function envelopeEntries(items: readonly number[]): PublishBatchRequestEntry[] {
   const requestId = randomUUID();
   const acceptedAt = new Date().toISOString();
   return items.map((item, index) => ({
     Id: String(index),
-    MessageBody: encodeEnvelope({ v: 1, item, requestId, index, acceptedAt }),
+    Message: encodeEnvelope({ v: 1, item, requestId, index, acceptedAt }),
     MessageGroupId: requestId,
     MessageDeduplicationId: deduplicationId(requestId, index),
   }));
 }
 
 /** Messages as the event source mapping delivers them: first receives, in the order given. */
-function sqsEvent(entries: readonly SendMessageBatchRequestEntry[]): SQSEvent {
+function sqsEvent(entries: readonly PublishBatchRequestEntry[]): SQSEvent {
   return {
     Records: entries.map((entry, position) => ({
       messageId: randomUUID(),
       receiptHandle: `AQEB${'x'.repeat(180)}`,
-      body: entry.MessageBody ?? '',
+      body: entry.Message ?? '',
       attributes: {
         ApproximateReceiveCount: '1',
         SentTimestamp: String(Date.now()),
@@ -214,29 +214,30 @@ async function importHandlers() {
  * within each run.
  */
 export async function benchHandlers(runs = 5, onProgress?: Progress): Promise<HandlerResult[]> {
-  const sqs = mockClient(SQSClient);
+  const sns = mockClient(SNSClient);
   const s3 = mockClient(S3Client);
   // The ledger answers at once; measureLedgerRequests below counts and prices its calls.
   const ddb = mockClient(DynamoDBClient);
-  sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+  sns.on(PublishBatchCommand).resolves({ Successful: [], Failed: [] });
   s3.on(PutObjectCommand).resolves({});
   ddb.onAnyCommand().resolves({});
   try {
     const { ingest, batch, ingestContext, batchContext } = await importHandlers();
 
     // The floors send what the handlers send: a full chunk of envelopes, one small results object.
-    const sqsClient = new SQSClient({});
+    const snsClient = new SNSClient({});
     const s3Client = new S3Client({});
     const chunk = envelopeEntries(Array.from({ length: 10 }, (_, index) => index));
-    const sqsStub: Timed = {
-      invoke: () => sqsClient.send(new SendMessageBatchCommand({ QueueUrl: QUEUE_URL, Entries: chunk })),
-      mock: sqs,
+    const snsStub: Timed = {
+      invoke: () =>
+        snsClient.send(new PublishBatchCommand({ TopicArn: TOPIC_ARN, PublishBatchRequestEntries: chunk })),
+      mock: sns,
       micros: [],
       awsCalls: 0,
     };
     const resultsObject = JSON.stringify({
       v: 1,
-      items: chunk.slice(0, 2).map((entry) => entry.MessageBody),
+      items: chunk.slice(0, 2).map((entry) => entry.Message),
     });
     const s3Stub: Timed = {
       invoke: () =>
@@ -259,10 +260,10 @@ export async function benchHandlers(runs = 5, onProgress?: Progress): Promise<Ha
         name: `ingest, ${items.length} items/request`,
         itemsPerCall: items.length,
         invoke: () => ingest.handler(event, ingestContext),
-        mock: sqs,
+        mock: sns,
         micros: [],
         awsCalls: 0,
-        stub: sqsStub,
+        stub: snsStub,
       };
     };
     // [1,3] [2,2] [1]: three objects per invocation, two of them cut by the exclusion rule.
@@ -280,7 +281,7 @@ export async function benchHandlers(runs = 5, onProgress?: Progress): Promise<Ha
         stub: s3Stub,
       },
     ];
-    const rotation: Timed[] = [...cases, sqsStub, s3Stub];
+    const rotation: Timed[] = [...cases, snsStub, s3Stub];
 
     onProgress?.('handlers: warming up');
     for (const timed of rotation) await muted(() => timeCalls(WARMUP_MS, timed));
@@ -310,7 +311,7 @@ export async function benchHandlers(runs = 5, onProgress?: Progress): Promise<Ha
       };
     });
   } finally {
-    sqs.restore();
+    sns.restore();
     s3.restore();
     ddb.restore();
   }
@@ -428,7 +429,7 @@ function objectsPerRequest(bodies: readonly string[]): Map<string, number> {
 }
 
 /** Messages per group: per request, as each request is its own group (`perRequest` ordering). */
-function itemsPerGroup(entries: readonly SendMessageBatchRequestEntry[]): Map<string, number> {
+function itemsPerGroup(entries: readonly PublishBatchRequestEntry[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const { MessageGroupId = '' } of entries)
     counts.set(MessageGroupId, (counts.get(MessageGroupId) ?? 0) + 1);
@@ -446,9 +447,9 @@ export async function measureLedgerRequests(
   itemsPerRequest: readonly number[] = [1, 4, 100],
   items = 2000,
 ): Promise<LedgerRequestCounts[]> {
-  const sqs = mockClient(SQSClient);
+  const sns = mockClient(SNSClient);
   const s3 = mockClient(S3Client);
-  sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+  sns.on(PublishBatchCommand).resolves({ Successful: [], Failed: [] });
   s3.on(PutObjectCommand).resolves({});
   const table = pricedLedgerTable();
   try {
@@ -457,7 +458,7 @@ export async function measureLedgerRequests(
     for (const size of itemsPerRequest) {
       for (const idempotencyKey of [false, true]) {
         const requests = makeRequests({ items, requests: Math.ceil(items / size), mix: 'uniform', seed: 2 });
-        sqs.resetHistory();
+        sns.resetHistory();
         s3.resetHistory();
         table.take();
         await muted(async () => {
@@ -467,9 +468,9 @@ export async function measureLedgerRequests(
           }
         });
         const ingestMeter = table.take();
-        const sent = sqs
-          .commandCalls(SendMessageBatchCommand)
-          .flatMap((call) => call.args[0].input.Entries ?? []);
+        const sent = sns
+          .commandCalls(PublishBatchCommand)
+          .flatMap((call) => call.args[0].input.PublishBatchRequestEntries ?? []);
         await muted(async () => {
           for (let start = 0; start < sent.length; start += DEFAULT_CONFIG.batchSize) {
             await batch.handler(sqsEvent(sent.slice(start, start + DEFAULT_CONFIG.batchSize)), batchContext);
@@ -502,7 +503,7 @@ export async function measureLedgerRequests(
     }
     return results;
   } finally {
-    sqs.restore();
+    sns.restore();
     s3.restore();
     table.restore();
   }

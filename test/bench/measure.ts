@@ -7,14 +7,14 @@ import { batchEnvironment, ingestEnvironment, ledgerEnvironment } from '../../la
 
 export type Progress = (message: string) => void;
 
-export const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/FifoBatchPipeline-items.fifo';
+export const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:FifoBatchPipeline-items.fifo';
 export const BUCKET_NAME = 'fifobatchpipeline-results-123456789012';
 const LEDGER_ENV = ledgerEnvironment({
   ledgerTableName: 'FifoBatchPipeline-RequestLedgerTable',
   ledgerRetentionDays: DEFAULT_CONFIG.ledgerRetentionDays,
 });
 /** The functions' environment as the stack sets it with the default settings (every variable is required). */
-export const INGEST_ENV = { ...ingestEnvironment({ ...DEFAULT_CONFIG, queueUrl: QUEUE_URL }), ...LEDGER_ENV };
+export const INGEST_ENV = { ...ingestEnvironment({ ...DEFAULT_CONFIG, topicArn: TOPIC_ARN }), ...LEDGER_ENV };
 export const BATCH_ENV = {
   ...batchEnvironment({ ...DEFAULT_CONFIG, bucketName: BUCKET_NAME }),
   ...LEDGER_ENV,

@@ -44,7 +44,7 @@ beforeAll(() => {
 });
 
 const markers = {
-  ingest: { sdkCommand: 'SendMessageBatch', ownFunction: 'acceptItems', errorClass: 'RequestRejectedError' },
+  ingest: { sdkCommand: 'PublishBatch', ownFunction: 'acceptItems', errorClass: 'RequestRejectedError' },
   batch: { sdkCommand: 'PutObject', ownFunction: 'segmentByExclusion', errorClass: 'InjectedFaultError' },
   status: { sdkCommand: 'GetItem', ownFunction: 'readRequestStatus', errorClass: 'RequestNotFoundError' },
 } as const;
@@ -106,13 +106,13 @@ describe('bundles in a fresh Node.js process', () => {
   });
 
   it('fail at load with the name of a missing or invalid setting', () => {
-    const { QUEUE_URL: _, ...withoutQueueUrl } = environments.ingest;
-    const ingest = load(bundles.ingest, withoutQueueUrl);
+    const { TOPIC_ARN: _, ...withoutTopicArn } = environments.ingest;
+    const ingest = load(bundles.ingest, withoutTopicArn);
     const batch = load(bundles.batch, { ...environments.batch, FAULT_RATE: '2' });
     const status = load(bundles.status, { ...environments.status, STALE_AFTER_SECONDS: '0' });
 
     expect(ingest.status).not.toBe(0);
-    expect(ingest.stderr).toContain('QUEUE_URL must be set');
+    expect(ingest.stderr).toContain('TOPIC_ARN must be set');
     expect(batch.status).not.toBe(0);
     expect(batch.stderr).toContain('FAULT_RATE must be a number from 0 to 1');
     expect(status.status).not.toBe(0);

@@ -2,6 +2,7 @@ import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { BatchWriter, type BatchWriterProps } from '../../cdk/lib/constructs/batch-writer';
@@ -16,7 +17,7 @@ import { ConfigError } from '../../lambdas/domain/errors';
 import { assemblyDir } from './synth';
 
 /**
- * A stack to build one construct in, with a queue, a bucket, a ledger table and a REST API to give it;
+ * A stack to build one construct in, with a queue, a topic, a bucket, a ledger table and a REST API to give it;
  * bundling is skipped.
  */
 function testStack() {
@@ -25,6 +26,7 @@ function testStack() {
   return {
     stack,
     queue: new Queue(stack, 'Queue', { fifo: true }),
+    topic: new Topic(stack, 'Topic', { fifo: true }),
     bucket: new Bucket(stack, 'Bucket'),
     ledger: new RequestLedger(stack, 'Ledger', { retentionDays: 30, idempotencyWindowHours: 24 }),
     api: new RestApi(stack, 'Api', { deploy: false }),
@@ -60,9 +62,9 @@ const batchWriter = ({ stack, queue, bucket, ledger }: Built, props: Partial<Bat
     ...props,
   });
 
-const ingestApi = ({ stack, queue, ledger }: Built, props: Partial<IngestApiProps>) =>
+const ingestApi = ({ stack, topic, ledger }: Built, props: Partial<IngestApiProps>) =>
   new IngestApi(stack, 'IngestApi', {
-    queue,
+    topic,
     ledger,
     ordering: 'perRequest',
     maxItemsPerRequest: 500,
@@ -162,6 +164,7 @@ describe('construct props', () => {
         new PipelineAlarms(stack, 'Alarms', {
           queue,
           deadLetterQueue: queue,
+          undelivered: queue,
           functions: {},
           oldestMessageAge: Duration.seconds(30),
         }),
@@ -173,6 +176,7 @@ describe('construct props', () => {
         new PipelineAlarms(stack, 'Alarms', {
           queue,
           deadLetterQueue: queue,
+          undelivered: queue,
           functions: {},
           oldestMessageAge: Duration.minutes(5),
           ledgerServices: [],

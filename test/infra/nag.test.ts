@@ -43,6 +43,7 @@ describe('cdk-nag AwsSolutions', () => {
       'IAM5[Resource::<StorageBucket5CB7C8EA.Arn>/failed/*]',
       'IAM5[Resource::<StorageBucket5CB7C8EA.Arn>/results/*]',
       'S1',
+      'SQS3',
     ]);
   });
 });

@@ -14,6 +14,8 @@ function roleOf(fn: IFunction): string {
 }
 
 const queueId = ref(stack.queues.queue);
+const topicId = ref(stack.dispatcher.topic);
+const undeliveredId = ref(stack.dispatcher.undelivered);
 const deadLetterQueueId = ref(stack.queues.deadLetterQueue);
 const bucketId = ref(stack.storage.bucket);
 
@@ -31,9 +33,13 @@ const actionsOf = (roleLogicalId: string): string[] =>
     .sort();
 
 describe('queues', () => {
-  it('declares both queues FIFO, with explicit .fifo names and no content-based deduplication', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
-    for (const name of ['FifoBatchPipeline-items.fifo', 'FifoBatchPipeline-items-dlq.fifo']) {
+  it('declares every queue FIFO, with explicit .fifo names and no content-based deduplication', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 3);
+    for (const name of [
+      'FifoBatchPipeline-items.fifo',
+      'FifoBatchPipeline-items-dlq.fifo',
+      'FifoBatchPipeline-undelivered.fifo',
+    ]) {
       template.hasResourceProperties('AWS::SQS::Queue', {
         QueueName: name,
         FifoQueue: true,
@@ -70,12 +76,65 @@ describe('queues', () => {
   it.each([
     ['item queue', queueId],
     ['dead-letter queue', deadLetterQueueId],
+    ["dispatcher's undelivered queue", undeliveredId],
   ])('denies non-TLS access to the %s', (_name, logicalId) => {
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: logicalId }],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('dispatcher', () => {
+  it('is an SNS FIFO topic with message-group throughput, explicit deduplication and TLS only', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: 'FifoBatchPipeline-items.fifo',
+      FifoTopic: true,
+      FifoThroughputScope: 'MessageGroup',
+      ContentBasedDeduplication: false,
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('delivers raw envelopes to the item queue, without a filter, parking what it cannot deliver', () => {
+    const subscriptions = template.findResources('AWS::SNS::Subscription');
+    expect(Object.values(subscriptions).map((subscription) => subscription.Properties)).toEqual([
+      {
+        Protocol: 'sqs',
+        TopicArn: { Ref: topicId },
+        Endpoint: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        RawMessageDelivery: true,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [undeliveredId, 'Arn'] } },
+      },
+    ]);
+  });
+
+  it.each([
+    ['item queue', queueId],
+    ["dispatcher's undelivered queue", undeliveredId],
+  ])('lets only the dispatcher send to the %s', (_name, logicalId) => {
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: logicalId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: topicId } } },
+          }),
         ]),
       },
     });
@@ -134,7 +193,7 @@ describe('batch writer', () => {
 });
 
 describe('ingest', () => {
-  it('may only send to the item queue and write to the ledger (and write its own logs and traces)', () => {
+  it('may only publish to the dispatcher and write to the ledger (and write its own logs and traces)', () => {
     const roleId = roleOf(stack.ingestApi.ingestFunction);
     expect(actionsOf(roleId)).toEqual(
       [
@@ -145,17 +204,13 @@ describe('ingest', () => {
         'dynamodb:UpdateItem',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
-        'sqs:GetQueueAttributes',
-        'sqs:GetQueueUrl',
-        'sqs:SendMessage',
+        'sns:Publish',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
       ].sort(),
     );
-    const sqsStatement = statementsOf(roleId).find((statement) =>
-      statement.Action.includes('sqs:SendMessage'),
-    );
-    expect(sqsStatement?.Resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+    const snsStatement = statementsOf(roleId).find((statement) => statement.Action.includes('sns:Publish'));
+    expect(snsStatement?.Resource).toEqual({ Ref: topicId });
   });
 
   it('requires an API key on POST /items and leaves body validation to the function', () => {
@@ -296,7 +351,13 @@ describe('storage', () => {
 });
 
 describe('alarms', () => {
-  it('watches the dead-letter queue, the age of the oldest message and every function', () => {
+  it("watches the dead-letter queue, the dispatcher's undelivered queue, the age of the oldest message and every function", () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [undeliveredId, 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetterQueueId, 'QueueName'] } }],
@@ -380,7 +441,7 @@ describe('dashboard', () => {
       expect(text).toContain(ref(fn));
     }
     const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(9);
     for (const alarm of alarms) expect(text).toContain(alarm);
   });
 });

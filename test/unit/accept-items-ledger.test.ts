@@ -1,5 +1,5 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
+import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeEnvelope } from '../../lambdas/domain/envelope';
@@ -19,29 +19,29 @@ import {
 } from './factories.ingest';
 import { fakeIdempotencyTable, fakeLedger, LEDGER_TABLE } from './factories.ledger';
 
-const sqsMock = mockClient(SQSClient);
-const sqs = new SQSClient({ region: 'eu-west-1' });
+const snsMock = mockClient(SNSClient);
+const sns = new SNSClient({ region: 'eu-west-1' });
 const ddbMock = mockClient(DynamoDBClient);
 const ddb = new DynamoDBClient({ region: 'eu-west-1' });
 
-/** SQS takes every entry unless `failing` says otherwise (then it reports it in Failed). */
-const sqsAnswer = (input: SendMessageBatchCommandInput, failing: (id: string) => boolean = () => false) => {
-  const entries = input.Entries ?? [];
+/** The dispatcher takes every entry unless `failing` says otherwise (then it reports it in Failed). */
+const snsAnswer = (input: PublishBatchCommandInput, failing: (id: string) => boolean = () => false) => {
+  const entries = input.PublishBatchRequestEntries ?? [];
   return {
     Successful: entries
       .filter((entry) => !failing(entry.Id ?? ''))
-      .map((entry) => ({ Id: entry.Id, MessageId: `m-${entry.Id}`, MD5OfMessageBody: 'md5' })),
+      .map((entry) => ({ Id: entry.Id, MessageId: `m-${entry.Id}`, SequenceNumber: '1' })),
     Failed: entries
       .filter((entry) => failing(entry.Id ?? ''))
       .map((entry) => ({ Id: entry.Id, Code: 'InternalError', SenderFault: false })),
   };
 };
 
-/** The deduplication ids sent, over every call so far (SQS takes them all unless a test says otherwise). */
+/** The deduplication ids sent, over every call so far (the dispatcher takes them all unless a test says otherwise). */
 const sentDeduplicationIds = (): string[] =>
-  sqsMock
-    .commandCalls(SendMessageBatchCommand)
-    .flatMap((call) => call.args[0].input.Entries ?? [])
+  snsMock
+    .commandCalls(PublishBatchCommand)
+    .flatMap((call) => call.args[0].input.PublishBatchRequestEntries ?? [])
     .map((entry) => entry.MessageDeduplicationId ?? '');
 
 /** Ingest deps with the real Powertools utility on a fake idempotency table and the ledger in memory. */
@@ -54,15 +54,15 @@ function keyedDeps(ledger = fakeLedger(), clock = () => new Date(FIXED_NOW)) {
     onStoreError: (message) => storeErrors.push(message),
   });
   idempotency.registerLambdaContext(lambdaContext());
-  return { deps: ingestDeps(sqs, { ledger, idempotency, clock }), ledger, storeErrors };
+  return { deps: ingestDeps(sns, { ledger, idempotency, clock }), ledger, storeErrors };
 }
 
 const keyed = (items: number[], idempotencyKey = 'order-42') => ({ items, idempotencyKey });
 
 beforeEach(() => {
-  sqsMock.reset();
+  snsMock.reset();
   ddbMock.reset();
-  sqsMock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => sqsAnswer(input));
+  snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => snsAnswer(input));
   fakeIdempotencyTable(ddbMock);
 });
 
@@ -71,9 +71,9 @@ describe('acceptItems: the ledger entry', () => {
     // Prepare
     const ledger = fakeLedger();
     let entryWhenSending: unknown;
-    sqsMock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
+    snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
       entryWhenSending ??= ledger.entries.get('random-1');
-      return sqsAnswer(input);
+      return snsAnswer(input);
     });
 
     // Act
@@ -81,7 +81,7 @@ describe('acceptItems: the ledger entry', () => {
       { items: [1, 2, 3, 4], idempotencyKey: undefined },
       API_KEY_ID,
       ingestSettings(),
-      ingestDeps(sqs, { ledger }),
+      ingestDeps(sns, { ledger }),
     );
 
     // Assert
@@ -104,7 +104,7 @@ describe('acceptItems: the ledger entry', () => {
     // Prepare
     const ledger = fakeLedger();
     ledger.unreachable = true;
-    const deps = ingestDeps(sqs, { ledger });
+    const deps = ingestDeps(sns, { ledger });
 
     // Act
     const accepted = await acceptItems(
@@ -137,9 +137,9 @@ describe('acceptItems: Idempotency-Key outcomes within the window', () => {
     // Prepare
     const { deps } = keyedDeps();
     const first = await acceptItems(keyed([1, 2, 3, 4]), API_KEY_ID, ingestSettings(), deps);
-    const sends = sqsMock.commandCalls(SendMessageBatchCommand).length;
+    const sends = snsMock.commandCalls(PublishBatchCommand).length;
 
-    // Act: an hour later, long after SQS's 5-minute deduplication window
+    // Act: an hour later, long after the dispatcher's 5-minute deduplication window
     const repeat = await acceptItems(
       keyed([1, 2, 3, 4]),
       API_KEY_ID,
@@ -149,15 +149,15 @@ describe('acceptItems: Idempotency-Key outcomes within the window', () => {
 
     // Assert
     expect(repeat).toEqual({ ...first, enqueuedNow: 0 });
-    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(sends);
+    expect(snsMock.commandCalls(PublishBatchCommand)).toHaveLength(sends);
   });
 
   it('answers a duplicate while the first is still in flight with REQUEST_IN_PROGRESS', async () => {
-    // Prepare: SQS holds the first request's send until released
-    const queue = holdSends(sqsMock, (input) => sqsAnswer(input));
+    // Prepare: the dispatcher holds the first request's send until released
+    const queue = holdSends(snsMock, (input) => snsAnswer(input));
     const { deps } = keyedDeps();
     const first = acceptItems(keyed([1, 2]), API_KEY_ID, ingestSettings(), deps);
-    await vi.waitUntil(() => sqsMock.commandCalls(SendMessageBatchCommand).length === 1);
+    await vi.waitUntil(() => snsMock.commandCalls(PublishBatchCommand).length === 1);
 
     // Act
     const error = await rejectionOf(
@@ -168,21 +168,21 @@ describe('acceptItems: Idempotency-Key outcomes within the window', () => {
     // Assert
     expect(error).toBeInstanceOf(RequestInProgressError);
     await expect(first).resolves.toMatchObject({ accepted: 2 });
-    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
+    expect(snsMock.commandCalls(PublishBatchCommand)).toHaveLength(1);
   });
 
   it('refuses the same key with other items as IDEMPOTENCY_KEY_REUSED and enqueues nothing', async () => {
     // Prepare
     const { deps } = keyedDeps();
     await acceptItems(keyed([1, 2, 3, 4]), API_KEY_ID, ingestSettings(), deps);
-    const sends = sqsMock.commandCalls(SendMessageBatchCommand).length;
+    const sends = snsMock.commandCalls(PublishBatchCommand).length;
 
     // Act
     const error = await rejectionOf(acceptItems(keyed([1, 2, 3, 5]), API_KEY_ID, ingestSettings(), deps));
 
     // Assert
     expect(error).toBeInstanceOf(IdempotencyKeyReusedError);
-    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(sends);
+    expect(snsMock.commandCalls(PublishBatchCommand)).toHaveLength(sends);
   });
 
   it('scopes keys to the caller: the same key of another API key is another request', async () => {
@@ -201,16 +201,16 @@ describe('acceptItems: Idempotency-Key outcomes within the window', () => {
 
 describe('acceptItems: a repeat after a 503', () => {
   /**
-   * SQS takes the first chunk (0-9) and keeps failing entries 10-19 while `down`; `taken` lists the
+   * the dispatcher takes the first chunk (0-9) and keeps failing entries 10-19 while `down`; `taken` lists the
    * deduplication ids it took, in order, as a queue without a deduplication window would keep them.
    */
   function flakyQueue() {
     const state = { down: true, taken: [] as string[] };
     const failing = (id: string) => state.down && Number(id) >= 10 && Number(id) < 20;
-    sqsMock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
-      const answer = sqsAnswer(input, failing);
+    snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+      const answer = snsAnswer(input, failing);
       const takenIds = new Set(answer.Successful.map((entry) => entry.Id));
-      for (const entry of input.Entries ?? []) {
+      for (const entry of input.PublishBatchRequestEntries ?? []) {
         if (takenIds.has(entry.Id)) state.taken.push(entry.MessageDeduplicationId ?? '');
       }
       return answer;
@@ -218,7 +218,7 @@ describe('acceptItems: a repeat after a 503', () => {
     return state;
   }
 
-  it('enqueues only what SQS did not take, after any time within the window: no duplicates', async () => {
+  it('enqueues only what the dispatcher did not take, after any time within the window: no duplicates', async () => {
     // Prepare
     const queue = flakyQueue();
     const { deps, ledger } = keyedDeps();
@@ -247,7 +247,7 @@ describe('acceptItems: a repeat after a 503', () => {
     const { deps, ledger } = keyedDeps();
     await rejectionOf(acceptItems(keyed(itemsUpTo(12)), API_KEY_ID, ingestSettings(), deps));
     queue.down = false;
-    sqsMock.resetHistory();
+    snsMock.resetHistory();
 
     // Act
     await acceptItems(
@@ -258,10 +258,10 @@ describe('acceptItems: a repeat after a 503', () => {
     );
 
     // Assert
-    const envelopes = sqsMock
-      .commandCalls(SendMessageBatchCommand)
-      .flatMap((call) => call.args[0].input.Entries ?? [])
-      .map((entry) => decodeEnvelope(entry.MessageBody ?? ''));
+    const envelopes = snsMock
+      .commandCalls(PublishBatchCommand)
+      .flatMap((call) => call.args[0].input.PublishBatchRequestEntries ?? [])
+      .map((entry) => decodeEnvelope(entry.Message ?? ''));
     expect(envelopes.map(({ index, acceptedAt }) => [index, acceptedAt])).toEqual([
       [10, FIXED_NOW],
       [11, FIXED_NOW],
@@ -287,7 +287,7 @@ describe('acceptItems: a repeat after a 503', () => {
     const { deps } = keyedDeps();
     await rejectionOf(acceptItems(keyed(itemsUpTo(23)), API_KEY_ID, ingestSettings(), deps));
 
-    // Act: SQS is still down for 10-19
+    // Act: the dispatcher is still down for 10-19
     const second = await rejectionOf(acceptItems(keyed(itemsUpTo(23)), API_KEY_ID, ingestSettings(), deps));
 
     // Assert
@@ -315,7 +315,7 @@ describe('acceptItems: a repeat after a 503', () => {
     flakyQueue();
     const ledger = fakeLedger();
     ledger.unreachable = true;
-    const deps = ingestDeps(sqs, { ledger });
+    const deps = ingestDeps(sns, { ledger });
 
     // Act
     const error = await rejectionOf(
@@ -346,7 +346,7 @@ describe('acceptItems: outside the window and without the store', () => {
     expect(error).toBeInstanceOf(IdempotencyKeyReusedError);
   });
 
-  it('accepts a keyed request when the idempotency store is unreachable, with SQS deduplication only', async () => {
+  it('accepts a keyed request when the idempotency store is unreachable, with the dispatcher deduplication only', async () => {
     // Prepare
     ddbMock.reset();
     ddbMock.onAnyCommand().rejects(new Error('connect ECONNREFUSED'));

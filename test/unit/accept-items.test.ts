@@ -1,10 +1,10 @@
 import {
-  SendMessageBatchCommand,
-  type SendMessageBatchCommandInput,
-  type SendMessageBatchCommandOutput,
-  type SendMessageBatchRequestEntry,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+  PublishBatchCommand,
+  type PublishBatchCommandInput,
+  type PublishBatchCommandOutput,
+  type PublishBatchRequestEntry,
+  SNSClient,
+} from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decodeEnvelope } from '../../lambdas/domain/envelope';
@@ -17,39 +17,41 @@ import {
   ingestDeps,
   ingestSettings,
   itemsUpTo,
-  QUEUE_URL,
   rejectionOf,
+  TOPIC_ARN,
 } from './factories.ingest';
 
-const sqsMock = mockClient(SQSClient);
-const sqs = new SQSClient({ region: 'eu-west-1' });
+const snsMock = mockClient(SNSClient);
+const sns = new SNSClient({ region: 'eu-west-1' });
 
-type BatchOutput = Partial<SendMessageBatchCommandOutput>;
+type BatchOutput = Partial<PublishBatchCommandOutput>;
 
-/** SQS takes every entry whose id is not in `failing`, and reports the others as failed. */
-function sqsAnswer(input: SendMessageBatchCommandInput, failing: (id: string) => boolean = () => false) {
-  const entries = input.Entries ?? [];
+/** The dispatcher takes every entry whose id is not in `failing`, and reports the others as failed. */
+function snsAnswer(input: PublishBatchCommandInput, failing: (id: string) => boolean = () => false) {
+  const entries = input.PublishBatchRequestEntries ?? [];
   return {
     Successful: entries
       .filter((entry) => !failing(entry.Id ?? ''))
-      .map((entry) => ({ Id: entry.Id, MessageId: `msg-${entry.Id}`, MD5OfMessageBody: 'md5' })),
+      .map((entry) => ({ Id: entry.Id, MessageId: `msg-${entry.Id}`, SequenceNumber: '1' })),
     Failed: entries
       .filter((entry) => failing(entry.Id ?? ''))
       .map((entry) => ({ Id: entry.Id, Code: 'InternalError', SenderFault: false })),
   } satisfies BatchOutput;
 }
 
-const acceptAll = (input: SendMessageBatchCommandInput) => sqsAnswer(input);
+const acceptAll = (input: PublishBatchCommandInput) => snsAnswer(input);
 
 /** The entries of every SendMessageBatch call, in call order. */
-const sentBatches = (): SendMessageBatchRequestEntry[][] =>
-  sqsMock.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries ?? []);
+const sentBatches = (): PublishBatchRequestEntry[][] =>
+  snsMock
+    .commandCalls(PublishBatchCommand)
+    .map((call) => call.args[0].input.PublishBatchRequestEntries ?? []);
 
-const idsOf = (entries: readonly SendMessageBatchRequestEntry[]): (string | undefined)[] =>
+const idsOf = (entries: readonly PublishBatchRequestEntry[]): (string | undefined)[] =>
   entries.map((entry) => entry.Id);
 
 beforeEach(() => {
-  sqsMock.reset();
+  snsMock.reset();
 });
 
 describe('acceptItems', () => {
@@ -60,9 +62,9 @@ describe('acceptItems', () => {
     'sends 23 items as batches of 10, 10 and 3 in order (ordering $ordering)',
     async ({ ordering, group }) => {
       // Prepare
-      sqsMock.on(SendMessageBatchCommand).callsFake(acceptAll);
+      snsMock.on(PublishBatchCommand).callsFake(acceptAll);
       const items = itemsUpTo(23).map((n) => n * 100);
-      const deps = ingestDeps(sqs);
+      const deps = ingestDeps(sns);
 
       // Act
       const result = await acceptItems(
@@ -82,14 +84,14 @@ describe('acceptItems', () => {
       });
       const batches = sentBatches();
       expect(batches.map((batch) => batch.length)).toEqual([10, 10, 3]);
-      const calls = sqsMock.commandCalls(SendMessageBatchCommand);
-      expect(calls.every((call) => call.args[0].input.QueueUrl === QUEUE_URL)).toBe(true);
+      const calls = snsMock.commandCalls(PublishBatchCommand);
+      expect(calls.every((call) => call.args[0].input.TopicArn === TOPIC_ARN)).toBe(true);
       const entries = batches.flat();
       expect(entries.map((entry) => entry.MessageGroupId)).toEqual(items.map(() => group('random-1')));
       expect(entries.map((entry) => entry.MessageDeduplicationId)).toEqual(
         items.map((_, index) => `random-1:${index}`),
       );
-      expect(entries.map((entry) => decodeEnvelope(entry.MessageBody ?? ''))).toEqual(
+      expect(entries.map((entry) => decodeEnvelope(entry.Message ?? ''))).toEqual(
         items.map((item, index) => ({ v: 1, item, requestId: 'random-1', index, acceptedAt: FIXED_NOW })),
       );
       expect(deps.sleep).not.toHaveBeenCalled();
@@ -98,11 +100,11 @@ describe('acceptItems', () => {
 
   it('retries an entry reported in Failed alone, with the same deduplication id, and accepts all 23', async () => {
     // Prepare: entry 3 of the first chunk fails once.
-    sqsMock
-      .on(SendMessageBatchCommand)
-      .callsFakeOnce((input: SendMessageBatchCommandInput) => sqsAnswer(input, (id) => id === '3'))
+    snsMock
+      .on(PublishBatchCommand)
+      .callsFakeOnce((input: PublishBatchCommandInput) => snsAnswer(input, (id) => id === '3'))
       .callsFake(acceptAll);
-    const deps = ingestDeps(sqs);
+    const deps = ingestDeps(sns);
 
     // Act
     const result = await acceptItems(
@@ -112,7 +114,7 @@ describe('acceptItems', () => {
       deps,
     );
 
-    // Assert: SQS took 0-2 and 4-9 first, so index 3 went in after later items, and says so
+    // Assert: the dispatcher took 0-2 and 4-9 first, so index 3 went in after later items, and says so
     expect(result).toEqual({
       requestId: 'random-1',
       accepted: 23,
@@ -136,21 +138,21 @@ describe('acceptItems', () => {
   ])(
     'reports indexes enqueued after later ones, in request order, when $name',
     async ({ rounds, outOfOrder }) => {
-      // Prepare: each round, SQS refuses those entries and takes the others; then it takes everything.
-      let sqsAnswers = sqsMock.on(SendMessageBatchCommand);
+      // Prepare: each round, the dispatcher refuses those entries and takes the others; then it takes everything.
+      let snsAnswers = snsMock.on(PublishBatchCommand);
       for (const failing of rounds) {
-        sqsAnswers = sqsAnswers.callsFakeOnce((input: SendMessageBatchCommandInput) =>
-          sqsAnswer(input, (id) => failing.includes(id)),
+        snsAnswers = snsAnswers.callsFakeOnce((input: PublishBatchCommandInput) =>
+          snsAnswer(input, (id) => failing.includes(id)),
         );
       }
-      sqsAnswers.callsFake(acceptAll);
+      snsAnswers.callsFake(acceptAll);
 
       // Act
       const result = await acceptItems(
         { items: itemsUpTo(10), idempotencyKey: undefined },
         API_KEY_ID,
         ingestSettings(),
-        ingestDeps(sqs),
+        ingestDeps(sns),
       );
 
       // Assert
@@ -162,8 +164,8 @@ describe('acceptItems', () => {
 
   it('retries a thrown SDK error with the whole chunk, then carries on', async () => {
     // Prepare
-    sqsMock.on(SendMessageBatchCommand).rejectsOnce(new Error('ThrottlingException')).callsFake(acceptAll);
-    const deps = ingestDeps(sqs);
+    snsMock.on(PublishBatchCommand).rejectsOnce(new Error('ThrottlingException')).callsFake(acceptAll);
+    const deps = ingestDeps(sns);
 
     // Act
     const result = await acceptItems(
@@ -183,10 +185,10 @@ describe('acceptItems', () => {
 
   it('gives up on a chunk that keeps failing after MAX_ATTEMPTS, reporting what went in before it', async () => {
     // Prepare: the second chunk (ids 10..19) is refused every time.
-    sqsMock
-      .on(SendMessageBatchCommand)
-      .callsFake((input: SendMessageBatchCommandInput) => sqsAnswer(input, (id) => Number(id) >= 10));
-    const deps = ingestDeps(sqs);
+    snsMock
+      .on(PublishBatchCommand)
+      .callsFake((input: PublishBatchCommandInput) => snsAnswer(input, (id) => Number(id) >= 10));
+    const deps = ingestDeps(sns);
 
     // Act
     const error = await rejectionOf(
@@ -202,9 +204,9 @@ describe('acceptItems', () => {
       total: 23,
     });
     expect(failure.code).toBe('ENQUEUE_FAILED');
-    // The cause says what SQS answered on the last attempt.
+    // The cause says what the dispatcher answered on the last attempt.
     expect(failure.cause).toBeInstanceOf(Error);
-    expect((failure.cause as Error).message).toBe('SQS rejected 10 entries: InternalError');
+    expect((failure.cause as Error).message).toBe('The dispatcher rejected 10 entries: InternalError');
     // One send of the first chunk, MAX_ATTEMPTS of the second; the third is never sent.
     expect(idsOf(sentBatches().flat()).filter((id) => id === '20')).toEqual([]);
     expect(sentBatches()).toHaveLength(1 + MAX_ATTEMPTS);
@@ -214,9 +216,9 @@ describe('acceptItems', () => {
 
   it('counts the entries of a failing chunk that did go in', async () => {
     // Prepare: only item index 12 is refused every time.
-    sqsMock
-      .on(SendMessageBatchCommand)
-      .callsFake((input: SendMessageBatchCommandInput) => sqsAnswer(input, (id) => id === '12'));
+    snsMock
+      .on(PublishBatchCommand)
+      .callsFake((input: PublishBatchCommandInput) => snsAnswer(input, (id) => id === '12'));
 
     // Act
     const error = await rejectionOf(
@@ -224,7 +226,7 @@ describe('acceptItems', () => {
         { items: itemsUpTo(23), idempotencyKey: undefined },
         API_KEY_ID,
         ingestSettings(),
-        ingestDeps(sqs),
+        ingestDeps(sns),
       ),
     );
 
@@ -237,7 +239,7 @@ describe('acceptItems', () => {
   it('reports the SDK error as the cause when every send throws', async () => {
     // Prepare
     const outage = new Error('ServiceUnavailable');
-    sqsMock.on(SendMessageBatchCommand).rejects(outage);
+    snsMock.on(PublishBatchCommand).rejects(outage);
 
     // Act
     const error = await rejectionOf(
@@ -245,7 +247,7 @@ describe('acceptItems', () => {
         { items: [1, 2, 3], idempotencyKey: undefined },
         API_KEY_ID,
         ingestSettings(),
-        ingestDeps(sqs),
+        ingestDeps(sns),
       ),
     );
 
@@ -258,15 +260,15 @@ describe('acceptItems', () => {
 
   it('gives a repeat with the same Idempotency-Key the same requestId and deduplication ids', async () => {
     // Prepare: each attempt has its own random ids and clock, as two Lambda invocations would.
-    sqsMock.on(SendMessageBatchCommand).callsFake(acceptAll);
+    snsMock.on(PublishBatchCommand).callsFake(acceptAll);
     const request = { items: itemsUpTo(12), idempotencyKey: 'order-42' };
-    const later = ingestDeps(sqs, {
+    const later = ingestDeps(sns, {
       clock: () => new Date('2026-11-23T10:44:00.000Z'),
       randomId: () => 'other',
     });
 
     // Act
-    const first = await acceptItems(request, API_KEY_ID, ingestSettings(), ingestDeps(sqs));
+    const first = await acceptItems(request, API_KEY_ID, ingestSettings(), ingestDeps(sns));
     const repeat = await acceptItems(request, API_KEY_ID, ingestSettings(), later);
 
     // Assert
@@ -279,12 +281,12 @@ describe('acceptItems', () => {
 
   it('gives the same Idempotency-Key from another caller a different requestId', async () => {
     // Prepare
-    sqsMock.on(SendMessageBatchCommand).callsFake(acceptAll);
+    snsMock.on(PublishBatchCommand).callsFake(acceptAll);
     const request = { items: [1], idempotencyKey: 'order-42' };
 
     // Act
-    const mine = await acceptItems(request, 'key-id-1', ingestSettings(), ingestDeps(sqs));
-    const theirs = await acceptItems(request, 'key-id-2', ingestSettings(), ingestDeps(sqs));
+    const mine = await acceptItems(request, 'key-id-1', ingestSettings(), ingestDeps(sns));
+    const theirs = await acceptItems(request, 'key-id-2', ingestSettings(), ingestDeps(sns));
 
     // Assert
     expect(theirs.requestId).not.toBe(mine.requestId);

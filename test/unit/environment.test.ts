@@ -14,7 +14,7 @@ import {
   statusEnvironment,
 } from '../../lambdas/domain/environment';
 import { BATCH_SETTINGS_ENV } from './factories.batch';
-import { configErrorMessage, INGEST_FUNCTION_ENV, QUEUE_URL } from './factories.ingest';
+import { configErrorMessage, INGEST_FUNCTION_ENV, TOPIC_ARN } from './factories.ingest';
 import { LEDGER_ENV, LEDGER_TABLE, STATUS_FUNCTION_ENV } from './factories.ledger';
 
 describe('readBatchSettings', () => {
@@ -138,7 +138,7 @@ describe('readIngestSettings', () => {
 
     // Assert
     expect(settings).toEqual({
-      queueUrl: QUEUE_URL,
+      topicArn: TOPIC_ARN,
       ordering: 'perRequest',
       maxItemsPerRequest: 500,
       maxBodyBytes: 64 * 1024,
@@ -148,14 +148,14 @@ describe('readIngestSettings', () => {
 
   it.each<IngestSettings>([
     {
-      queueUrl: QUEUE_URL,
+      topicArn: TOPIC_ARN,
       ordering: 'global',
       maxItemsPerRequest: 20,
       maxBodyBytes: 1024,
       idempotencyWindowHours: 1,
     },
     {
-      queueUrl: QUEUE_URL,
+      topicArn: TOPIC_ARN,
       ordering: 'perRequest',
       maxItemsPerRequest: 1,
       maxBodyBytes: 1024 * 1024,
@@ -180,7 +180,7 @@ describe('readIngestSettings', () => {
         env: { ...INGEST_FUNCTION_ENV, [name]: undefined },
         mentions: [`${name} must be set`],
       })),
-    { name: 'a blank QUEUE_URL', env: { ...INGEST_FUNCTION_ENV, QUEUE_URL: '  ' }, mentions: ['QUEUE_URL'] },
+    { name: 'a blank TOPIC_ARN', env: { ...INGEST_FUNCTION_ENV, TOPIC_ARN: '  ' }, mentions: ['TOPIC_ARN'] },
     {
       name: 'MAX_ITEMS_PER_REQUEST "abc"',
       env: { ...INGEST_FUNCTION_ENV, MAX_ITEMS_PER_REQUEST: 'abc' },

@@ -1,9 +1,9 @@
 import {
-  SendMessageBatchCommand,
-  type SendMessageBatchCommandInput,
-  type SendMessageBatchCommandOutput,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+  PublishBatchCommand,
+  type PublishBatchCommandInput,
+  type PublishBatchCommandOutput,
+  type SNSClient,
+} from '@aws-sdk/client-sns';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { expect, type Mock, vi } from 'vitest';
 import type { IngestSettings } from '../../lambdas/domain/environment';
@@ -15,7 +15,7 @@ import { fakeLedger, LEDGER_ENV } from './factories.ledger';
 
 /** The clock of every ingest test; envelopes carry it as `acceptedAt`. */
 export const FIXED_NOW = '2026-11-23T10:42:07.123Z';
-export const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/items.fifo';
+export const TOPIC_ARN = 'https://sns.eu-west-1.amazonaws.com/123456789012/items.fifo';
 export { API_KEY_ID } from '../support/lambda-events';
 
 /** The production defaults of the contract's HTTP API: 500 items, 64 KiB. */
@@ -30,7 +30,7 @@ export function httpRequest(overrides: Partial<HttpRequest> = {}): HttpRequest {
 
 export function ingestSettings(overrides: Partial<IngestSettings> = {}): IngestSettings {
   return {
-    queueUrl: QUEUE_URL,
+    topicArn: TOPIC_ARN,
     ordering: 'perRequest',
     ...DEFAULT_LIMITS,
     idempotencyWindowHours: 24,
@@ -40,7 +40,7 @@ export function ingestSettings(overrides: Partial<IngestSettings> = {}): IngestS
 
 /** Every variable the stack gives the ingest function, with the default settings. */
 export const INGEST_FUNCTION_ENV: Readonly<Record<string, string>> = {
-  QUEUE_URL,
+  TOPIC_ARN,
   ORDERING: 'perRequest',
   MAX_ITEMS_PER_REQUEST: '500',
   MAX_BODY_BYTES: '65536',
@@ -73,12 +73,12 @@ export const runEveryTime: Idempotency = { once: (_request, run) => run() };
  * the ledger in memory and no idempotency records unless given.
  */
 export function ingestDeps(
-  sqs: SQSClient,
+  sns: SNSClient,
   overrides: Partial<Pick<IngestDeps, 'clock' | 'randomId' | 'ledger' | 'idempotency'>> = {},
 ): TestIngestDeps {
   let next = 0;
   return {
-    sqs,
+    sns,
     clock: () => new Date(FIXED_NOW),
     randomId: () => {
       next += 1;
@@ -126,19 +126,18 @@ export function configErrorMessage(read: () => unknown): string {
 }
 
 /**
- * SQS holds every SendMessageBatch until `release()`, then answers with `answer`: the request that
+ * the dispatcher holds every SendMessageBatch until `release()`, then answers with `answer`: the request that
  * sent it stays in flight meanwhile (a duplicate can arrive).
  */
 export function holdSends(
-  sqsMock: AwsClientStub<SQSClient>,
-  answer: (input: SendMessageBatchCommandInput) => Partial<SendMessageBatchCommandOutput>,
+  snsMock: AwsClientStub<SNSClient>,
+  answer: (input: PublishBatchCommandInput) => Partial<PublishBatchCommandOutput>,
 ): { release(): void } {
   const held: (() => void)[] = [];
-  sqsMock
-    .on(SendMessageBatchCommand)
+  snsMock
+    .on(PublishBatchCommand)
     .callsFake(
-      (input: SendMessageBatchCommandInput) =>
-        new Promise((resolve) => held.push(() => resolve(answer(input)))),
+      (input: PublishBatchCommandInput) => new Promise((resolve) => held.push(() => resolve(answer(input)))),
     );
   return {
     release: () => {

@@ -1,5 +1,5 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
+import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
@@ -9,7 +9,7 @@ import {
   ingestEnv,
   itemsUpTo,
   lambdaContext,
-  QUEUE_URL,
+  TOPIC_ARN,
   v1Event,
   v2Event,
 } from './factories.ingest';
@@ -19,28 +19,31 @@ import { fakeIdempotencyTable } from './factories.ledger';
 const { backoff } = vi.hoisted(() => ({ backoff: vi.fn(async (_ms: number): Promise<void> => undefined) }));
 vi.mock('node:timers/promises', () => ({ setTimeout: backoff }));
 
-const sqsMock = mockClient(SQSClient);
+const snsMock = mockClient(SNSClient);
 const ddbMock = mockClient(DynamoDBClient);
 
 type Handler = (event: ApiEvent) => Promise<APIGatewayProxyResult>;
 let handler: Handler;
 let consoleLog: MockInstance<typeof console.log>;
 
-const acceptAll = (input: SendMessageBatchCommandInput) => ({
-  Successful: (input.Entries ?? []).map((entry) => ({
+const acceptAll = (input: PublishBatchCommandInput) => ({
+  Successful: (input.PublishBatchRequestEntries ?? []).map((entry) => ({
     Id: entry.Id,
     MessageId: `msg-${entry.Id}`,
-    MD5OfMessageBody: 'md5',
+    SequenceNumber: '1',
   })),
   Failed: [],
 });
 
-/** SQS fails entry 1 of [1,2,3,4] once and takes the others, then takes everything. */
+/** the dispatcher fails entry 1 of [1,2,3,4] once and takes the others, then takes everything. */
 const failEntryOneOnce = () =>
-  sqsMock
-    .on(SendMessageBatchCommand)
-    .callsFakeOnce((input: SendMessageBatchCommandInput) => ({
-      ...acceptAll({ ...input, Entries: input.Entries?.filter((entry) => entry.Id !== '1') }),
+  snsMock
+    .on(PublishBatchCommand)
+    .callsFakeOnce((input: PublishBatchCommandInput) => ({
+      ...acceptAll({
+        ...input,
+        PublishBatchRequestEntries: input.PublishBatchRequestEntries?.filter((entry) => entry.Id !== '1'),
+      }),
       Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
     }))
     .callsFake(acceptAll);
@@ -50,12 +53,12 @@ interface ErrorBody {
 }
 
 const bodyOf = (response: APIGatewayProxyResult): unknown => JSON.parse(response.body);
-const sendCalls = () => sqsMock.commandCalls(SendMessageBatchCommand);
+const sendCalls = () => snsMock.commandCalls(PublishBatchCommand);
 const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
 beforeEach(async () => {
-  sqsMock.reset();
-  sqsMock.on(SendMessageBatchCommand).callsFake(acceptAll);
+  snsMock.reset();
+  snsMock.on(PublishBatchCommand).callsFake(acceptAll);
   // The ledger: idempotency records in a fake table, entry writes answered at once.
   ddbMock.reset();
   fakeIdempotencyTable(ddbMock);
@@ -112,8 +115,10 @@ describe('ingest handler', () => {
       expect(response.headers).toEqual({ 'content-type': 'application/json', location: body.statusUrl });
       expect(sendCalls()).toHaveLength(1);
       const input = sendCalls()[0]?.args[0].input;
-      expect(input?.QueueUrl).toBe(QUEUE_URL);
-      expect(input?.Entries?.map((entry) => JSON.parse(entry.MessageBody ?? '').item)).toEqual([1, 2, 3, 4]);
+      expect(input?.TopicArn).toBe(TOPIC_ARN);
+      expect(input?.PublishBatchRequestEntries?.map((entry) => JSON.parse(entry.Message ?? '').item)).toEqual(
+        [1, 2, 3, 4],
+      );
     },
   );
 
@@ -130,7 +135,7 @@ describe('ingest handler', () => {
     });
   });
 
-  it('tells the client and the metrics which items SQS took after later ones (a partial batch failure)', async () => {
+  it('tells the client and the metrics which items the dispatcher took after later ones (a partial batch failure)', async () => {
     // Prepare
     failEntryOneOnce();
 
@@ -202,9 +207,9 @@ describe('ingest handler', () => {
     },
   );
 
-  it('answers 503 ENQUEUE_FAILED with requestId and enqueued when SQS fails every time', async () => {
+  it('answers 503 ENQUEUE_FAILED with requestId and enqueued when the dispatcher fails every time', async () => {
     // Prepare
-    sqsMock.on(SendMessageBatchCommand).rejects(new Error('ServiceUnavailable'));
+    snsMock.on(PublishBatchCommand).rejects(new Error('ServiceUnavailable'));
 
     // Act
     const response = await handler(v2Event());
@@ -215,7 +220,7 @@ describe('ingest handler', () => {
       error: {
         code: 'ENQUEUE_FAILED',
         message:
-          'Enqueued 0 of 4 items before the queue kept failing. ' +
+          'Enqueued 0 of 4 items before the dispatcher kept failing. ' +
           'Retry with the same Idempotency-Key to complete it without duplicates.',
         requestId: expect.any(String),
         enqueued: 0,
@@ -238,16 +243,16 @@ describe('ingest handler', () => {
   });
 
   it('lets a client finish a 503 by repeating it with the same Idempotency-Key, without duplicates', async () => {
-    // Prepare: the first 10 of 23 items go in, then SQS keeps failing.
-    sqsMock.on(SendMessageBatchCommand).callsFakeOnce(acceptAll).rejects(new Error('ServiceUnavailable'));
+    // Prepare: the first 10 of 23 items go in, then the dispatcher keeps failing.
+    snsMock.on(PublishBatchCommand).callsFakeOnce(acceptAll).rejects(new Error('ServiceUnavailable'));
     const event = v1Event({
       body: JSON.stringify(itemsUpTo(23)),
       headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'order-42' },
     });
     const failed = bodyOf(await handler(event)) as ErrorBody;
-    const firstSent = sendCalls().flatMap((call) => call.args[0].input.Entries ?? []);
-    sqsMock.reset();
-    sqsMock.on(SendMessageBatchCommand).callsFake(acceptAll);
+    const firstSent = sendCalls().flatMap((call) => call.args[0].input.PublishBatchRequestEntries ?? []);
+    snsMock.reset();
+    snsMock.on(PublishBatchCommand).callsFake(acceptAll);
 
     // Act
     const retried = await handler(event);
@@ -260,8 +265,8 @@ describe('ingest handler', () => {
       accepted: 23,
       statusUrl: expect.stringMatching(new RegExp(`/requests/${failed.error.requestId}$`)),
     });
-    // SQS drops a resend whose deduplication id it saw in the last 5 minutes.
-    const resent = sendCalls().flatMap((call) => call.args[0].input.Entries ?? []);
+    // the dispatcher drops a resend whose deduplication id it saw in the last 5 minutes.
+    const resent = sendCalls().flatMap((call) => call.args[0].input.PublishBatchRequestEntries ?? []);
     expect(resent.slice(0, 10).map((entry) => entry.MessageDeduplicationId)).toEqual(
       firstSent.slice(0, 10).map((entry) => entry.MessageDeduplicationId),
     );
@@ -399,15 +404,15 @@ describe('ingest handler logs', () => {
     },
     {
       name: 'a queue that kept failing',
-      prepare: () => sqsMock.on(SendMessageBatchCommand).rejects(new Error('ServiceUnavailable')),
+      prepare: () => snsMock.on(PublishBatchCommand).rejects(new Error('ServiceUnavailable')),
       lines: [
         {
           level: 'ERROR',
-          message: 'Queue kept failing',
+          message: 'Dispatcher kept failing',
           error: expect.objectContaining({
             name: 'EnqueueFailedError',
             message: expect.stringMatching(
-              /^Enqueued 0 of 4 items before the queue kept failing\. Retry with the same Idempotency-Key/,
+              /^Enqueued 0 of 4 items before the dispatcher kept failing\. Retry with the same Idempotency-Key/,
             ),
           }),
         },
@@ -482,7 +487,7 @@ describe('ingest handler and the request ledger', () => {
 
   it('answers 409 REQUEST_IN_PROGRESS to a repeat while the first is still being accepted', async () => {
     // Prepare: the first invocation holds its record INPROGRESS and is still sending
-    const queue = holdSends(sqsMock, acceptAll);
+    const queue = holdSends(snsMock, acceptAll);
     const first = handler(keyed('[1,2]'));
     await vi.waitUntil(() => sendCalls().length === 1);
 

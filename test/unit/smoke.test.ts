@@ -32,8 +32,10 @@ const OUTPUTS: Record<string, string> = {
   ApiId: 'abc123',
   StageName: 'prod',
   BucketName: BUCKET,
+  TopicArn: 'arn:aws:sns:eu-west-1:123456789012:items.fifo',
   QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/items.fifo',
   DeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/items-dlq.fifo',
+  UndeliveredQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/undelivered.fifo',
   IngestFunctionName: 'ingest',
   BatchFunctionName: 'batch',
 };

@@ -10,7 +10,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ingestEnvironment, ledgerEnvironment } from '../../../lambdas/domain/environment';
 import { HTTP_ERRORS, type HttpErrorCode } from '../../../lambdas/domain/http-errors';
@@ -20,8 +20,8 @@ import { PipelineFunction } from './pipeline-function';
 import type { RequestLedger } from './request-ledger';
 
 export interface IngestApiProps {
-  /** The FIFO item queue the ingest function sends to (one message per item); it may only send. */
-  readonly queue: IQueue;
+  /** The dispatcher, an SNS FIFO topic the ingest function publishes every item to once; it may only publish. */
+  readonly topic: ITopic;
   /**
    * The request ledger: ingest writes each request's entry there before enqueueing, and keeps its
    * Idempotency-Key records there (its retention and idempotency window go to the function).
@@ -102,7 +102,7 @@ export class IngestApi extends Construct {
       logRetention: props.logRetention,
       environment: {
         ...ingestEnvironment({
-          queueUrl: props.queue.queueUrl,
+          topicArn: props.topic.topicArn,
           ordering: props.ordering,
           maxItemsPerRequest: props.maxItemsPerRequest,
           maxBodyBytes: props.maxBodyBytes,
@@ -114,7 +114,7 @@ export class IngestApi extends Construct {
         }),
       },
     }).function;
-    props.queue.grantSendMessages(this.ingestFunction);
+    props.topic.grantPublish(this.ingestFunction);
     props.ledger.grantIngest(this.ingestFunction);
 
     this.api = this.restApi(props);

@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ConfigError } from '../../../lambdas/domain/errors';
 import { SETTINGS, SQS_MAX_RETENTION_DAYS } from '../../../lambdas/domain/settings';
 
 /**
@@ -26,15 +27,21 @@ export interface ItemQueuesProps {
    * (`SETTINGS.deadLetterRetentionDays`; SQS keeps messages at most 14 days).
    */
   readonly deadLetterRetention: Duration;
+  /**
+   * The consumer the queues feed, in their names (`<stack>-<consumer>.fifo`, `<stack>-<consumer>-dlq.fifo`):
+   * `items` for the storage path, the analysis's name for an analysis. 1-40 of `[a-z0-9-]`.
+   * @default 'items'
+   */
+  readonly consumer?: string;
 }
 
 /** SQS queue names are at most 80 characters, `.fifo` included. */
 const MAX_QUEUE_NAME = 80;
 
 /**
- * The FIFO item queue and its FIFO dead-letter queue. Names are explicit and end in `.fifo`
- * (AWS derives FIFO-ness from the name, and some emulators need it). Deduplication ids are always
- * sent explicitly, so content-based deduplication stays off.
+ * A consumer's FIFO queue of items and its FIFO dead-letter queue. Names are explicit and end in
+ * `.fifo` (AWS derives FIFO-ness from the name, and some emulators need it). Deduplication ids are
+ * always sent explicitly, so content-based deduplication stays off.
  */
 export class ItemQueues extends Construct {
   public readonly queue: Queue;
@@ -51,7 +58,11 @@ export class ItemQueues extends Construct {
       `${id}.deadLetterRetention in days`,
       props.deadLetterRetention.toDays({ integral: false }),
     );
-    const baseName = Stack.of(this).stackName.slice(0, MAX_QUEUE_NAME - '-items-dlq.fifo'.length);
+    const consumer = props.consumer ?? 'items';
+    if (!/^[a-z0-9-]{1,40}$/.test(consumer)) {
+      throw new ConfigError(`${id}.consumer must be 1-40 of [a-z0-9-] (got ${JSON.stringify(consumer)})`);
+    }
+    const baseName = Stack.of(this).stackName.slice(0, MAX_QUEUE_NAME - `-${consumer}-dlq.fifo`.length);
     const common = {
       fifo: true,
       contentBasedDeduplication: false,
@@ -63,12 +74,12 @@ export class ItemQueues extends Construct {
     };
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       ...common,
-      queueName: `${baseName}-items-dlq.fifo`,
+      queueName: `${baseName}-${consumer}-dlq.fifo`,
       retentionPeriod: props.deadLetterRetention,
     });
     this.queue = new Queue(this, 'Queue', {
       ...common,
-      queueName: `${baseName}-items.fifo`,
+      queueName: `${baseName}-${consumer}.fifo`,
       visibilityTimeout: props.visibilityTimeout,
       // SQS's default of 4 days would drop accepted items silently if the consumer stalled that long;
       // keep them as long as SQS can (the oldest-message alarm fires long before).

@@ -15,6 +15,8 @@ export interface PipelineAlarmsProps {
   readonly queue: Queue;
   /** The dead-letter queue: alarms as soon as it holds a message. */
   readonly deadLetterQueue: Queue;
+  /** The dispatcher's queue of messages SNS could not deliver to a subscriber: alarms as soon as it holds one. */
+  readonly undelivered: Queue;
   /** Functions whose errors alarm, by a name used in the alarm's id and description (e.g. `Ingest`). */
   readonly functions: Readonly<Record<string, IFunction>>;
   /**
@@ -36,9 +38,13 @@ export interface PipelineAlarmsProps {
   readonly topic?: ITopic;
 }
 
-/** What an operator must hear about: parked items, a stalled consumer, failing functions, a failing ledger. */
+/**
+ * What an operator must hear about: parked items, items the dispatcher could not deliver, a stalled
+ * consumer, failing functions, a failing ledger.
+ */
 export class PipelineAlarms extends Construct {
   public readonly deadLetterQueueNotEmpty: Alarm;
+  public readonly undeliveredNotEmpty: Alarm;
   public readonly oldestMessageTooOld: Alarm;
   public readonly functionErrors: Alarm[];
   public readonly ledgerErrors: Alarm[];
@@ -62,6 +68,16 @@ export class PipelineAlarms extends Construct {
         period,
         statistic: 'Maximum',
       }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.undeliveredNotEmpty = new Alarm(this, 'UndeliveredNotEmpty', {
+      alarmDescription:
+        'The dispatcher could not deliver items to a subscribed queue (deleted, or its policy refuses SNS): ' +
+        'fix the subscription, then move the messages from the undelivered queue to that queue',
+      metric: props.undelivered.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -110,6 +126,7 @@ export class PipelineAlarms extends Construct {
   public get all(): Alarm[] {
     return [
       this.deadLetterQueueNotEmpty,
+      this.undeliveredNotEmpty,
       this.oldestMessageTooOld,
       ...this.functionErrors,
       ...this.ledgerErrors,
