@@ -22,8 +22,6 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 240_000,
           hookTimeout: 300_000,
-          // The tools and tests run on Node 20; the SDK's notice about its future Node 22 floor is noise.
-          env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
         },
       },
       // Tests that wait out a real window (minutes); run by hand with npm run test:slow, not in npm test.
@@ -34,7 +32,6 @@ export default defineConfig({
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 900_000,
           hookTimeout: 300_000,
-          env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
         },
       },
     ],

@@ -7,8 +7,8 @@ import { PROJECT_ROOT } from '../project';
  */
 
 export const FUNCTION_BUNDLING = {
-  // The oldest Node.js that runs the bundles: Lambda runs Node 24, the local cloud the machine's Node 20.
-  target: 'node20',
+  // Lambda runs the functions on nodejs24.x, and the local cloud on the project's Node 24 (the `node` package).
+  target: 'node24',
   minify: true,
   // Error class names survive minification, so logs say InjectedFaultError, not "Ei".
   keepNames: true,

@@ -7,6 +7,12 @@ import { LOCAL_DIR, PROJECT_ROOT } from '../project';
 export const MINISTACK_VERSION = '1.5.33';
 const VENV_DIR = path.join(LOCAL_DIR, 'venv');
 const MINISTACK_BIN = path.join(VENV_DIR, 'bin', 'ministack');
+/**
+ * The project's Node.js (the `node` package: Node 24, as Lambda's nodejs24.x). MiniStack starts a Node
+ * function as plain `node` found on its own PATH (ministack/core/lambda_runtime.py,
+ * `_detect_runtime_binary`), so this folder goes first on that PATH, whatever Node the machine has.
+ */
+const PROJECT_NODE_DIR = path.join(PROJECT_ROOT, 'node_modules', 'node', 'bin');
 
 export class LocalCloudError extends Error {
   readonly code = 'LOCAL_CLOUD';
@@ -150,6 +156,9 @@ export async function startMiniStack(options: StartOptions): Promise<LocalCloud>
   // Functions are unpacked under tmp/, inside this project, whose package.json says "type": "module".
   // This marker keeps Node from loading the CommonJS bundles (and MiniStack's worker) as ES modules.
   writeFileSync(path.join(options.dir, 'tmp', 'package.json'), '{ "type": "commonjs" }\n');
+  if (!existsSync(path.join(PROJECT_NODE_DIR, 'node'))) {
+    throw new LocalCloudError(`No Node.js in ${PROJECT_NODE_DIR} for the functions: run npm ci`);
+  }
   const logFile = path.join(options.dir, 'ministack.log');
   const output = openSync(logFile, 'a');
   const child: ChildProcess = spawn(MINISTACK_BIN, [], {
@@ -157,14 +166,12 @@ export async function startMiniStack(options: StartOptions): Promise<LocalCloud>
     stdio: ['ignore', output, output],
     env: {
       ...withoutAwsSettings(process.env),
+      PATH: [PROJECT_NODE_DIR, process.env.PATH].filter(Boolean).join(path.delimiter),
       GATEWAY_PORT: String(options.port),
       BIND_HOST: '127.0.0.1',
       // Functions reach the emulator at http://127.0.0.1:<port>; queue URLs on the same host keep the
       // SDK from warning on every send that QueueUrl and its endpoint differ.
       MINISTACK_HOST: '127.0.0.1',
-      // The emulator runs functions on this machine's Node.js (20); on Lambda they run on Node 24,
-      // where the SDK's notice about its coming Node 22 floor does not apply.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       LAMBDA_EXECUTOR: 'local',
       LOG_LEVEL: 'INFO',
       STATE_DIR: path.join(options.dir, 'state'),

@@ -2,9 +2,6 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { messageOf } from '../../lambdas/domain/errors';
 import { UsageError } from './cli-options';
 
-// The tools run on Node 20 locally; the SDK's notice about its future Node 22 floor is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 /** Runs a tool's main function: prints a failure as one line (no stack) and exits 1, or 2 on a usage error. */
 export function runTool(main: () => Promise<number | undefined>): void {
   main().then(

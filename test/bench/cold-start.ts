@@ -136,7 +136,6 @@ async function initMs(
     env: {
       PATH: process.env.PATH ?? '',
       AWS_REGION: 'us-east-1',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
       ...env,

@@ -1,18 +1,21 @@
-import { existsSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import Chromium from '@sparticuz/chromium';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../cdk/ops/dashboard/server';
 import type { AcceptedRequest } from '../../cdk/ops/invariants';
-import { LOCAL_DIR } from '../../cdk/project';
+import { LOCAL_DIR, PROJECT_ROOT } from '../../cdk/project';
 import { parseStoredKey } from '../../lambdas/domain/keys';
 import { accept, deployment, pollUntil } from './support';
 
-/** The system browser (Debian's `chromium`): playwright-core drives it and downloads none of its own. */
-const CHROMIUM = '/usr/bin/chromium';
 /** CI keeps `.local/` as an artifact. */
 const SCREENSHOT = path.join(LOCAL_DIR, 'dashboard.png');
 const SEED = [[1, 2, 3, 4], [5, 7, 8], [1], [2]];
+const VIEWPORT = { width: 1400, height: 900 };
+/** What headless Chromium reports under a POSIX locale (LANG=C.UTF-8): a tag that Intl rejects. */
+const POSIX_LANGUAGE = 'en-US@posix';
 
 interface ShownObject {
   readonly key: string;
@@ -64,21 +67,41 @@ afterAll(async () => {
   await dashboard?.close();
 });
 
-/** The dashboard in Chromium, opened on first use: without Chromium each test fails saying how to install it. */
+/**
+ * The headless Chromium inside the @sparticuz/chromium package (a devDependency: no apt, no download),
+ * unpacked on first use. It unpacks into the temp folder and reuses any `chromium` it finds there, so
+ * it gets a temp folder of its version's own.
+ */
+async function unpackedChromium(): Promise<string> {
+  const manifest = path.join(PROJECT_ROOT, 'node_modules/@sparticuz/chromium/package.json');
+  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+  const dir = path.join(tmpdir(), `sparticuz-chromium-${version}`);
+  mkdirSync(dir, { recursive: true });
+  const tmp = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await Chromium.executablePath();
+  } finally {
+    if (tmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmp;
+  }
+}
+
+/** Chromium, started on first use; playwright-core drives it and downloads no browser of its own. */
+async function startedBrowser(): Promise<Browser> {
+  if (browser) return browser;
+  const executablePath = await unpackedChromium();
+  // The package's flags (headless, no sandbox: CI runs as root), less --single-process, under which
+  // closing a context closes the whole browser.
+  const args = Chromium.args.filter((arg) => arg !== '--single-process');
+  browser = await chromium.launch({ executablePath, args });
+  return browser;
+}
+
+/** The dashboard in Chromium with an ordinary language, opened on first use. */
 async function dashboardPage(): Promise<Page> {
   if (opened) return opened;
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: the dashboard test drives the system browser. ` +
-        'Install it with: apt-get update && apt-get install -y chromium',
-    );
-  }
-  // Chromium's sandbox cannot start as root (CI runs as root).
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
-  opened = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  opened = await (await startedBrowser()).newPage({ viewport: VIEWPORT, locale: 'en-US' });
   await opened.goto(dashboard.url);
   return opened;
 }
@@ -157,5 +180,43 @@ describe('the dashboard page on the deployed pipeline', () => {
     );
     expect(chips).toEqual([1, 2, 3, 4]);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it(`shows its figures in a browser whose language Intl rejects (${POSIX_LANGUAGE})`, async () => {
+    // Prepare: a context that reports the language as headless Chromium does under LANG=C.UTF-8.
+    const context = await (await startedBrowser()).newContext({ viewport: VIEWPORT, locale: POSIX_LANGUAGE });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const intlVerdict = () => {
+      try {
+        new Intl.NumberFormat(navigator.language);
+        return `accepts ${navigator.language}`;
+      } catch (error) {
+        return `rejects ${navigator.language}: ${error}`;
+      }
+    };
+    expect(await page.evaluate(intlVerdict)).toBe(
+      `rejects ${POSIX_LANGUAGE}: RangeError: Invalid language tag: ${POSIX_LANGUAGE}`,
+    );
+    const request = await accept([31, 32, 33]);
+
+    // Act: the page's first refresh, or the errors that kept it from happening.
+    await page.goto(dashboard.url);
+    await page.waitForSelector('body[data-refreshed-at]', { timeout: 15_000 }).catch(() => undefined);
+
+    // Assert
+    expect(pageErrors).toEqual([]);
+    const objects = await waitForShown(page, [request]);
+    const items = objects
+      .flatMap((object) => object.items)
+      .filter((chip) => chip.requestId === request.requestId)
+      .map((chip) => chip.item);
+    expect(items).toEqual([31, 32, 33]);
+    expect(Number(await page.textContent('[data-tile="Stored"] .value'))).toBeGreaterThanOrEqual(3);
+    expect(await page.textContent('#rule')).toBe('✓ holds');
+    expect(await page.locator('.chart .uplot canvas').count()).toBe(3);
+    expect(await page.evaluate(intlVerdict)).toBe('accepts en-US');
+    await context.close();
   });
 });

@@ -22,7 +22,6 @@ const STACK_NAME = 'FifoBatchPipelineE2e';
  * AWS_ENDPOINT_URL when set, and deploys the real app to it as a separate test stack.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started = performance.now();
   const { name } = project;
   const log = (message: string) => console.error(`[${name}] ${message}`);

@@ -99,9 +99,15 @@ describe('bundles in a fresh Node.js process', () => {
       },
     );
 
-  it('load and export a handler with the environment the stack gives them', () => {
+  it('load and export a handler with the environment the stack gives them, logging the Node.js version once', () => {
     for (const name of ['ingest', 'batch', 'status'] as const) {
-      expect(load(bundles[name], environments[name]).stdout.trim()).toBe('function');
+      const lines = load(bundles[name], environments[name]).stdout.trim().split('\n');
+
+      expect(lines.at(-1)).toBe('function');
+      const coldStarts = lines.slice(0, -1).map((line) => JSON.parse(line));
+      expect(coldStarts).toEqual([
+        expect.objectContaining({ message: 'Cold start', nodeVersion: process.version }),
+      ]);
     }
   });
 

@@ -1,4 +1,5 @@
-// The dashboard page: polls the server's JSON API and redraws. uPlot is loaded before this file.
+// The dashboard page: polls the server's JSON API and redraws. It is loaded before uPlot (see the
+// locale below) and starts once the document, uPlot included, has loaded.
 /* global uPlot */
 
 const REFRESH_MS = 2000;
@@ -12,6 +13,32 @@ const TILE_MINUTES = 10;
 let pickedMinute = null;
 
 const $ = (selector) => document.querySelector(selector);
+
+// Locale ------------------------------------------------------------------------------------------
+
+/**
+ * A language tag Intl accepts, for every Intl and toLocale* call: the browser's own, else it without a
+ * `@modifier` or `.charset`, else en-US. Headless Chromium under a POSIX locale (LANG=C.UTF-8) reports
+ * `en-US@posix`, which Intl rejects with a RangeError: formatting must never take the page down.
+ */
+function safeLocale(tag = navigator.language) {
+  for (const candidate of [tag, String(tag).split(/[@.]/)[0]]) {
+    try {
+      const [canonical] = Intl.getCanonicalLocales(candidate);
+      if (canonical) return canonical;
+    } catch {
+      // Not a tag Intl accepts: try the next.
+    }
+  }
+  return 'en-US';
+}
+
+// uPlot makes its number formatter from navigator.language when it loads (`new Intl.NumberFormat`),
+// and loads after this file: it gets a tag Intl accepts.
+const locale = safeLocale();
+if (locale !== navigator.language) {
+  Object.defineProperty(navigator, 'language', { value: locale, configurable: true });
+}
 
 /** An element with attributes (`class`, `data-*`, `on*` handlers) and children (strings are text). */
 function el(tag, attributes = {}, ...children) {
@@ -78,7 +105,9 @@ function chart(target, series) {
   return plot;
 }
 
-const charts = {
+/** The three charts, made at start (uPlot loads after this file). */
+let charts;
+const makeCharts = () => ({
   items: chart($('#chart-items'), [
     ['accepted', '#6b7785', { step: true, dash: [6, 4] }],
     ['stored', '#15803d', { step: true, fill: 'rgba(21, 128, 61, 0.12)' }],
@@ -95,7 +124,7 @@ const charts = {
     ['in flight', '#0891b2'],
     ['dead-letter', '#c62828'],
   ]),
-};
+});
 
 /** Charts start a few minutes before the first activity (at least MIN_CHART_MINUTES back), not at the window's start. */
 const MIN_CHART_MINUTES = 15;
@@ -383,4 +412,8 @@ async function loop() {
   await refresh();
   setTimeout(loop, REFRESH_MS);
 }
-loop();
+
+document.addEventListener('DOMContentLoaded', () => {
+  charts = makeCharts();
+  loop();
+});
