@@ -1,3 +1,4 @@
+import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import type { Aggregate, AggregateResult } from '../../lambdas/domain/aggregates/aggregate';
 import { AGGREGATE_NAMES, AGGREGATES, type AggregateName } from '../../lambdas/domain/aggregates/registry';
@@ -108,4 +109,39 @@ export function byPane(rows: readonly PaneRow[]): Map<number, PaneRow[]> {
   const grouped = new Map<number, PaneRow[]>();
   for (const row of rows) grouped.set(row.paneStart, [...(grouped.get(row.paneStart) ?? []), row]);
   return grouped;
+}
+
+type Row = Record<string, AttributeValue>;
+
+/**
+ * DynamoDB's answer to one of window-commands' updates on a row, for the forms they write: `SET a =
+ * if_not_exists(a, :a)`, `SET a = :a` and `ADD s :set` (a string set's union). Enough to show what a
+ * redelivery or a second close leaves behind.
+ */
+export function applyUpdate(row: Row | undefined, input: UpdateItemCommandInput): Row {
+  const names = input.ExpressionAttributeNames ?? {};
+  const values = input.ExpressionAttributeValues ?? {};
+  const nameOf = (path: string): string => names[path] ?? path;
+  const placeholderValue = (placeholder: string): AttributeValue => {
+    const value = values[placeholder];
+    if (value === undefined) throw new Error(`no value for ${placeholder}`);
+    return value;
+  };
+  const updated: Row = { ...input.Key, ...row };
+  const expression = input.UpdateExpression ?? '';
+  for (const [, path = '', keptPath, keptValue, value] of expression.matchAll(
+    /([#\w]+) = (?:if_not_exists\(([#\w]+), (:\w+)\)|(:\w+))/g,
+  )) {
+    const attribute = nameOf(path);
+    if (value !== undefined) updated[attribute] = placeholderValue(value);
+    else if (updated[nameOf(keptPath ?? '')] === undefined)
+      updated[attribute] = placeholderValue(keptValue ?? '');
+  }
+  for (const [, path = '', value = ''] of expression.matchAll(/ADD ([#\w]+) (:\w+)/g)) {
+    const attribute = nameOf(path);
+    updated[attribute] = {
+      SS: [...new Set([...(updated[attribute]?.SS ?? []), ...(placeholderValue(value).SS ?? [])])],
+    };
+  }
+  return updated;
 }
