@@ -56,7 +56,8 @@ export type FinalWindowBody = { readonly v: 1; readonly name: string } & Window 
 /** x mod m, in [0, m) also for a negative x (before the epoch). */
 const modulo = (x: number, m: number): number => ((x % m) + m) % m;
 
-const isoOf = (epochSeconds: number): string => new Date(epochSeconds * MS_PER_SECOND).toISOString();
+/** A start or end as windows are named in answers, keys and rows: `2026-11-23T10:42:00.000Z`. */
+export const isoOf = (epochSeconds: number): string => new Date(epochSeconds * MS_PER_SECOND).toISOString();
 
 /** The start (epoch s) of the pane an item accepted at `acceptedAtMs` belongs to. */
 export function paneOf(acceptedAtMs: number, advanceSeconds: number): number {
@@ -205,14 +206,14 @@ export function computeWindow(
 }
 
 /**
- * A pane's contribution to each of its W/A windows, oldest window first. The windows end one advance
- * apart, so an item on time for one window is on time for every later one: each item is added once,
- * to the bucket of the first window it is on time for, and window j gets the buckets 0..j merged.
+ * A pane's items grouped by the first of the pane's W/A windows (oldest first) they are on time for:
+ * the windows end one advance apart, so an item on time for one is on time for every later one.
+ * Group 0 (on time for all) holds nearly every item; items late for all are left out (they are counted
+ * on the window rows). Each item is added once.
  */
-function paneContributions(paneStart: number, analysis: Analysis, rows: readonly PaneRow[]): States[] {
+function lateness(paneStart: number, analysis: Analysis, rows: readonly PaneRow[]): Map<number, States> {
   const names = reportedAggregates(analysis);
-  const windows = panesPerWindow(analysis);
-  const buckets = Array.from({ length: windows }, () => initStates(names));
+  const groups = new Map<number, States>();
   // The oldest window holding the pane ends one advance after the pane starts.
   const firstOnTimeBeforeMs =
     (paneStart + analysis.advanceSeconds + analysis.latenessSeconds) * MS_PER_SECOND;
@@ -221,22 +222,80 @@ function paneContributions(paneStart: number, analysis: Analysis, rows: readonly
     if (row.analysis !== analysis.name || row.paneStart !== paneStart) continue;
     for (const item of row.items.values()) {
       const first = Math.max(0, Math.floor((item.arrivedAtMs - firstOnTimeBeforeMs) / advanceMs) + 1);
-      const bucket = buckets[first];
-      // Late for every window of the pane: counted on their window rows, never added.
-      if (bucket !== undefined) buckets[first] = addTo(bucket, item.value);
+      if (first >= panesPerWindow(analysis)) continue;
+      groups.set(first, addTo(groups.get(first) ?? initStates(names), item.value));
     }
   }
-  let running = initStates(names);
-  return buckets.map((bucket) => {
-    running = mergeStates(running, bucket);
-    return running;
-  });
+  return groups;
 }
 
 /**
- * The windows at `starts` (as computeWindow would give each one), computing each pane's states once
- * and merging them per window, rather than adding every item again in each of its W/A windows.
- * `paneRowsByPane` holds the rows by pane start; `lateByWindow` the late counts by window start.
+ * The merge of every `length` consecutive states of `sequence`, with about three merges per state
+ * whatever the length (van Herk and Gil-Werman): cut into blocks of `length`, each run of `length`
+ * is the suffix of one block merged with the prefix of the next.
+ */
+function slidingMerges(sequence: readonly States[], length: number): States[] {
+  // Stryker disable next-line ArrayDeclaration: every index is written before it is read
+  const prefixes: States[] = [];
+  // Stryker disable next-line ArrayDeclaration: every index is written before it is read
+  const suffixes: States[] = [];
+  // Stryker disable next-line EqualityOperator: a block starting at the end is empty
+  for (let blockStart = 0; blockStart < sequence.length; blockStart += length) {
+    const blockEnd = Math.min(blockStart + length, sequence.length);
+    for (let i = blockStart; i < blockEnd; i++) {
+      const state = sequence[i] as States;
+      prefixes[i] = i === blockStart ? state : mergeStates(prefixes[i - 1] as States, state);
+    }
+    for (let i = blockEnd - 1; i >= blockStart; i--) {
+      const state = sequence[i] as States;
+      suffixes[i] = i === blockEnd - 1 ? state : mergeStates(state, suffixes[i + 1] as States);
+    }
+  }
+  return Array.from({ length: sequence.length - length + 1 }, (_, i) =>
+    i % length === 0
+      ? (suffixes[i] as States)
+      : mergeStates(suffixes[i] as States, prefixes[i + length - 1] as States),
+  );
+}
+
+/**
+ * The states of `count` consecutive windows from `firstStart`. Window i holds group j of pane i + o
+ * exactly when o < W/A - j: so for each group j present, its panes' states slide through windows of
+ * W/A - j panes, and the windows merge what each slide gives them.
+ */
+function consecutiveStates(
+  firstStart: number,
+  count: number,
+  analysis: Analysis,
+  paneRowsByPane: ReadonlyMap<number, readonly PaneRow[]>,
+): States[] {
+  const names = reportedAggregates(analysis);
+  const panes = Array.from(
+    { length: count + panesPerWindow(analysis) - 1 },
+    (_, i) => firstStart + i * analysis.advanceSeconds,
+  );
+  // Stryker disable next-line ArrayDeclaration: a pane without rows; a value that is not a row of the analysis is left out all the same
+  const groups = panes.map((pane) => lateness(pane, analysis, paneRowsByPane.get(pane) ?? []));
+  const windows = Array.from({ length: count }, () => initStates(names));
+  for (const group of new Set(groups.flatMap((byGroup) => [...byGroup.keys()]))) {
+    // The panes of group j that the windows hold: all but the last j.
+    const sequence = groups
+      .slice(0, groups.length - group)
+      .map((byGroup) => byGroup.get(group) ?? initStates(names));
+    for (const [i, merged] of slidingMerges(sequence, panesPerWindow(analysis) - group).entries()) {
+      windows[i] = mergeStates(windows[i] as States, merged);
+    }
+  }
+  return windows;
+}
+
+/**
+ * The windows at `starts` (multiples of advanceSeconds), as computeWindow would give each one, with
+ * each item added once and a few merges per window, rather than every item added again in each of
+ * its W/A windows: a 1-hour window advancing every second costs about as much as a 1-second one.
+ * Meant for consecutive windows (a range read, a closer's batch): every window from the first start
+ * to the last is computed. `paneRowsByPane` holds the rows by pane start; `lateByWindow` the late
+ * counts by window start.
  */
 export function slideWindows(
   starts: readonly number[],
@@ -244,23 +303,23 @@ export function slideWindows(
   paneRowsByPane: ReadonlyMap<number, readonly PaneRow[]>,
   lateByWindow: ReadonlyMap<number, number> = new Map(),
 ): Window[] {
-  const contributions = new Map<number, States[]>();
-  const contributionOf = (paneStart: number): States[] => {
-    const known = contributions.get(paneStart);
-    if (known !== undefined) return known;
-    const computed = paneContributions(paneStart, analysis, paneRowsByPane.get(paneStart) ?? []);
-    contributions.set(paneStart, computed);
-    return computed;
-  };
-  const names = reportedAggregates(analysis);
-  return starts.map((windowStart) => {
-    const states = panesOfWindow(windowStart, analysis).reduce((merged, paneStart, offset) => {
-      // The window is the (W/A - 1 - offset)-th of this pane's windows, oldest first.
-      const contribution = contributionOf(paneStart)[panesPerWindow(analysis) - 1 - offset];
-      return contribution === undefined ? merged : mergeStates(merged, contribution);
-    }, initStates(names));
-    return windowOf(windowStart, analysis, states, lateByWindow.get(windowStart) ?? 0);
-  });
+  // Stryker disable next-line ConditionalExpression: without it, no start gives empty ranges and no window all the same
+  if (starts.length === 0) return [];
+  const first = Math.min(...starts);
+  const range = windowStartsIn(
+    first * MS_PER_SECOND,
+    Math.max(...starts) * MS_PER_SECOND + 1,
+    analysis.advanceSeconds,
+  );
+  const states = consecutiveStates(first, range.length, analysis, paneRowsByPane);
+  return starts.map((start) =>
+    windowOf(
+      start,
+      analysis,
+      states[(start - first) / analysis.advanceSeconds] as States,
+      lateByWindow.get(start) ?? 0,
+    ),
+  );
 }
 
 /** A closed window as its row holds it: no row (or no aggregates on it) is a window without items. */
@@ -269,24 +328,31 @@ export function closedWindow(
   analysis: Analysis,
   stored: { readonly aggregates?: WindowAggregates; readonly late: number } | undefined,
 ): Window {
-  const empty = computeWindow(windowStart, analysis, [], stored?.late ?? 0);
-  if (stored?.aggregates === undefined) return empty;
+  const late = stored?.late ?? 0;
+  if (stored?.aggregates === undefined) {
+    return windowOf(windowStart, analysis, initStates(reportedAggregates(analysis)), late);
+  }
   const { aggregates } = stored;
   const reported = Object.fromEntries(
     reportedAggregates(analysis).flatMap((name) =>
       aggregates[name] === undefined ? [] : [[name, aggregates[name]]],
     ),
   );
-  return { start: empty.start, end: empty.end, ...(reported as WindowAggregates), late: empty.late };
+  return {
+    start: isoOf(windowStart),
+    end: isoOf(windowEnd(windowStart, analysis)),
+    ...(reported as WindowAggregates),
+    late,
+  };
 }
+
+export const WINDOWS_PREFIX = 'windows/';
 
 /** `windows/<name>/YYYY/MM/DD/HH/mm/<start ISO>.json`, under the UTC minute of the window's start. */
 export function windowKey(name: string, windowStartMs: number): string {
   const start = new Date(windowStartMs);
-  return `windows/${name}/${minutePath(start)}/${start.toISOString()}.json`;
+  return `${WINDOWS_PREFIX}${name}/${minutePath(start)}/${start.toISOString()}.json`;
 }
-
-export const WINDOWS_PREFIX = 'windows/';
 
 /** The S3 object of a final window. */
 export const finalWindowBody = (name: string, window: Window, closedAt: Date): FinalWindowBody => ({

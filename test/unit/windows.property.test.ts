@@ -60,7 +60,7 @@ describe('windows properties', () => {
     );
   });
 
-  it('slideWindows equals computing each window from scratch', () => {
+  it('slideWindows equals computing each window from scratch, for runs of consecutive windows', () => {
     fc.assert(
       fc.property(
         analysisArbitrary,
@@ -78,6 +78,24 @@ describe('windows properties', () => {
           expect(windows).toEqual(
             starts.map((start) => computeWindow(start, analysis, rows, lateByWindow.get(start) ?? 0)),
           );
+        },
+      ),
+    );
+  });
+
+  it('slideWindows equals computing each window from scratch, for starts in any order, with gaps and repeats', () => {
+    fc.assert(
+      fc.property(
+        analysisArbitrary,
+        specs,
+        fc.array(windowIndex, { maxLength: 12 }),
+        (analysis, items, indexes) => {
+          const rows = paneRowsOf(analysis, items);
+          const starts = indexes.map((index) => startOf(analysis, index));
+
+          const windows = slideWindows(starts, analysis, byPane(rows));
+
+          expect(windows).toEqual(starts.map((start) => computeWindow(start, analysis, rows)));
         },
       ),
     );

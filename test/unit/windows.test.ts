@@ -246,6 +246,30 @@ describe('slideWindows', () => {
     );
   });
 
+  it('answers starts in the order given, with gaps and repeats', () => {
+    // Prepare
+    const items60s = analysis();
+    const rows = [
+      paneRow(T0, 'req-A', [[0, 1, EARLY]]),
+      paneRow(T0 + 40, 'req-B', [[0, 2, msAfterT0(115)]]),
+      paneRow(T0 + 90, 'req-C', [[0, 4, EARLY]]),
+    ];
+    const starts = [T0 + 40, T0 - 20, T0 + 40, T0, T0 + 30];
+
+    // Act
+    const windows = slideWindows(starts, items60s, byPane(rows));
+
+    // Assert
+    expect(windows.map(({ start, sum }) => ({ start, sum }))).toEqual([
+      { start: '2026-11-23T10:42:40.000Z', sum: 6 },
+      { start: '2026-11-23T10:41:40.000Z', sum: 1 },
+      { start: '2026-11-23T10:42:40.000Z', sum: 6 },
+      { start: '2026-11-23T10:42:00.000Z', sum: 1 },
+      { start: '2026-11-23T10:42:30.000Z', sum: 2 },
+    ]);
+    expect(windows).toEqual(starts.map((start) => computeWindow(start, items60s, rows)));
+  });
+
   it('leaves out rows filed under the wrong pane or analysis', () => {
     // Prepare
     const misfiled = new Map([
