@@ -11,6 +11,7 @@ import { PipelineError } from '../domain/errors';
 import type { ItemRef } from '../domain/ledger';
 import {
   finalAtMs,
+  isoOf,
   type PaneItem,
   type PaneRow,
   type Window,
@@ -52,7 +53,7 @@ export const paneKey = (analysisName: string, paneStart: number): string =>
   `${PANE_PREFIX}${analysisName}#${paneStart}`;
 export const windowPartitionKey = (analysisName: string): string => `${WINDOW_PREFIX}${analysisName}`;
 /** ISO strings of one length sort as the instants they name, so a key range is a time range. */
-export const windowSortKey = (windowStart: number): string => new Date(windowStart * 1_000).toISOString();
+export const windowSortKey = (windowStart: number): string => isoOf(windowStart);
 export const watermarkKey = (analysisName: string): string => `${CLOSER_PREFIX}${analysisName}`;
 
 /** How long rows are kept: days after they can no longer change a window. */
@@ -146,10 +147,10 @@ const ITEM_VALUE = /^v(\d+)$/;
 /** A pane row as DynamoDB returns it (an update's ALL_NEW answer, or a query's item). */
 export function paneRowFrom(item: Record<string, AttributeValue>): PaneRow {
   const pk = textOf(item, 'pk');
-  const [, analysis, paneStart] = PANE_KEY.exec(pk) ?? [];
-  if (analysis === undefined || paneStart === undefined) {
-    throw new MalformedRowError(`${pk} is not a pane row's key`);
-  }
+  const match = PANE_KEY.exec(pk);
+  if (match === null) throw new MalformedRowError(`${pk} is not a pane row's key`);
+  // Stryker disable next-line StringLiteral: both groups of a match are strings; the defaults are for the type only
+  const [, analysis = '', paneStart = ''] = match;
   const items = new Map<number, PaneItem>();
   for (const name of Object.keys(item)) {
     const index = ITEM_VALUE.exec(name)?.[1];

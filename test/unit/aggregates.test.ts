@@ -130,6 +130,8 @@ describe('an exact sum beyond 2^53', () => {
       values: [MAX, 3, 0, 0, 0, 0, 0, 0],
       result: 2 ** 50 + 0.25,
     },
+    // Rounding the sum to a float first would give 27021597764222972 / 3, about 9007199254740991
+    { name: 'a sum a float cannot hold', values: [MAX, MAX, MAX - 2], result: MAX - 1 },
     { name: 'a negative one', values: [MIN, -3, 0, 0, 0, 0, 0, 0], result: -(2 ** 50) - 0.25 },
   ])('mean divides an exact sum: $name', ({ values, result }) => {
     expect(mean.result(stateOf(mean, values))).toBe(result);
@@ -207,6 +209,7 @@ describe('the registry', () => {
     { value: 'toString', known: false },
     { value: 'COUNT', known: false },
     { value: 3, known: false },
+    { value: ['count'], known: false },
     { value: undefined, known: false },
   ])('knows $value: $known', ({ value, known }) => {
     expect(isAggregateName(value)).toBe(known);

@@ -209,6 +209,8 @@ describe('the pane row', () => {
       t12: { N: '1795430530000' },
       expiresAt: { N: '1796000000' },
       value: { N: '1' },
+      av1: { N: '1' },
+      v1a: { N: '1' },
     };
 
     // Act
@@ -383,6 +385,14 @@ describe('the closed window row', () => {
     };
     expect(lateFirst).toStrictEqual(expected);
     expect(closeFirst).toStrictEqual(expected);
+  });
+
+  it('counts no late items when the late attribute is not a string set', () => {
+    // Prepare
+    const item = { pk: { S: 'window#items-60s' }, sk: { S: START_ISO }, late: { NS: ['1'] } };
+
+    // Act / Assert
+    expect(windowRowFrom(item).late).toBe(0);
   });
 
   it('reads a row of late items only as not closed', () => {
