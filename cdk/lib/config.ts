@@ -1,5 +1,6 @@
+import { checkAtLeast } from '../../lambdas/domain/checks';
 import { ConfigError } from '../../lambdas/domain/errors';
-import { checkAtLeast, type Limit, SETTINGS, VISIBILITY_TIMEOUT_FACTOR } from '../../lambdas/domain/settings';
+import { type Limit, SETTINGS, VISIBILITY_TIMEOUT_FACTOR } from '../../lambdas/domain/settings';
 
 type Settings = typeof SETTINGS;
 type SettingName = keyof Settings;

@@ -1,5 +1,6 @@
+import type { Check } from './checks';
 import { ConfigError } from './errors';
-import { type Check, DERIVED_LIMITS, type ExclusionPair, type Ordering, SETTINGS } from './settings';
+import { DERIVED_LIMITS, type ExclusionPair, type Ordering, SETTINGS } from './settings';
 
 /**
  * The functions' environment: the constructs write it with `ingestEnvironment`, `batchEnvironment` and

@@ -1,3 +1,11 @@
+import {
+  type Check,
+  checkBoolean,
+  checkInteger,
+  checkNumber,
+  checkSafeIntegers,
+  describeValue,
+} from './checks';
 import { ConfigError } from './errors';
 
 /**
@@ -11,9 +19,6 @@ import { ConfigError } from './errors';
 export type Ordering = 'perRequest' | 'global';
 export type ExclusionPair = readonly [number, number];
 
-/** Returns `value` when it is valid; otherwise throws a ConfigError naming `name` and the value. */
-export type Check<T> = (name: string, value: unknown) => T;
-
 export interface Limit<T> {
   readonly default: T;
   readonly check: Check<T>;
@@ -24,51 +29,9 @@ export interface IntegerLimit extends Limit<number> {
   readonly max: number;
 }
 
-const describe = (value: unknown): string =>
-  typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
-
-/** Number.isInteger and Number.isFinite as type guards: both are false for every non-number. */
-const isInteger = (value: unknown): value is number => Number.isInteger(value);
-const isFiniteNumber = (value: unknown): value is number => Number.isFinite(value);
-
-export function checkInteger(name: string, value: unknown, min: number, max: number): number {
-  if (!isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${describe(value)})`);
-  }
-  return value;
-}
-
-export function checkNumber(name: string, value: unknown, min: number, max: number): number {
-  if (!isFiniteNumber(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a number from ${min} to ${max} (got ${describe(value)})`);
-  }
-  return value;
-}
-
-/** A rule between two settings, e.g. the burst limit is at least the rate limit. */
-export function checkAtLeast(name: string, value: number, boundName: string, bound: number): number {
-  if (value < bound) {
-    throw new ConfigError(`${name} must be at least ${boundName} (${bound}) (got ${describe(value)})`);
-  }
-  return value;
-}
-
 export function checkOrdering(name: string, value: unknown): Ordering {
   if (value !== 'perRequest' && value !== 'global') {
-    throw new ConfigError(`${name} must be "perRequest" or "global" (got ${describe(value)})`);
-  }
-  return value;
-}
-
-export function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean')
-    throw new ConfigError(`${name} must be true or false (got ${describe(value)})`);
-  return value;
-}
-
-export function checkSafeIntegers(name: string, value: unknown): number[] {
-  if (!Array.isArray(value) || !value.every((n) => Number.isSafeInteger(n))) {
-    throw new ConfigError(`${name} must be a list of safe integers (got ${describe(value)})`);
+    throw new ConfigError(`${name} must be "perRequest" or "global" (got ${describeValue(value)})`);
   }
   return value;
 }
@@ -81,7 +44,7 @@ export function checkExclusionPairs(name: string, value: unknown): ExclusionPair
     pair[0] !== pair[1];
   if (!Array.isArray(value) || !value.every(isPair)) {
     throw new ConfigError(
-      `${name} must be a list of pairs of two different safe integers, e.g. [[1,2]] (got ${describe(value)})`,
+      `${name} must be a list of pairs of two different safe integers, e.g. [[1,2]] (got ${describeValue(value)})`,
     );
   }
   return value;
@@ -94,7 +57,9 @@ export const LOG_RETENTION_DAYS = [
 
 function checkLogRetention(name: string, value: unknown): number {
   if (!LOG_RETENTION_DAYS.includes(value as (typeof LOG_RETENTION_DAYS)[number])) {
-    throw new ConfigError(`${name} must be one of ${LOG_RETENTION_DAYS.join(', ')} (got ${describe(value)})`);
+    throw new ConfigError(
+      `${name} must be one of ${LOG_RETENTION_DAYS.join(', ')} (got ${describeValue(value)})`,
+    );
   }
   return value as number;
 }
@@ -104,7 +69,7 @@ function checkTopicArn(name: string, value: unknown): string {
     typeof value !== 'string' ||
     (value !== '' && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(value))
   ) {
-    throw new ConfigError(`${name} must be an SNS topic ARN or "" (got ${describe(value)})`);
+    throw new ConfigError(`${name} must be an SNS topic ARN or "" (got ${describeValue(value)})`);
   }
   return value;
 }

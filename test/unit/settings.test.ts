@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkExclusionPairs,
-  checkInteger,
-  checkNumber,
-  checkOrdering,
-  SETTINGS,
-} from '../../lambdas/domain/settings';
+import { checkInteger, checkNumber } from '../../lambdas/domain/checks';
+import { checkExclusionPairs, checkOrdering, SETTINGS } from '../../lambdas/domain/settings';
 import { configErrorMessage } from './factories.ingest';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:pipeline-alarms';

@@ -2,8 +2,9 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { checkAtLeast } from '../../../lambdas/domain/checks';
 import { IDEMPOTENCY_KEY_PREFIX, REQUEST_KEY_PREFIX } from '../../../lambdas/domain/ledger';
-import { checkAtLeast, SETTINGS } from '../../../lambdas/domain/settings';
+import { SETTINGS } from '../../../lambdas/domain/settings';
 
 export interface RequestLedgerProps {
   /**
