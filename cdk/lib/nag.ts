@@ -18,6 +18,9 @@ export function acknowledgeNagFindings(stack: PipelineStack): void {
     stack.ingestApi.ingestFunction,
     stack.batchWriter.batchFunction,
     stack.requestStatus.statusFunction,
+    stack.windowCloser.closerFunction,
+    stack.analysesApi.analysesFunction,
+    ...stack.analyses.map((analysis) => analysis.consumerFunction),
   ]) {
     acknowledge(
       fn.role ?? fn,
@@ -30,6 +33,13 @@ export function acknowledgeNagFindings(stack: PipelineStack): void {
       stack.batchWriter.batchFunction.role ?? stack.batchWriter.batchFunction,
       `IAM5[Resource::${bucketRef}/${prefix}/*]`,
       `Object keys are generated per minute and segment; PutObject is limited to the ${prefix}/ prefix.`,
+    );
+  }
+  for (const { analysis } of stack.analyses) {
+    acknowledge(
+      stack.windowCloser.closerFunction.role ?? stack.windowCloser.closerFunction,
+      `IAM5[Resource::${bucketRef}/windows/${analysis.name}/*]`,
+      `Window keys are generated per window start; PutObject is limited to the windows/${analysis.name}/ prefix.`,
     );
   }
   acknowledge(

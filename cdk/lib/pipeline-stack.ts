@@ -3,6 +3,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { SERVICES } from '../../lambdas/shared/metric-names';
 import type { PipelineConfig } from './config';
+import { AnalysesApi } from './constructs/analyses-api';
+import { AnalysisConsumer } from './constructs/analysis-consumer';
 import { BatchWriter } from './constructs/batch-writer';
 import { Dispatcher } from './constructs/dispatcher';
 import { IngestApi } from './constructs/ingest-api';
@@ -12,6 +14,8 @@ import { PipelineDashboard } from './constructs/pipeline-dashboard';
 import { RequestLedger } from './constructs/request-ledger';
 import { RequestStatusApi } from './constructs/request-status-api';
 import { Storage } from './constructs/storage';
+import { WindowCloser } from './constructs/window-closer';
+import { WindowsTable } from './constructs/windows-table';
 
 export interface PipelineStackProps extends StackProps {
   readonly config: PipelineConfig;
@@ -30,6 +34,10 @@ export class PipelineStack extends Stack {
   public readonly ingestApi: IngestApi;
   public readonly requestStatus: RequestStatusApi;
   public readonly batchWriter: BatchWriter;
+  public readonly windowsTable: WindowsTable;
+  public readonly analyses: AnalysisConsumer[];
+  public readonly windowCloser: WindowCloser;
+  public readonly analysesApi: AnalysesApi;
   public readonly alarms: PipelineAlarms;
   public readonly dashboard: PipelineDashboard;
 
@@ -84,6 +92,47 @@ export class PipelineStack extends Stack {
       crashRate: config.crashRate,
       logRetention: config.logRetentionDays,
     });
+    const analysisFunctionTimeout = Duration.seconds(config.analysisFunctionTimeoutSeconds);
+    this.windowsTable = new WindowsTable(this, 'Windows', { retentionDays: config.windowRetentionDays });
+    this.analyses = config.analyses.map(
+      (analysis) =>
+        new AnalysisConsumer(this, `Analysis-${analysis.name}`, {
+          analysis,
+          dispatcher: this.dispatcher,
+          windows: this.windowsTable,
+          timeout: analysisFunctionTimeout,
+          maxConcurrency: config.analysisMaxConcurrency,
+          maxReceiveCount: config.maxReceiveCount,
+          deadLetterRetention: Duration.days(config.deadLetterRetentionDays),
+          faults: {
+            faultRate: config.analysisFaultRate,
+            faultItems: config.analysisFaultItems,
+            crashRate: config.analysisCrashRate,
+          },
+          logRetention: config.logRetentionDays,
+        }),
+    );
+    this.windowCloser = new WindowCloser(this, 'WindowCloser', {
+      analyses: config.analyses,
+      windows: this.windowsTable,
+      bucket: this.storage.bucket,
+      analysisFunctionTimeout,
+      logRetention: config.logRetentionDays,
+    });
+    this.analysesApi = new AnalysesApi(this, 'AnalysesApi', {
+      api: this.ingestApi.api,
+      analyses: config.analyses,
+      windows: this.windowsTable,
+      analysisFunctionTimeout,
+      apiKeyRequired: config.apiKeyRequired,
+      logRetention: config.logRetentionDays,
+    });
+    const analysisQueues = this.analyses.map(({ analysis, queues }) => ({
+      name: analysis.name,
+      queue: queues.queue,
+      deadLetterQueue: queues.deadLetterQueue,
+    }));
+
     this.alarms = new PipelineAlarms(this, 'Alarms', {
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
@@ -92,7 +141,16 @@ export class PipelineStack extends Stack {
         Ingest: this.ingestApi.ingestFunction,
         BatchWriter: this.batchWriter.batchFunction,
         Status: this.requestStatus.statusFunction,
+        WindowCloser: this.windowCloser.closerFunction,
+        AnalysesApi: this.analysesApi.analysesFunction,
+        ...Object.fromEntries(
+          this.analyses.map(({ analysis, consumerFunction }) => [
+            `Analysis-${analysis.name}`,
+            consumerFunction,
+          ]),
+        ),
       },
+      analyses: analysisQueues,
       oldestMessageAge: Duration.seconds(config.oldestMessageAlarmSeconds),
       ledgerServices: [SERVICES.ingest, SERVICES.batchWriter, SERVICES.status],
       topic: config.alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
@@ -104,6 +162,12 @@ export class PipelineStack extends Stack {
       deadLetterQueue: this.queues.deadLetterQueue,
       ingestFunction: this.ingestApi.ingestFunction,
       batchFunction: this.batchWriter.batchFunction,
+      analyses: this.analyses.map(({ analysis, queues, consumerFunction }) => ({
+        name: analysis.name,
+        queue: queues.queue,
+        deadLetterQueue: queues.deadLetterQueue,
+        consumerFunction,
+      })),
       alarms: this.alarms.all,
     });
 
@@ -123,6 +187,18 @@ export class PipelineStack extends Stack {
       StatusFunctionName: this.requestStatus.statusFunction.functionName,
       LedgerTableName: this.requestLedger.table.tableName,
       DashboardName: this.dashboard.dashboard.dashboardName,
+      WindowsTableName: this.windowsTable.table.tableName,
+      WindowCloserFunctionName: this.windowCloser.closerFunction.functionName,
+      AnalysesFunctionName: this.analysesApi.analysesFunction.functionName,
+      // One JSON output for every analysis: output names cannot hold an analysis's "-".
+      Analyses: this.toJsonString(
+        this.analyses.map(({ analysis, queues, consumerFunction }) => ({
+          name: analysis.name,
+          queueUrl: queues.queue.queueUrl,
+          deadLetterQueueUrl: queues.deadLetterQueue.queueUrl,
+          functionName: consumerFunction.functionName,
+        })),
+      ),
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }

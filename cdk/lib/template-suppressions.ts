@@ -1,5 +1,5 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { CfnEventSourceMapping } from 'aws-cdk-lib/aws-lambda';
+import { CfnEventSourceMapping, CfnPermission } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import type { PipelineStack } from './pipeline-stack';
 
@@ -53,7 +53,18 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
   const { ingestFunction, api } = stack.ingestApi;
   const { batchFunction } = stack.batchWriter;
   const { statusFunction } = stack.requestStatus;
-  const functions = [ingestFunction, batchFunction, statusFunction];
+  const { closerFunction } = stack.windowCloser;
+  const { analysesFunction } = stack.analysesApi;
+  const consumers = stack.analyses.map((analysis) => analysis.consumerFunction);
+  const functions = [
+    ingestFunction,
+    batchFunction,
+    statusFunction,
+    closerFunction,
+    analysesFunction,
+    ...consumers,
+  ];
+  const analysisQueues = stack.analyses.flatMap(({ queues }) => [queues.queue, queues.deadLetterQueue]);
 
   suppress(
     stack.dispatcher.topic,
@@ -83,7 +94,7 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
   );
 
   const { undelivered } = stack.dispatcher;
-  for (const sqsQueue of [queue, deadLetterQueue, undelivered]) {
+  for (const sqsQueue of [queue, deadLetterQueue, undelivered, ...analysisQueues]) {
     suppress(
       sqsQueue,
       'CKV_AWS_27',
@@ -96,6 +107,20 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
     'ES6000',
     'This is the dead-letter queue: its messages wait for npm run redrive and the DeadLetterQueueNotEmpty ' +
       'alarm fires on the first one; a queue behind it would only hide them.',
+  );
+  for (const { analysis, queues } of stack.analyses) {
+    suppress(
+      queues.deadLetterQueue,
+      'ES6000',
+      `This is analysis ${analysis.name}'s dead-letter queue: its messages wait for npm run redrive -- ` +
+        '--analysis and its alarm fires on the first one; a queue behind it would only hide them.',
+    );
+  }
+  suppress(
+    stack.windowsTable.table,
+    'CKV_AWS_119',
+    'DynamoDB encrypts every table at rest (here with an AWS owned key, as the ledger); the windows table ' +
+      'holds items and counts that S3 also holds, no secrets, so a customer managed key would only add cost.',
   );
   suppress(
     undelivered,
@@ -152,13 +177,33 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
     'Invoked synchronously by API Gateway for GET /requests/{requestId}: a function DLQ catches only ' +
       'asynchronous invocations, and a read has nothing to retry later (503 LEDGER_UNAVAILABLE tells the caller).',
   );
+  for (const fn of [batchFunction, ...consumers]) {
+    suppress(
+      fn,
+      'CKV_AWS_116',
+      'Invoked by an SQS event source mapping: a function DLQ catches only asynchronous invocations; ' +
+        "failed messages go to its queue's own dead-letter queue (RedrivePolicy).",
+    );
+  }
   suppress(
-    batchFunction,
+    analysesFunction,
     'CKV_AWS_116',
-    'Invoked by an SQS event source mapping: a function DLQ catches only asynchronous invocations; ' +
-      "failed messages go to the item queue's own dead-letter queue (RedrivePolicy).",
+    'Invoked synchronously by API Gateway for GET /analyses: a function DLQ catches only asynchronous ' +
+      'invocations, and a read has nothing to retry later (503 WINDOWS_UNAVAILABLE tells the caller).',
   );
-  for (const fn of [ingestFunction, statusFunction]) {
+  suppress(
+    closerFunction,
+    'CKV_AWS_116',
+    'Invoked by its schedule every minute: a failed run is taken up by the next one (every write is ' +
+      'write-once), so a dead-letter queue would hold only stale schedule events.',
+  );
+  suppress(
+    closerFunction,
+    'CKV_AWS_115',
+    'One run a minute, each bounded by MAX_WINDOWS_PER_RUN; reserved concurrency would take capacity from ' +
+      "the account's pool (and fails to deploy on accounts with the minimum pool) for no protection.",
+  );
+  for (const fn of [ingestFunction, statusFunction, analysesFunction]) {
     suppress(
       fn,
       'CKV_AWS_115',
@@ -166,21 +211,40 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
         "would take capacity from the account's pool and add a second limit callers see as a 5xx, not a 429.",
     );
   }
-  suppress(
-    batchFunction,
-    'CKV_AWS_115',
-    "The event source mapping's maxConcurrency bounds it. Reserved concurrency below that would throttle " +
-      'batches back to the queue (counting toward maxReceiveCount); above it, it would only take capacity ' +
-      "from the account's pool.",
-  );
+  for (const fn of [batchFunction, ...consumers]) {
+    suppress(
+      fn,
+      'CKV_AWS_115',
+      "The event source mapping's maxConcurrency bounds it. Reserved concurrency below that would throttle " +
+        'batches back to the queue (counting toward maxReceiveCount); above it, it would only take capacity ' +
+        "from the account's pool.",
+    );
+  }
 
-  // The SQS event source makes its mapping inside the batch writer; if it ever moves, resourceOf fails.
-  const mapping = stack.batchWriter.node.findAll().find((child) => child instanceof CfnEventSourceMapping);
+  // The SQS event sources make their mappings inside their constructs; if one moves, resourceOf fails.
+  for (const consumer of [stack.batchWriter, ...stack.analyses]) {
+    const mapping = consumer.node.findAll().find((child) => child instanceof CfnEventSourceMapping);
+    suppress(
+      mapping ?? consumer,
+      'ES1001',
+      'False positive for SQS: an SQS event source mapping takes no OnFailure destination; failed messages ' +
+        'return to the queue and, after maxReceiveCount receives, go to its dead-letter queue (RedrivePolicy).',
+    );
+  }
+  const schedulePermission = stack.windowCloser.node
+    .findAll()
+    .find((child) => child instanceof CfnPermission);
   suppress(
-    mapping ?? stack.batchWriter,
-    'ES1001',
-    'False positive for SQS: an SQS event source mapping takes no OnFailure destination; failed messages ' +
-      'return to the queue and, after maxReceiveCount receives, go to its dead-letter queue (RedrivePolicy).',
+    schedulePermission ?? stack.windowCloser,
+    'ES1007',
+    'The closer has its EventInvokeConfig (no retries: the next run a minute later takes up a failed one, ' +
+      'every write being write-once); the rule matches it by name, and it names the function by Ref.',
+  );
+  suppress(
+    stack.windowCloser.schedule,
+    'ES4000',
+    'The schedule only starts a run; a run that fails is taken up by the next one a minute later, so a ' +
+      'dead-letter queue would hold only stale schedule events.',
   );
 
   suppress(

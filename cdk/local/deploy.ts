@@ -10,6 +10,8 @@ import {
   SNSClient,
 } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ANALYSIS_BATCH_SIZE } from '../../lambdas/domain/analyses';
+import { VISIBILITY_TIMEOUT_FACTOR } from '../../lambdas/domain/settings';
 import { resolveConfig } from '../lib/config';
 import {
   clientConfig,
@@ -87,7 +89,7 @@ async function makeDispatcherFifo(sns: SNSClient, topicArn: string): Promise<voi
 async function dispatcherProblems(
   sns: SNSClient,
   deployment: Deployment,
-  queueArn: string,
+  queueArns: readonly string[],
 ): Promise<string[]> {
   const problems: string[] = [];
   const { Attributes: topic = {} } = await sns.send(
@@ -98,9 +100,10 @@ async function dispatcherProblems(
   const { Subscriptions: subscriptions = [] } = await sns.send(
     new ListSubscriptionsByTopicCommand({ TopicArn: deployment.topicArn }),
   );
-  const storage = subscriptions.filter((subscription) => subscription.Endpoint === queueArn);
-  if (storage.length !== 1)
-    problems.push(`the item queue has ${storage.length} subscriptions to the dispatcher, expected 1`);
+  for (const queueArn of queueArns) {
+    const count = subscriptions.filter((subscription) => subscription.Endpoint === queueArn).length;
+    if (count !== 1) problems.push(`${queueArn} has ${count} subscriptions to the dispatcher, expected 1`);
+  }
   for (const subscription of subscriptions) {
     const { Attributes: attributes = {} } = await sns.send(
       new GetSubscriptionAttributesCommand({ SubscriptionArn: subscription.SubscriptionArn }),
@@ -116,6 +119,16 @@ async function dispatcherProblems(
   return problems;
 }
 
+/** One consumer of the dispatcher as deployed: its queues and its function's event source mapping. */
+interface Consumer {
+  readonly name: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly functionName: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly batchSize: number;
+}
+
 /** Reads back what the emulator applied and fails loudly where it differs from the template. */
 async function checkDeployed(
   deployment: Deployment,
@@ -125,39 +138,62 @@ async function checkDeployed(
   const config = resolveConfig(settings);
   const target = clientConfig({ endpoint, region: LOCAL_REGION });
   const sqs = new SQSClient({ ...target, useQueueUrlAsEndpoint: false });
+  const lambda = new LambdaClient(target);
   const attributes = async (queueUrl: string) =>
     (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] })))
       .Attributes ?? {};
-  const queue = await attributes(deployment.queueUrl);
-  const deadLetterQueue = await attributes(deployment.deadLetterQueueUrl);
-  const problems: string[] = await dispatcherProblems(
-    new SNSClient(target),
-    deployment,
-    queue.QueueArn ?? '',
-  );
+  const consumers: Consumer[] = [
+    {
+      name: 'the item queue',
+      queueUrl: deployment.queueUrl,
+      deadLetterQueueUrl: deployment.deadLetterQueueUrl,
+      functionName: deployment.batchFunctionName,
+      visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+      batchSize: config.batchSize,
+    },
+    ...deployment.analyses.map((analysis) => ({
+      ...analysis,
+      name: `analysis ${analysis.name}`,
+      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_FACTOR * config.analysisFunctionTimeoutSeconds,
+      batchSize: ANALYSIS_BATCH_SIZE,
+    })),
+  ];
+  const problems: string[] = [];
   const expect = (what: string, actual: unknown, expected: unknown) => {
     if (String(actual) !== String(expected))
       problems.push(`${what} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
   };
-  expect('queue FifoQueue', queue.FifoQueue, 'true');
-  expect('dead-letter queue FifoQueue', deadLetterQueue.FifoQueue, 'true');
-  expect('queue VisibilityTimeout', queue.VisibilityTimeout, config.visibilityTimeoutSeconds);
-  const redrive = JSON.parse(queue.RedrivePolicy ?? '{}') as {
-    deadLetterTargetArn?: string;
-    maxReceiveCount?: number;
-  };
-  expect('queue RedrivePolicy.deadLetterTargetArn', redrive.deadLetterTargetArn, deadLetterQueue.QueueArn);
-  expect('queue RedrivePolicy.maxReceiveCount', redrive.maxReceiveCount, config.maxReceiveCount);
-  const { EventSourceMappings: mappings = [] } = await new LambdaClient(target).send(
-    new ListEventSourceMappingsCommand({ FunctionName: deployment.batchFunctionName }),
-  );
-  expect('event source mappings of the batch function', mappings.length, 1);
-  expect('event source BatchSize', mappings[0]?.BatchSize, config.batchSize);
-  expect(
-    'event source FunctionResponseTypes',
-    mappings[0]?.FunctionResponseTypes?.join(','),
-    'ReportBatchItemFailures',
-  );
+  const queueArns: string[] = [];
+  for (const consumer of consumers) {
+    const queue = await attributes(consumer.queueUrl);
+    const deadLetterQueue = await attributes(consumer.deadLetterQueueUrl);
+    queueArns.push(queue.QueueArn ?? consumer.queueUrl);
+    const { name } = consumer;
+    expect(`${name}: FifoQueue`, queue.FifoQueue, 'true');
+    expect(`${name}: dead-letter queue FifoQueue`, deadLetterQueue.FifoQueue, 'true');
+    expect(`${name}: VisibilityTimeout`, queue.VisibilityTimeout, consumer.visibilityTimeoutSeconds);
+    const redrive = JSON.parse(queue.RedrivePolicy ?? '{}') as {
+      deadLetterTargetArn?: string;
+      maxReceiveCount?: number;
+    };
+    expect(
+      `${name}: RedrivePolicy.deadLetterTargetArn`,
+      redrive.deadLetterTargetArn,
+      deadLetterQueue.QueueArn,
+    );
+    expect(`${name}: RedrivePolicy.maxReceiveCount`, redrive.maxReceiveCount, config.maxReceiveCount);
+    const { EventSourceMappings: mappings = [] } = await lambda.send(
+      new ListEventSourceMappingsCommand({ FunctionName: consumer.functionName }),
+    );
+    expect(`${name}: event source mappings`, mappings.length, 1);
+    expect(`${name}: event source BatchSize`, mappings[0]?.BatchSize, consumer.batchSize);
+    expect(
+      `${name}: event source FunctionResponseTypes`,
+      mappings[0]?.FunctionResponseTypes?.join(','),
+      'ReportBatchItemFailures',
+    );
+  }
+  problems.push(...(await dispatcherProblems(new SNSClient(target), deployment, queueArns)));
   if (problems.length > 0) {
     throw new LocalCloudError(
       `The emulator did not apply the stack as synthesized:\n  - ${problems.join('\n  - ')}`,

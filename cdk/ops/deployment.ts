@@ -28,6 +28,16 @@ export interface Deployment {
   readonly batchFunctionName: string;
   /** The request ledger's table; absent for deployments made before the ledger. */
   readonly ledgerTableName?: string;
+  /** The registered analyses, each with its own queues and consumer function. */
+  readonly analyses: readonly DeployedAnalysis[];
+  readonly windowCloserFunctionName: string;
+}
+
+export interface DeployedAnalysis {
+  readonly name: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly functionName: string;
 }
 
 /** `PIPELINE_OUTPUTS` points the tools at another local deployment (e.g. a second cloud on another port). */
@@ -116,6 +126,8 @@ export async function describeDeployment(
     batchFunctionName: output('BatchFunctionName'),
     // Stacks deployed before the ledger have no table: the tools then leave the ledger alone.
     ...(outputs.LedgerTableName ? { ledgerTableName: outputs.LedgerTableName } : {}),
+    analyses: JSON.parse(output('Analyses')) as DeployedAnalysis[],
+    windowCloserFunctionName: output('WindowCloserFunctionName'),
   };
 }
 

@@ -3,8 +3,9 @@ import type { BatchRules } from '../domain/environment';
 import { errorText } from '../domain/errors';
 import { failureKey, minuteLabel } from '../domain/keys';
 import type { FailureReason, FailureRecord } from '../domain/stored-objects';
+import type { Malformed, QueueRecord } from '../shared/queue-records';
 import type { ObjectStore } from './object-store';
-import { type EntryFailure, isFinalAttempt, type Malformed, type QueueRecord } from './records';
+import { type EntryFailure, isFinalAttempt } from './records';
 
 /**
  * Failure records (the contract's Batch writer): a malformed record is written under failed/ and

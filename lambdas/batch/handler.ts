@@ -1,16 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { readBatchSettings, readLedgerSettings } from '../domain/environment';
 import { dynamoDbLedger } from '../ledger/dynamodb-ledger';
 import { callBudgetMs, withTimeBudget } from '../ledger/time-budget';
+import { crashAfterWrites, readFaultSettings } from '../shared/fault-injection';
 import { ledgerClient } from '../shared/ledger-client';
 import { METRIC } from '../shared/metric-names';
 import { logger, metrics } from '../shared/observability';
-import { crashAfterWrites, readFaultSettings, withStorageFaults } from './fault-injection';
+import { toQueueRecord } from '../shared/queue-records';
+import { withStorageFaults } from './fault-injection';
 import { type BatchOutcome, processBatch } from './process-batch';
-import type { QueueRecord } from './records';
 import { s3ObjectStore } from './s3-object-store';
 
 // Read once per cold start: a missing or bad setting fails the first invocation with its name.
@@ -27,15 +28,6 @@ const ledger = dynamoDbLedger(ledgerClient(), {
   tableName: ledgerTableName,
   retentionDays: ledgerRetentionDays,
   clock,
-});
-
-export const toQueueRecord = (record: SQSRecord): QueueRecord => ({
-  messageId: record.messageId,
-  body: record.body,
-  // Without a group id every record is treated as one group: the most conservative order.
-  groupId: record.attributes.MessageGroupId ?? '',
-  deduplicationId: record.attributes.MessageDeduplicationId ?? record.messageId,
-  receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
 });
 
 function report(outcome: BatchOutcome): void {

@@ -5,6 +5,7 @@ import { redeliveredRequests, withoutAlreadyStored } from '../domain/ledger';
 import { segmentByExclusion } from '../domain/segment';
 import type { ResultsObject } from '../domain/stored-objects';
 import type { BatchLedger } from '../ledger/ledger-interfaces';
+import { decodeRecords, type Entry, type QueueRecord } from '../shared/queue-records';
 import {
   type FailureReport,
   type RecordFailure,
@@ -13,14 +14,7 @@ import {
 } from './failure-records';
 import { type LedgerRecorder, ledgerRecorder } from './ledger-recorder';
 import type { ObjectStore } from './object-store';
-import {
-  decodeRecords,
-  type Entry,
-  type EntryFailure,
-  isFinalAttempt,
-  type QueueRecord,
-  refOf,
-} from './records';
+import { type EntryFailure, isFinalAttempt, refOf } from './records';
 
 export interface BatchDeps {
   readonly store: ObjectStore;

@@ -1,30 +1,9 @@
-import { decodeEnvelope, type Envelope } from '../domain/envelope';
 import type { BatchRules } from '../domain/environment';
-import { MalformedEnvelopeError } from '../domain/errors';
 import type { ItemRef } from '../domain/ledger';
 import type { FailureReason } from '../domain/stored-objects';
+import type { Entry } from '../shared/queue-records';
 
-/** One invocation's records as the batch rules see them: decoded, or malformed. */
-
-/** An SQS record reduced to what the batch rules need, in delivery order. */
-export interface QueueRecord {
-  readonly messageId: string;
-  readonly body: string;
-  readonly groupId: string;
-  readonly deduplicationId: string;
-  readonly receiveCount: number;
-}
-
-/** A record with a valid envelope. */
-export interface Entry {
-  readonly record: QueueRecord;
-  readonly envelope: Envelope;
-}
-
-export interface Malformed {
-  readonly record: QueueRecord;
-  readonly error: MalformedEnvelopeError;
-}
+/** What the batch writer makes of a decoded record: where it came from, and when it fails for good. */
 
 export interface EntryFailure {
   readonly entry: Entry;
@@ -42,17 +21,3 @@ export const refOf = ({ envelope, record }: Entry): ItemRef & { readonly receive
 /** On this receive a failed record goes to the dead-letter queue next. */
 export const isFinalAttempt = (entry: Entry, rules: BatchRules): boolean =>
   entry.record.receiveCount >= rules.maxReceiveCount;
-
-export function decodeRecords(records: readonly QueueRecord[]): { entries: Entry[]; malformed: Malformed[] } {
-  const entries: Entry[] = [];
-  const malformed: Malformed[] = [];
-  for (const record of records) {
-    try {
-      entries.push({ record, envelope: decodeEnvelope(record.body) });
-    } catch (error) {
-      if (!(error instanceof MalformedEnvelopeError)) throw error;
-      malformed.push({ record, error });
-    }
-  }
-  return { entries, malformed };
-}

@@ -38,6 +38,12 @@ export const ANALYSIS_LIMITS = {
   analysesPerDeployment: { min: 0, max: 20 },
 } as const;
 
+/**
+ * Records per invocation of an analysis's consumer: SQS FIFO's largest batch. Counting has no rule per
+ * batch (unlike storage), so fewer, larger invocations cost less.
+ */
+export const ANALYSIS_BATCH_SIZE = 10;
+
 /** The fields of an analysis, in the order they are written. */
 export const ANALYSIS_FIELDS = [
   'name',

@@ -1,3 +1,4 @@
+import { type Analysis, checkAnalyses, formatAnalysis, parseAnalysis } from './analyses';
 import type { Check } from './checks';
 import { ConfigError } from './errors';
 import { DERIVED_LIMITS, type ExclusionPair, type Ordering, SETTINGS } from './settings';
@@ -23,6 +24,11 @@ export const ENV = {
   ledgerRetentionDays: 'LEDGER_RETENTION_DAYS',
   idempotencyWindowHours: 'IDEMPOTENCY_WINDOW_HOURS',
   staleAfterSeconds: 'STALE_AFTER_SECONDS',
+  windowsTableName: 'WINDOWS_TABLE_NAME',
+  windowRetentionDays: 'WINDOW_RETENTION_DAYS',
+  analysisFunctionTimeoutSeconds: 'ANALYSIS_FUNCTION_TIMEOUT_SECONDS',
+  analysis: 'ANALYSIS',
+  analyses: 'ANALYSES',
 } as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -134,9 +140,12 @@ export const batchEnvironment = (settings: BatchSettings): Record<string, string
   [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
 });
 
+/** The bucket of the batch writer's objects and the closed windows. */
+export const readBucketName = (env: Env): string => required(env, ENV.bucketName);
+
 export function readBatchSettings(env: Env): BatchSettings {
   return {
-    bucketName: required(env, ENV.bucketName),
+    bucketName: readBucketName(env),
     batchSize: readNumber(env, ENV.batchSize, SETTINGS.batchSize.check),
     exclusionPairs: readExclusionPairs(env, ENV.exclusionPairs),
     maxReceiveCount: readNumber(env, ENV.maxReceiveCount, SETTINGS.maxReceiveCount.check),
@@ -159,4 +168,54 @@ export function readStatusSettings(env: Env): StatusSettings {
     ledgerTableName: required(env, ENV.ledgerTableName),
     staleAfterSeconds: readNumber(env, ENV.staleAfterSeconds, DERIVED_LIMITS.staleAfterSeconds.check),
   };
+}
+
+/**
+ * The windows table, for every function that reads or writes windows (an analysis's consumer, the
+ * closer, the analyses API): its name, how long rows are kept after their window is final, and the
+ * analysis functions' timeout, from which a window's final instant follows (windows.ts, settleMsFor).
+ */
+export interface WindowSettings {
+  readonly windowsTableName: string;
+  readonly windowRetentionDays: number;
+  readonly analysisFunctionTimeoutSeconds: number;
+}
+
+export const windowEnvironment = (settings: WindowSettings): Record<string, string> => ({
+  [ENV.windowsTableName]: settings.windowsTableName,
+  [ENV.windowRetentionDays]: String(settings.windowRetentionDays),
+  [ENV.analysisFunctionTimeoutSeconds]: String(settings.analysisFunctionTimeoutSeconds),
+});
+
+export const readWindowSettings = (env: Env): WindowSettings => ({
+  windowsTableName: required(env, ENV.windowsTableName),
+  windowRetentionDays: readNumber(env, ENV.windowRetentionDays, SETTINGS.windowRetentionDays.check),
+  analysisFunctionTimeoutSeconds: readNumber(
+    env,
+    ENV.analysisFunctionTimeoutSeconds,
+    SETTINGS.analysisFunctionTimeoutSeconds.check,
+  ),
+});
+
+/** One analysis, for its consumer function. */
+export const analysisEnvironment = (analysis: Analysis): Record<string, string> => ({
+  [ENV.analysis]: formatAnalysis(analysis),
+});
+
+export const readAnalysis = (env: Env): Analysis => parseAnalysis(ENV.analysis, env[ENV.analysis]);
+
+/** Every analysis, for the closer and the analyses API. */
+export const analysesEnvironment = (analyses: readonly Analysis[]): Record<string, string> => ({
+  [ENV.analyses]: `[${analyses.map(formatAnalysis).join(',')}]`,
+});
+
+export function readAnalyses(env: Env): Analysis[] {
+  const text = required(env, ENV.analyses);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`${ENV.analyses} must be a list of analyses as JSON (got ${text})`);
+  }
+  return checkAnalyses(ENV.analyses, value);
 }

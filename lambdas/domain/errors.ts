@@ -36,11 +36,14 @@ export abstract class ApiError extends PipelineError {
   }
 }
 
-/** The codes the ingest function rejects a request with: its own 4xx codes in HTTP_ERRORS. */
-export type ClientErrorCode = HttpErrorCodeOf<{
-  madeBy: 'function' | 'function and gateway';
-  status: 400 | 413 | 415;
-}>;
+/** The codes the ingest function rejects a request with: its own 4xx codes in HTTP_ERRORS (INVALID_RANGE is the analyses API's). */
+export type ClientErrorCode = Exclude<
+  HttpErrorCodeOf<{
+    madeBy: 'function' | 'function and gateway';
+    status: 400 | 413 | 415;
+  }>,
+  'INVALID_RANGE'
+>;
 
 /** The request is wrong (4xx): nothing was enqueued and retrying it unchanged cannot help. */
 export class RequestRejectedError extends ApiError {

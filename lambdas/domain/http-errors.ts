@@ -1,5 +1,5 @@
 /**
- * Every error code the HTTP API (`POST /items`, `GET /requests/{requestId}`) can answer, with its HTTP
+ * Every error code the HTTP API (`POST /items`, `GET /requests/{requestId}`, `GET /analyses...`) can answer, with its HTTP
  * status and when it happens: the functions' own, and those API Gateway makes before a function runs, which the gateway responses
  * of cdk/lib/constructs/ingest-api.ts put in the same shape, `{"error": {"code", "message"}}`.
  * docs/CONTRACT.md's error table lists exactly these (a unit test holds it to this table).
@@ -21,6 +21,11 @@ export const HTTP_ERRORS = {
     madeBy: 'function',
     when: 'element `index` is not a safe integer (the answer carries `index`)',
   },
+  INVALID_RANGE: {
+    status: 400,
+    madeBy: 'function',
+    when: '`GET /analyses/{name}/windows`: `from` or `to` is not an ISO 8601 time, `from` is not before `to`, or the range holds more than 1,000 windows',
+  },
   INVALID_IDEMPOTENCY_KEY: {
     status: 400,
     madeBy: 'function',
@@ -40,6 +45,11 @@ export const HTTP_ERRORS = {
     status: 404,
     madeBy: 'function',
     when: 'GET /requests/{requestId}: no such request, or the request of another API key',
+  },
+  ANALYSIS_NOT_FOUND: {
+    status: 404,
+    madeBy: 'function',
+    when: '`GET /analyses/{name}/windows`: no analysis of that name is registered',
   },
   REQUEST_IN_PROGRESS: {
     status: 409,
@@ -73,6 +83,11 @@ export const HTTP_ERRORS = {
     status: 503,
     madeBy: 'function',
     when: 'GET /requests/{requestId}: the request ledger could not be read; retry',
+  },
+  WINDOWS_UNAVAILABLE: {
+    status: 503,
+    madeBy: 'function',
+    when: '`GET /analyses/{name}/windows`: the windows table could not be read; retry',
   },
 } as const satisfies Record<string, HttpError>;
 

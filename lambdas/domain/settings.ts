@@ -1,3 +1,4 @@
+import { type Analysis, checkAnalyses, DEFAULT_ANALYSES } from './analyses';
 import {
   type Check,
   checkBoolean,
@@ -172,6 +173,19 @@ export const SETTINGS = {
   /** Hours in which a repeat of an Idempotency-Key gets the first request's answer (SQS alone: 5 minutes). */
   idempotencyWindowHours: integer({ default: 24, min: 1, max: 720 }),
 
+  // The analyses the dispatcher feeds (lambdas/domain/analyses.ts, cdk/lib/constructs/analysis.ts)
+  /** Sliding-window analyses of the item stream, each with its own queue and function; one by default. */
+  analyses: setting<readonly Analysis[]>(DEFAULT_ANALYSES, checkAnalyses),
+  /** Upper bound on concurrent functions of each analysis (its queue's event source mapping; SQS: 2-1000). */
+  analysisMaxConcurrency: integer({ default: 2, min: 2, max: 1000 }),
+  /**
+   * An analysis function's timeout. Its queue's visibility timeout is 6 times this, and a window is
+   * final this long plus a second after its end plus its lateness (no on-time write can land later).
+   */
+  analysisFunctionTimeoutSeconds: integer({ default: 10, ...LAMBDA_TIMEOUT_SECONDS }),
+  /** Days the windows table keeps a row after its window became final (final windows stay in S3). */
+  windowRetentionDays: integer({ default: 30, min: 1, max: 3_650 }),
+
   // Fault injection, for demos and chaos runs only (lambdas/batch/fault-injection.ts)
   /** Share of results writes that fail on purpose. */
   faultRate: share(0),
@@ -179,6 +193,12 @@ export const SETTINGS = {
   faultItems: setting<readonly number[]>([], checkSafeIntegers),
   /** Share of batch invocations that fail after their writes, before returning. */
   crashRate: share(0),
+  /** Share of an analysis's pane writes that fail on purpose (chaos runs of the analyses). */
+  analysisFaultRate: share(0),
+  /** Items whose pane writes always fail, in every analysis (dead-letter tests of the analyses). */
+  analysisFaultItems: setting<readonly number[]>([], checkSafeIntegers),
+  /** Share of an analysis's invocations that fail after their writes (chaos runs of the analyses). */
+  analysisCrashRate: share(0),
 } as const;
 
 /** Values the stack derives from settings, checked like them where a construct or function reads them. */

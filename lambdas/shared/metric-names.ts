@@ -5,7 +5,16 @@
  */
 export const METRICS_NAMESPACE = 'FifoBatchPipeline';
 
-export const SERVICES = { ingest: 'ingest', batchWriter: 'batch-writer', status: 'status' } as const;
+export const SERVICES = {
+  ingest: 'ingest',
+  batchWriter: 'batch-writer',
+  status: 'status',
+  closer: 'window-closer',
+  analysesApi: 'analyses-api',
+} as const;
+
+/** An analysis's consumer function reports under a service of its own, so each analysis has its own figures. */
+export const analysisService = (analysisName: string): string => `analysis-${analysisName}`;
 
 export const METRIC = {
   /** ingest: items put in the dispatcher, each once (a 503's part, then its repeat's rest; a replayed 202 adds none). */
@@ -24,6 +33,16 @@ export const METRIC = {
   itemsFailed: 'ItemsFailed',
   /** batch writer: redelivered records the ledger shows stored, acknowledged without a second write. */
   itemsAlreadyStored: 'ItemsAlreadyStored',
+  /** an analysis: items written to their pane (a redelivery writes nothing new and is counted again). */
+  itemsCounted: 'ItemsCounted',
+  /** an analysis: items that arrived too late for at least one of their windows (counted there, not added). */
+  itemsLate: 'ItemsLate',
+  /** an analysis: records whose envelope is not valid, acknowledged (the storage path keeps their failure record). */
+  itemsMalformed: 'ItemsMalformed',
+  /** the closer: windows it wrote as final (an empty window needs no write). */
+  windowsClosed: 'WindowsClosed',
+  /** the closer: analyses whose windows it could not close this run (retried on the next). */
+  closerErrors: 'CloserErrors',
   /** every function: ledger or idempotency-store calls that failed; the request or record went on without them. */
   ledgerErrors: 'LedgerErrors',
 } as const;

@@ -1,7 +1,7 @@
 import { DEFAULT_CONFIG } from '../../cdk/lib/config';
 import { median } from '../../cdk/ops/stats';
-import { faultEnvironment } from '../../lambdas/batch/fault-injection';
 import { batchEnvironment, ingestEnvironment, ledgerEnvironment } from '../../lambdas/domain/environment';
+import { faultEnvironment } from '../../lambdas/shared/fault-injection';
 
 /** What the in-process benchmarks share: run lengths, progress, and the placeholders they deploy nothing with. */
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { redrive } from '../../cdk/ops/pipeline-client';
 import { ledgerOnRedrive } from '../../cdk/ops/redrive-ledger';
 import { getRequestStatus } from '../../cdk/ops/status-client';
-import { FAULT_ENV } from '../../lambdas/batch/fault-injection';
 import type { RequestStatus } from '../../lambdas/domain/ledger';
+import { FAULT_ENV } from '../../lambdas/shared/fault-injection';
 import { setFunctionVariable } from '../support/function-variables';
 import {
   accept,

@@ -42,6 +42,7 @@ describe('cdk-nag AwsSolutions', () => {
       'IAM5[Resource::*]',
       'IAM5[Resource::<StorageBucket5CB7C8EA.Arn>/failed/*]',
       'IAM5[Resource::<StorageBucket5CB7C8EA.Arn>/results/*]',
+      'IAM5[Resource::<StorageBucket5CB7C8EA.Arn>/windows/items-60s/*]',
       'S1',
       'SQS3',
     ]);

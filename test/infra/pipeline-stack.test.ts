@@ -34,11 +34,13 @@ const actionsOf = (roleLogicalId: string): string[] =>
 
 describe('queues', () => {
   it('declares every queue FIFO, with explicit .fifo names and no content-based deduplication', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 3);
+    template.resourceCountIs('AWS::SQS::Queue', 5);
     for (const name of [
       'FifoBatchPipeline-items.fifo',
       'FifoBatchPipeline-items-dlq.fifo',
       'FifoBatchPipeline-undelivered.fifo',
+      'FifoBatchPipeline-items-60s.fifo',
+      'FifoBatchPipeline-items-60s-dlq.fifo',
     ]) {
       template.hasResourceProperties('AWS::SQS::Queue', {
         QueueName: name,
@@ -109,7 +111,9 @@ describe('dispatcher', () => {
   });
 
   it('delivers raw envelopes to the item queue, without a filter, parking what it cannot deliver', () => {
-    const subscriptions = template.findResources('AWS::SNS::Subscription');
+    const subscriptions = template.findResources('AWS::SNS::Subscription', {
+      Properties: { Endpoint: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+    });
     expect(Object.values(subscriptions).map((subscription) => subscription.Properties)).toEqual([
       {
         Protocol: 'sqs',
@@ -297,7 +301,8 @@ describe('ingest', () => {
 describe('functions', () => {
   it('run Node.js 24 on arm64 with tracing, source maps and a log group with retention', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(3);
+    // ingest, batch writer, status, the analysis's consumer, the window closer, the analyses API
+    expect(Object.keys(functions)).toHaveLength(6);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -315,6 +320,9 @@ describe('functions', () => {
       stack.ingestApi.ingestFunction,
       stack.batchWriter.batchFunction,
       stack.requestStatus.statusFunction,
+      stack.windowCloser.closerFunction,
+      stack.analysesApi.analysesFunction,
+      ...stack.analyses.map((analysis) => analysis.consumerFunction),
     ]) {
       const role = template.toJSON().Resources[roleOf(fn)];
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -370,7 +378,7 @@ describe('alarms', () => {
     });
     expect(
       Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } })),
-    ).toHaveLength(3);
+    ).toHaveLength(6);
   });
 
   it.each(['ingest', 'batch-writer', 'status'])('alarms when the ledger fails a call in %s', (service) => {
@@ -441,7 +449,8 @@ describe('dashboard', () => {
       expect(text).toContain(ref(fn));
     }
     const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(9);
+    // 9 of the storage path, errors of the closer, the analyses API and the analysis, its DLQ and age
+    expect(alarms).toHaveLength(14);
     for (const alarm of alarms) expect(text).toContain(alarm);
   });
 });

@@ -29,7 +29,8 @@ const environmentOf = (fn: IFunction): Record<string, unknown> =>
 
 describe('request ledger table', () => {
   it('is one on-demand table keyed by pk, with point-in-time recovery and a TTL on expiresAt', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    // The ledger, and the analyses' windows table.
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],

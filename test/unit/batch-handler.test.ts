@@ -267,7 +267,7 @@ describe('batch handler', () => {
 describe('toQueueRecord', () => {
   it('falls back to one shared group, the message id and receive 1 when attributes are missing', async () => {
     // Prepare
-    const { toQueueRecord } = await import('../../lambdas/batch/handler');
+    const { toQueueRecord } = await import('../../lambdas/shared/queue-records');
     const [record] = queueRecords([['A', 3]]);
     if (record === undefined) throw new Error('factory returned no record');
     const sqs = sqsRecord(record);
@@ -296,7 +296,7 @@ describe('toQueueRecord', () => {
 
   it('copies group, deduplication id and receive count from the attributes', async () => {
     // Prepare
-    const { toQueueRecord } = await import('../../lambdas/batch/handler');
+    const { toQueueRecord } = await import('../../lambdas/shared/queue-records');
     const [record] = queueRecords([['B', 4]], 2);
     if (record === undefined) throw new Error('factory returned no record');
 

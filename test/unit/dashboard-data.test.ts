@@ -32,6 +32,8 @@ const DEPLOYMENT: Deployment = {
   topicArn: 'arn:aws:sns:eu-west-1:123456789012:items.fifo',
   queueUrl: 'https://sqs/items.fifo',
   undeliveredQueueUrl: 'https://sqs/undelivered.fifo',
+  analyses: [],
+  windowCloserFunctionName: 'closer',
   deadLetterQueueUrl: 'https://sqs/items-dlq.fifo',
   ingestFunctionName: 'ingest',
   batchFunctionName: 'batch',

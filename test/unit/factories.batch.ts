@@ -1,13 +1,13 @@
 import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import type { FaultSettings } from '../../lambdas/batch/fault-injection';
 import type { BatchDeps } from '../../lambdas/batch/process-batch';
-import type { QueueRecord } from '../../lambdas/batch/records';
 import { s3ObjectStore } from '../../lambdas/batch/s3-object-store';
 import type { BatchRules } from '../../lambdas/domain/environment';
 import type { FailureRecord, ResultsObject } from '../../lambdas/domain/stored-objects';
 import type { BatchLedger } from '../../lambdas/ledger/ledger-interfaces';
+import type { FaultSettings } from '../../lambdas/shared/fault-injection';
+import type { QueueRecord } from '../../lambdas/shared/queue-records';
 import { fakeLedger, LEDGER_ENV } from './factories.ledger';
 
 /** The fixed "now" of every batch test: 10:42 UTC, so keys land under results/2026/11/23/10/42/. */

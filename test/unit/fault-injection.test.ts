@@ -1,6 +1,8 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { withStorageFaults } from '../../lambdas/batch/fault-injection';
+import { type BatchDeps, processBatch } from '../../lambdas/batch/process-batch';
 import {
   crashAfterWrites,
   type FaultSettings,
@@ -8,9 +10,7 @@ import {
   InjectedCrashError,
   InjectedFaultError,
   readFaultSettings,
-  withStorageFaults,
-} from '../../lambdas/batch/fault-injection';
-import { type BatchDeps, processBatch } from '../../lambdas/batch/process-batch';
+} from '../../lambdas/shared/fault-injection';
 import {
   batchDeps,
   batchRules,

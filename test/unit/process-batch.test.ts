@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { processBatch } from '../../lambdas/batch/process-batch';
-import { CONFLICT_ATTEMPTS } from '../../lambdas/batch/s3-object-store';
+import { CONFLICT_ATTEMPTS } from '../../lambdas/shared/s3-json';
 import {
   ACCEPTED_AT,
   anyFailureRecord,

@@ -1,7 +1,8 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CONFLICT_ATTEMPTS, s3ObjectStore } from '../../lambdas/batch/s3-object-store';
+import { s3ObjectStore } from '../../lambdas/batch/s3-object-store';
+import { CONFLICT_ATTEMPTS } from '../../lambdas/shared/s3-json';
 import {
   BUCKET_NAME,
   conditionalRequestConflict,

@@ -36,6 +36,8 @@ const OUTPUTS: Record<string, string> = {
   QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/items.fifo',
   DeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/items-dlq.fifo',
   UndeliveredQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/undelivered.fifo',
+  Analyses: '[]',
+  WindowCloserFunctionName: 'closer',
   IngestFunctionName: 'ingest',
   BatchFunctionName: 'batch',
 };

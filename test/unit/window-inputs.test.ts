@@ -1,6 +1,7 @@
 import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { closedWindow, computeWindow } from '../../lambdas/domain/windows';
 import {
   closedUntilFrom,
   finalWindowUpdate,
@@ -21,8 +22,7 @@ import {
   windowRowFrom,
   windowRowsQuery,
   windowSortKey,
-} from '../../lambdas/analysis/window-inputs';
-import { closedWindow, computeWindow } from '../../lambdas/domain/windows';
+} from '../../lambdas/windows/window-inputs';
 import { thrownBy } from './factories.ingest';
 import {
   analysis,

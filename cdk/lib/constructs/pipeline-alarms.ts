@@ -17,6 +17,16 @@ export interface PipelineAlarmsProps {
   readonly deadLetterQueue: Queue;
   /** The dispatcher's queue of messages SNS could not deliver to a subscriber: alarms as soon as it holds one. */
   readonly undelivered: Queue;
+  /**
+   * The analyses' own queues: alarms when a dead-letter queue holds a message, or a queue's oldest
+   * message is older than `oldestMessageAge`, one pair per analysis.
+   * @default - none
+   */
+  readonly analyses?: readonly {
+    readonly name: string;
+    readonly queue: Queue;
+    readonly deadLetterQueue: Queue;
+  }[];
   /** Functions whose errors alarm, by a name used in the alarm's id and description (e.g. `Ingest`). */
   readonly functions: Readonly<Record<string, IFunction>>;
   /**
@@ -48,6 +58,7 @@ export class PipelineAlarms extends Construct {
   public readonly oldestMessageTooOld: Alarm;
   public readonly functionErrors: Alarm[];
   public readonly ledgerErrors: Alarm[];
+  public readonly analysisAlarms: Alarm[];
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
@@ -113,6 +124,27 @@ export class PipelineAlarms extends Construct {
           treatMissingData: TreatMissingData.NOT_BREACHING,
         }),
     );
+    this.analysisAlarms = (props.analyses ?? []).flatMap((analysis) => [
+      new Alarm(this, `Analysis-${analysis.name}-DeadLetterQueueNotEmpty`, {
+        alarmDescription: `Items of analysis ${analysis.name} failed every retry and wait in its dead-letter queue: inspect, then npm run redrive -- --analysis ${analysis.name}`,
+        metric: analysis.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period,
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, `Analysis-${analysis.name}-OldestMessageTooOld`, {
+        alarmDescription: `Analysis ${analysis.name} is not keeping up with its queue: its windows may close without late items`,
+        metric: analysis.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+        threshold: props.oldestMessageAge.toSeconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    ]);
     if (props.topic) {
       const action = new SnsAction(props.topic);
       for (const alarm of this.all) {
@@ -130,6 +162,7 @@ export class PipelineAlarms extends Construct {
       this.oldestMessageTooOld,
       ...this.functionErrors,
       ...this.ledgerErrors,
+      ...this.analysisAlarms,
     ];
   }
 }

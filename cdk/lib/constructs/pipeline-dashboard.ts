@@ -13,7 +13,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, SERVICES } from '../../../lambdas/shared/metric-names';
+import { analysisService, METRIC, SERVICES } from '../../../lambdas/shared/metric-names';
 import { ownMetric } from './own-metrics';
 
 export interface PipelineDashboardProps {
@@ -25,6 +25,13 @@ export interface PipelineDashboardProps {
   readonly deadLetterQueue: Queue;
   readonly ingestFunction: IFunction;
   readonly batchFunction: IFunction;
+  /** The registered analyses: a row each, of their queue, dead-letter queue, errors and late items. */
+  readonly analyses?: readonly {
+    readonly name: string;
+    readonly queue: Queue;
+    readonly deadLetterQueue: Queue;
+    readonly consumerFunction: IFunction;
+  }[];
   /** Alarms shown in one status row at the top. */
   readonly alarms: readonly IAlarm[];
   /**
@@ -68,7 +75,8 @@ export class PipelineDashboard extends Construct {
     this.dashboard.addWidgets(
       new TextWidget({
         markdown:
-          '**FIFO batch pipeline**: POST /items -> ingest -> SQS FIFO -> batch writer -> S3 `results/` per minute. ' +
+          '**FIFO batch pipeline**: POST /items -> ingest -> SNS FIFO dispatcher -> SQS FIFO -> batch writer -> S3 `results/` per minute; ' +
+          'the dispatcher also feeds each registered analysis its own queue. ' +
           'Items 1 and 2 never share an object; failures retry, then park in the dead-letter queue (`npm run redrive`).',
         width: WIDTH,
         height: 2,
@@ -151,6 +159,39 @@ export class PipelineDashboard extends Construct {
         own(METRIC.itemsAlreadyStored, SERVICES.batchWriter, 'already stored'),
       ]),
     );
+    for (const analysis of props.analyses ?? []) {
+      const service = analysisService(analysis.name);
+      this.dashboard.addWidgets(
+        graph(
+          `Analysis ${analysis.name}: items counted and late`,
+          [
+            own(METRIC.itemsCounted, service, 'counted'),
+            own(METRIC.itemsLate, service, 'late (counted on their windows, not added)'),
+          ],
+          THIRD,
+        ),
+        graph(
+          `Analysis ${analysis.name}: queue age (s) and dead-lettered`,
+          [analysis.queue.metricApproximateAgeOfOldestMessage({ ...max, label: 'oldest message (s)' })],
+          THIRD,
+          [
+            analysis.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+              ...max,
+              label: 'dead-letter queue',
+            }),
+          ],
+        ),
+        graph(
+          `Analysis ${analysis.name}: invocations and errors`,
+          [
+            analysis.consumerFunction.metricInvocations({ ...sum, label: 'invocations' }),
+            analysis.consumerFunction.metricErrors({ ...sum, label: 'errors' }),
+            own(METRIC.itemsFailed, service, 'items failed (retried)'),
+          ],
+          THIRD,
+        ),
+      );
+    }
     this.dashboard.addWidgets(
       new SingleValueWidget({
         title: 'Now',

@@ -56,6 +56,13 @@ export const windowPartitionKey = (analysisName: string): string => `${WINDOW_PR
 export const windowSortKey = (windowStart: number): string => isoOf(windowStart);
 export const watermarkKey = (analysisName: string): string => `${CLOSER_PREFIX}${analysisName}`;
 
+/** The partition keys of one analysis's rows, as IAM's `dynamodb:LeadingKeys` patterns (`*` any). */
+export const partitionKeyPatterns = (analysisName: string) => ({
+  panes: `${PANE_PREFIX}${analysisName}#*`,
+  windows: windowPartitionKey(analysisName),
+  watermark: watermarkKey(analysisName),
+});
+
 /** How long rows are kept: days after they can no longer change a window. */
 export interface Retention {
   /** The consumer's settle time (windows.ts, settleMsFor): when a window becomes final. */
