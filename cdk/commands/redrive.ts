@@ -1,22 +1,39 @@
 import { runTool, toolArgs } from '../ops/cli';
+import { UsageError } from '../ops/cli-options';
 import { clientsFor, loadDeployment } from '../ops/deployment';
 import { redrive } from '../ops/pipeline-client';
 import { ledgerOnRedrive } from '../ops/redrive-ledger';
 
-const USAGE = `usage: npm run redrive -- [--stack NAME]
+const USAGE = `usage: npm run redrive -- [--analysis NAME] [--stack NAME]
 
 Moves every message of the dead-letter queue back to the item queue, keeping message groups and
 their order (.local/outputs.json, or --stack NAME in your AWS account). The request ledger hears of
-each moved item first, so its request reads "storing" again until the item is stored.`;
+each moved item first, so its request reads "storing" again until the item is stored.
+--analysis NAME does the same for that analysis's own queues: each item is then counted once in its
+windows, on time if it is back before their end plus the lateness, late otherwise.`;
 
 runTool(async () => {
-  const { values } = toolArgs(USAGE, { stack: { type: 'string' } });
+  const { values } = toolArgs(USAGE, { stack: { type: 'string' }, analysis: { type: 'string' } });
   const deployment = await loadDeployment({ stack: values.stack });
+  const { sqs } = clientsFor(deployment);
+  const show = (count: number) => process.stdout.write(`\rmoved ${count}`);
+  if (values.analysis !== undefined) {
+    const analysis = deployment.analyses.find(({ name }) => name === values.analysis);
+    if (analysis === undefined) {
+      const known = deployment.analyses.map(({ name }) => name).join(', ') || 'none';
+      throw new UsageError(`--analysis must name a registered analysis (${known}), not ${values.analysis}`);
+    }
+    const { moved } = await redrive(sqs, analysis.deadLetterQueueUrl, analysis.queueUrl, show);
+    console.log(
+      `\rmoved ${moved} messages from analysis ${analysis.name}'s dead-letter queue back to its queue`,
+    );
+    return 0;
+  }
   const { moved } = await redrive(
-    clientsFor(deployment).sqs,
+    sqs,
     deployment.deadLetterQueueUrl,
     deployment.queueUrl,
-    (count) => process.stdout.write(`\rmoved ${count}`),
+    show,
     ledgerOnRedrive(deployment),
   );
   console.log(`\rmoved ${moved} messages from the dead-letter queue back to ${deployment.queueUrl}`);

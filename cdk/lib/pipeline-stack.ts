@@ -193,7 +193,7 @@ export class PipelineStack extends Stack {
       // One JSON output for every analysis: output names cannot hold an analysis's "-".
       Analyses: this.toJsonString(
         this.analyses.map(({ analysis, queues, consumerFunction }) => ({
-          name: analysis.name,
+          ...analysis,
           queueUrl: queues.queue.queueUrl,
           deadLetterQueueUrl: queues.deadLetterQueue.queueUrl,
           functionName: consumerFunction.functionName,

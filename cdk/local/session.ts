@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { Analysis } from '../../lambdas/domain/analyses';
 import { type Deployment, OUTPUTS_FILE, writeDeployment } from '../ops/deployment';
 import { DEFAULT_STACK_NAME, LOCAL_DIR } from '../project';
 import { deployToEmulator } from './deploy';
@@ -59,6 +60,17 @@ export async function startSession({ port, pipeline, log, cliLogFile }: SessionO
   }
 }
 
+/** The registered analyses, a line each, and how to read their windows. */
+function analysesLines(analyses: readonly Analysis[]): string {
+  if (analyses.length === 0) return '';
+  const lines = analyses.map(
+    ({ name, windowSeconds, advanceSeconds, aggregates, latenessSeconds }) =>
+      `  Analysis   ${name}: ${aggregates.join(', ')} over ${windowSeconds} s every ${advanceSeconds} s ` +
+      `(lateness ${latenessSeconds} s)    npm run windows -- ${name}`,
+  );
+  return `\n${lines.join('\n')}\n`;
+}
+
 /** What `npm start` prints once the stack is up: where it is, how to call it and where to watch it. */
 export const readyBanner = (
   { deployment, outputsFile }: Session,
@@ -71,7 +83,7 @@ Ready in ${seconds.toFixed(1)} s. Outputs: ${path.relative(process.cwd(), output
   API URL  ${deployment.apiUrl}
   API key  ${deployment.apiKey}
   bucket   ${deployment.bucketName}
-${dashboardUrl ? `\n  Dashboard  ${dashboardUrl}  (live figures, objects per minute, request lookup)\n` : ''}
+${dashboardUrl ? `\n  Dashboard  ${dashboardUrl}  (live figures, objects per minute, request lookup, analyses)\n` : ''}${analysesLines(deployment.analyses)}
   curl -sS -X POST '${deployment.apiUrl}' \\
     -H 'x-api-key: ${deployment.apiKey}' -H 'content-type: application/json' -d '[1,2,3,4]'
 

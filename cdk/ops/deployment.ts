@@ -4,6 +4,7 @@ import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway'
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Analysis } from '../../lambdas/domain/analyses';
 import { DEFAULT_STACK_NAME, LOCAL_DIR } from '../project';
 
 /** What a tool needs to find a running deployment (`.local/outputs.json`, or a stack's outputs). */
@@ -33,8 +34,8 @@ export interface Deployment {
   readonly windowCloserFunctionName: string;
 }
 
-export interface DeployedAnalysis {
-  readonly name: string;
+/** An analysis as deployed: its definition, its queues and its consumer function. */
+export interface DeployedAnalysis extends Analysis {
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly functionName: string;
