@@ -53,7 +53,8 @@ const names = (...attributes: Attribute[]): Record<string, string> =>
   Object.fromEntries(attributes.map((attribute) => [`#${attribute}`, attribute]));
 
 const keyOf = (requestId: string): Record<string, AttributeValue> => ({ pk: { S: entryKey(requestId) } });
-const numberSet = (values: readonly number[]): AttributeValue => ({ NS: values.map(String) });
+/** DynamoDB refuses a set with a member twice ("Input collection contains duplicates"): each once. */
+const numberSet = (values: readonly number[]): AttributeValue => ({ NS: [...new Set(values)].map(String) });
 
 /** SET clauses every upsert carries: the time of the change, and an expiry for a new entry. */
 function upsertBase(context: WriteContext) {
@@ -178,7 +179,8 @@ export const storedIndexesRequest = (
 ): BatchGetItemCommandInput => ({
   RequestItems: {
     [tableName]: {
-      Keys: requestIds.map(keyOf),
+      // DynamoDB refuses a key named twice.
+      Keys: [...new Set(requestIds)].map(keyOf),
       ProjectionExpression: '#pk, #stored',
       ExpressionAttributeNames: names('pk', 'stored'),
       ConsistentRead: true,

@@ -1,8 +1,12 @@
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { powertoolsIdempotency } from '../../lambdas/ingest/idempotency';
+import { lambdaContext } from '../support/lambda-events';
 import { synthPipeline } from './synth';
 
 const { template, stack } = synthPipeline();
@@ -72,6 +76,55 @@ describe('request ledger grants', () => {
     expect(ledgerGrantsOf(stack.requestStatus.statusFunction)).toEqual([
       { actions: ['dynamodb:GetItem'], keys: ['request#*'], resource: tableArn },
     ]);
+  });
+});
+
+describe("the idempotency records against the ingest role's condition", () => {
+  /** IAM's StringLike: `*` any run of characters, the rest literal. */
+  const matches = (pattern: string, value: string): boolean =>
+    new RegExp(
+      `^${pattern
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    ).test(value);
+
+  it('writes every record under a key the role may touch, or the writes would be denied and requests run unguarded', async () => {
+    // Prepare: the utility as ingest builds it, on a table that records the keys it is sent.
+    const ddbMock = mockClient(DynamoDBClient);
+    const keys: string[] = [];
+    ddbMock.onAnyCommand().resolves({});
+    ddbMock.on(PutItemCommand).callsFake(async (input) => {
+      keys.push(input.Item?.pk?.S ?? '');
+      return {};
+    });
+    ddbMock.on(UpdateItemCommand).callsFake(async (input) => {
+      keys.push(input.Key?.pk?.S ?? '');
+      return {};
+    });
+    const guard = powertoolsIdempotency({
+      client: new DynamoDBClient({ region: 'us-east-1' }),
+      tableName: 'ledger',
+      windowHours: 24,
+      onStoreError: (message) => {
+        throw new Error(message);
+      },
+    });
+    guard.registerLambdaContext(lambdaContext());
+    const [grant] = ledgerGrantsOf(stack.ingestApi.ingestFunction);
+
+    try {
+      // Act
+      await guard.once({ requestId: 'req-K', items: [1, 2] }, async () => 'answer');
+    } finally {
+      ddbMock.restore();
+    }
+
+    // Assert
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    expect(grant?.keys).toEqual(['idempotency#*']);
+    for (const key of keys) expect(matches('idempotency#*', key), key).toBe(true);
+    expect(matches('idempotency#*', 'ingest-handler#abc')).toBe(false);
   });
 });
 
