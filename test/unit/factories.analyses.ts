@@ -117,13 +117,15 @@ export interface FakeWindowObjects extends WindowObjects {
   failWhen: ((key: string) => boolean) | undefined;
 }
 
-export function fakeWindowObjects(): FakeWindowObjects {
+/** `log`, e.g. the fake table's calls, also gets `PutObject <key>` for each attempt, to show the order of writes. */
+export function fakeWindowObjects(log: string[] = []): FakeWindowObjects {
   const fake: FakeWindowObjects = {
     objects: new Map(),
     attempts: [],
     failWhen: undefined,
     async putFinal(key, body) {
       fake.attempts.push(key);
+      log.push(`PutObject ${key}`);
       if (fake.failWhen?.(key) === true) throw new Error(`S3 rejected ${key}`);
       if (!fake.objects.has(key)) fake.objects.set(key, structuredClone(body));
     },
