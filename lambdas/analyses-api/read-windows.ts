@@ -66,9 +66,14 @@ export interface WindowsQuery {
   readonly now: Date;
 }
 
+/** A zone designator at the end of a time: `Z`, `+01:00` or `-0500`. */
+const ZONE_DESIGNATOR = /(?:Z|[+-]\d{2}:?\d{2})$/i;
+
 function timeOf(parameter: 'from' | 'to', value: string): number {
+  // Without a zone designator Date.parse reads the host's local time: such a time is UTC, as on Lambda.
+  const utc = ZONE_DESIGNATOR.test(value) ? value : `${value}Z`;
   // ISO 8601 with a date and a time of day; Date.parse alone would take "2026" or "Nov 23".
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value) ? Date.parse(utc) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new InvalidRangeError(
       `${parameter} must be an ISO 8601 time like 2026-11-23T10:42:00Z (got ${value})`,

@@ -255,6 +255,20 @@ describe('readWindows: the range', () => {
     ]);
   });
 
+  it.each(['UTC', 'America/New_York', 'Asia/Kolkata'])(
+    'reads a time without an offset as UTC, on a host in %s',
+    async (timeZone) => {
+      // Prepare
+      vi.stubEnv('TZ', timeZone);
+
+      // Act
+      const answer = await read({ from: '2026-11-23T10:41:40', to: '2026-11-23T10:42:00.000' });
+
+      // Assert
+      expect(answer.windows.map((window) => window.start)).toEqual([isoOf(T0 - 20), isoOf(T0 - 10)]);
+    },
+  );
+
   it('answers exactly 1000 windows', async () => {
     // Act
     const answer = await read({ from: isoOf(T0), to: isoOf(T0 + 10_000) });
