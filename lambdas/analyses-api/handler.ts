@@ -47,7 +47,8 @@ export const handler = async (
       return errorAnswer(error);
     }
     if (error instanceof AnalysisNotFoundError || error instanceof InvalidRangeError) {
-      logger.info('Request rejected', { code: error.code, message: error.message });
+      // Not `message`: Powertools keeps that key for the line's own message, drops the attribute and warns.
+      logger.info('Request rejected', { code: error.code, reason: error.message });
       return errorAnswer(error);
     }
     throw error;

@@ -178,6 +178,27 @@ describe('analyses API handler', () => {
     });
   });
 
+  it.each([
+    { name: 'an unknown analysis', event: windowsEvent('nope'), code: 'ANALYSIS_NOT_FOUND' },
+    {
+      name: 'a range that is not ISO 8601',
+      event: windowsEvent('items-60s', { to: '2026' }),
+      code: 'INVALID_RANGE',
+    },
+  ])('logs the code and the reason of a request rejected for $name, in one line', async ({ event, code }) => {
+    // Prepare
+    const handler = await loadHandler();
+
+    // Act
+    const response = await handler(event);
+
+    // Assert
+    const { error } = bodyOf(response) as { error: { message: string } };
+    expect(printed.logs).toEqual([
+      expect.objectContaining({ level: 'INFO', message: 'Request rejected', code, reason: error.message }),
+    ]);
+  });
+
   it('answers 503 WINDOWS_UNAVAILABLE when the table cannot be read, and logs the error', async () => {
     // Prepare
     const handler = await loadHandler();
