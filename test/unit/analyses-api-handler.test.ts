@@ -221,6 +221,22 @@ describe('analyses API handler', () => {
     ]);
   });
 
+  it.each([
+    { name: 'GET /analyses', event: analysesListEvent() },
+    { name: 'a 404', event: windowsEvent('nope') },
+  ])('publishes the stored metrics once after $name, as every function does', async ({ event }) => {
+    // Prepare: the module's metrics, as the freshly loaded handler uses them
+    const handler = await loadHandler();
+    const { metrics } = await import('../../lambdas/shared/observability');
+    const publish = vi.spyOn(metrics, 'publishStoredMetrics');
+
+    // Act
+    await handler(event);
+
+    // Assert
+    expect(publish).toHaveBeenCalledTimes(1);
+  });
+
   it('rejects an event it cannot read instead of answering', async () => {
     // Prepare
     const handler = await loadHandler();

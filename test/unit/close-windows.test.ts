@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +10,7 @@ import {
 import type { Analysis } from '../../lambdas/domain/analyses';
 import { isoOf, windowKey } from '../../lambdas/domain/windows';
 import { dynamoDbWindows } from '../../lambdas/windows/dynamodb-windows';
+import { windowRowsQuery } from '../../lambdas/windows/window-inputs';
 import { type FakeWindowObjects, fakeWindowObjects } from './factories.analyses';
 import { rejectionOf } from './factories.ingest';
 import {
@@ -239,6 +240,12 @@ describe('closeWindows', () => {
       finalBody(T0 - 10, T0_FINAL_MS, BOTH),
       finalBody(T0, T0_FINAL_MS, BOTH, 1),
     ]);
+    expect(
+      ddbMock
+        .commandCalls(QueryCommand)
+        .map((call) => call.args[0].input)
+        .filter((input) => input.ExpressionAttributeValues?.[':pk']?.S === 'window#items-60s'),
+    ).toStrictEqual([windowRowsQuery(WINDOW_TABLE, 'items-60s', (T0 - 50) * 1_000, (T0 + 10) * 1_000)]);
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -14,6 +14,7 @@ import {
 import type { Analysis } from '../../lambdas/domain/analyses';
 import { isoOf } from '../../lambdas/domain/windows';
 import { dynamoDbWindows } from '../../lambdas/windows/dynamodb-windows';
+import { windowRowsQuery } from '../../lambdas/windows/window-inputs';
 import { fiveMinutes } from './factories.analyses';
 import { rejectionOf } from './factories.ingest';
 import {
@@ -40,6 +41,13 @@ const T0_FINAL_MS = msAfterT0(121);
 const CLOSED_AT = new Date(T0_FINAL_MS);
 
 let table: FakeWindowsTable;
+
+/** The queries of window rows the table received. */
+const windowRowQueries = () =>
+  ddbMock
+    .commandCalls(QueryCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => input.ExpressionAttributeValues?.[':pk']?.S?.startsWith('window#'));
 
 /** The windows of items-60s from T0 - 60 to T0 + 20 (exclusive), read at T0_FINAL_MS, unless overridden. */
 const read = (
@@ -207,6 +215,10 @@ describe('readWindows: the range', () => {
       message: 'to must be an ISO 8601 time like 2026-11-23T10:42:00Z (got 2026-11-23T25:42:00Z)',
     },
     { query: { from: '' }, message: 'from must be an ISO 8601 time like 2026-11-23T10:42:00Z (got )' },
+    {
+      query: { from: '+002026-11-23T10:42:00Z' },
+      message: 'from must be an ISO 8601 time like 2026-11-23T10:42:00Z (got +002026-11-23T10:42:00Z)',
+    },
     {
       query: { from: isoOf(T0), to: isoOf(T0) },
       message: 'from must be before to (got 2026-11-23T10:42:00.000Z and 2026-11-23T10:42:00.000Z)',
@@ -413,6 +425,9 @@ describe('readWindows: the windows', () => {
       answered(T0 - 10, FROM_ROW, { late: 1 }),
       answered(T0, BOTH, { late: 1 }),
       answered(T0 + 10, B_ONLY, { final: false }),
+    ]);
+    expect(windowRowQueries()).toStrictEqual([
+      windowRowsQuery(WINDOW_TABLE, 'items-60s', (T0 - 40) * 1_000, (T0 + 20) * 1_000),
     ]);
   });
 
