@@ -18,6 +18,7 @@ const analyses = readAnalyses(process.env);
 const settings = readWindowSettings(process.env);
 const settleMs = settleMsFor(settings.analysisFunctionTimeoutSeconds);
 const ddb = new DynamoDBClient({});
+// Stryker disable next-line ObjectLiteral: rows' expiry is for writes; this function only reads
 const retention = { settleMs, retentionDays: settings.windowRetentionDays };
 
 /** `GET /analyses` and `GET /analyses/{name}/windows`: 200, or 400 INVALID_RANGE, 404 ANALYSIS_NOT_FOUND, 503. */
