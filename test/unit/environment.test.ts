@@ -335,6 +335,14 @@ describe('readWindowSettings', () => {
       message: 'WINDOW_RETENTION_DAYS must be an integer from 1 to 3650 (got 0)',
     },
     {
+      env: { ...WINDOW_ENV, WINDOW_RETENTION_DAYS: '1.50' },
+      message: 'WINDOW_RETENTION_DAYS must be an integer from 1 to 3650 (got 1.5)',
+    },
+    {
+      env: { ...WINDOW_ENV, WINDOW_RETENTION_DAYS: '30 days' },
+      message: 'WINDOW_RETENTION_DAYS must be an integer from 1 to 3650 (got "30 days")',
+    },
+    {
       env: { ...WINDOW_ENV, ANALYSIS_FUNCTION_TIMEOUT_SECONDS: '901' },
       message: 'ANALYSIS_FUNCTION_TIMEOUT_SECONDS must be an integer from 1 to 900 (got 901)',
     },
