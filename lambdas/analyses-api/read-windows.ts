@@ -66,9 +66,15 @@ export interface WindowsQuery {
   readonly now: Date;
 }
 
+/** A zone designator at the end of a time: `Z`, `+01:00` or `-0500`. */
+// Stryker disable next-line Regex: Date.parse refuses an ISO time with anything after its zone designator, with or without a Z added
+const ZONE_DESIGNATOR = /(?:Z|[+-]\d{2}:?\d{2})$/i;
+
 function timeOf(parameter: 'from' | 'to', value: string): number {
+  // Without a zone designator Date.parse reads the host's local time: such a time is UTC, as on Lambda.
+  const utc = ZONE_DESIGNATOR.test(value) ? value : `${value}Z`;
   // ISO 8601 with a date and a time of day; Date.parse alone would take "2026" or "Nov 23".
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value) ? Date.parse(utc) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new InvalidRangeError(
       `${parameter} must be an ISO 8601 time like 2026-11-23T10:42:00Z (got ${value})`,
@@ -107,6 +113,7 @@ async function paneRowsOf(
 ): Promise<Map<number, PaneRow[]>> {
   const panes = [...new Set(starts.flatMap((start) => panesOfWindow(start, analysis)))];
   const rows = await Promise.all(panes.map((pane) => windows.paneRows(pane)));
+  // Stryker disable next-line ArrayDeclaration: Promise.all answers one value per pane; the default is for the type only
   return new Map(panes.map((pane, position) => [pane, rows[position] ?? []]));
 }
 
@@ -127,6 +134,7 @@ export async function readWindows(
   const answer = async (): Promise<AnsweredWindow[]> => {
     const first = starts[0];
     const last = starts.at(-1);
+    // Stryker disable next-line LogicalOperator,ConditionalExpression: first and last are both defined or both not (no start); either check alone is for the type
     if (first === undefined || last === undefined) return [];
     const closedUntil = (await windows.closedUntil()) ?? Number.NEGATIVE_INFINITY;
     const open = starts.filter((start) => start >= closedUntil);

@@ -73,7 +73,7 @@ async function recordGroup(
   const lateByWindow = new Map<number, ItemRef[]>();
   let itemsLate = 0;
   for (const { envelope } of group.entries) {
-    // Stryker disable next-line LogicalOperator: the row just written holds every index of the group
+    // Stryker disable next-line LogicalOperator,OptionalChaining: the row just written holds every index of the group
     const arrivedAtMs = row.items.get(envelope.index)?.arrivedAtMs ?? receivedAtMs;
     const lateFor = windowStartsOfPane(group.paneStart, analysis).filter((start) =>
       isLateFor(arrivedAtMs, start, analysis),

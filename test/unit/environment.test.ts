@@ -1,21 +1,32 @@
 import { describe, expect, it } from 'vitest';
+import { type Analysis, formatAnalysis } from '../../lambdas/domain/analyses';
 import {
+  analysesEnvironment,
+  analysisEnvironment,
   type BatchSettings,
   batchEnvironment,
   type IngestSettings,
   ingestEnvironment,
   type LedgerSettings,
   ledgerEnvironment,
+  readAnalyses,
+  readAnalysis,
   readBatchSettings,
+  readBucketName,
   readIngestSettings,
   readLedgerSettings,
   readStatusSettings,
+  readWindowSettings,
   type StatusSettings,
   statusEnvironment,
+  type WindowSettings,
+  windowEnvironment,
 } from '../../lambdas/domain/environment';
+import { analysesVariable, fiveMinutes, WINDOW_ENV } from './factories.analyses';
 import { BATCH_SETTINGS_ENV } from './factories.batch';
 import { configErrorMessage, INGEST_FUNCTION_ENV, TOPIC_ARN } from './factories.ingest';
 import { LEDGER_ENV, LEDGER_TABLE, STATUS_FUNCTION_ENV } from './factories.ledger';
+import { analysis, WINDOW_TABLE } from './factories.windows';
 
 describe('readBatchSettings', () => {
   it('reads the environment the stack sets with the default settings', () => {
@@ -277,5 +288,136 @@ describe('readLedgerSettings', () => {
     },
   ])('rejects $env with a ConfigError naming the variable', ({ env, message }) => {
     expect(configErrorMessage(() => readLedgerSettings(env))).toBe(message);
+  });
+});
+
+describe('readWindowSettings', () => {
+  it('reads the environment the stack sets with the default settings', () => {
+    // Act
+    const settings = readWindowSettings(WINDOW_ENV);
+
+    // Assert
+    expect(settings).toStrictEqual({
+      windowsTableName: WINDOW_TABLE,
+      windowRetentionDays: 30,
+      analysisFunctionTimeoutSeconds: 10,
+    });
+  });
+
+  it.each<WindowSettings>([
+    { windowsTableName: 't', windowRetentionDays: 1, analysisFunctionTimeoutSeconds: 1 },
+    { windowsTableName: 't', windowRetentionDays: 3650, analysisFunctionTimeoutSeconds: 900 },
+  ])(
+    'reads back the environment windowEnvironment writes for $windowRetentionDays days, $analysisFunctionTimeoutSeconds s',
+    (settings) => {
+      // Act
+      const environment = windowEnvironment(settings);
+
+      // Assert
+      expect(Object.keys(environment)).toEqual([
+        'WINDOWS_TABLE_NAME',
+        'WINDOW_RETENTION_DAYS',
+        'ANALYSIS_FUNCTION_TIMEOUT_SECONDS',
+      ]);
+      expect(readWindowSettings(environment)).toStrictEqual(settings);
+    },
+  );
+
+  it.each([
+    { env: { ...WINDOW_ENV, WINDOWS_TABLE_NAME: undefined }, message: 'WINDOWS_TABLE_NAME must be set' },
+    { env: { ...WINDOW_ENV, WINDOWS_TABLE_NAME: ' ' }, message: 'WINDOWS_TABLE_NAME must be set' },
+    {
+      env: { ...WINDOW_ENV, WINDOW_RETENTION_DAYS: undefined },
+      message: 'WINDOW_RETENTION_DAYS must be set',
+    },
+    {
+      env: { ...WINDOW_ENV, WINDOW_RETENTION_DAYS: '0' },
+      message: 'WINDOW_RETENTION_DAYS must be an integer from 1 to 3650 (got 0)',
+    },
+    {
+      env: { ...WINDOW_ENV, WINDOW_RETENTION_DAYS: '1.50' },
+      message: 'WINDOW_RETENTION_DAYS must be an integer from 1 to 3650 (got 1.5)',
+    },
+    {
+      env: { ...WINDOW_ENV, WINDOW_RETENTION_DAYS: '30 days' },
+      message: 'WINDOW_RETENTION_DAYS must be an integer from 1 to 3650 (got "30 days")',
+    },
+    {
+      env: { ...WINDOW_ENV, ANALYSIS_FUNCTION_TIMEOUT_SECONDS: '901' },
+      message: 'ANALYSIS_FUNCTION_TIMEOUT_SECONDS must be an integer from 1 to 900 (got 901)',
+    },
+    {
+      env: { ...WINDOW_ENV, ANALYSIS_FUNCTION_TIMEOUT_SECONDS: undefined },
+      message: 'ANALYSIS_FUNCTION_TIMEOUT_SECONDS must be set',
+    },
+  ])('rejects $env with a ConfigError naming the variable', ({ env, message }) => {
+    expect(configErrorMessage(() => readWindowSettings(env))).toBe(message);
+  });
+});
+
+describe('readAnalysis', () => {
+  it('reads back the environment analysisEnvironment writes', () => {
+    // Prepare
+    const written = fiveMinutes({ aggregates: ['max', 'count'], latenessSeconds: 3_600 });
+
+    // Act
+    const environment = analysisEnvironment(written);
+
+    // Assert
+    expect(environment).toStrictEqual({
+      ANALYSIS:
+        '{"name":"items-5m","windowSeconds":300,"advanceSeconds":300,"aggregates":["max","count"],"latenessSeconds":3600}',
+    });
+    expect(readAnalysis(environment)).toStrictEqual(written);
+  });
+
+  it.each([
+    { env: {}, message: 'ANALYSIS must be set' },
+    { env: { ANALYSIS: ' ' }, message: 'ANALYSIS must be set' },
+    { env: { ANALYSIS: '{name' }, message: 'ANALYSIS must be an analysis as JSON (got {name)' },
+    {
+      env: { ANALYSIS: formatAnalysis(analysis({ advanceSeconds: 7 })) },
+      message: 'ANALYSIS.advanceSeconds must divide ANALYSIS.windowSeconds (got 7 and 60)',
+    },
+  ])('rejects $env with a ConfigError naming the variable', ({ env, message }) => {
+    expect(configErrorMessage(() => readAnalysis(env))).toBe(message);
+  });
+});
+
+describe('readAnalyses', () => {
+  it.each<{ name: string; analyses: Analysis[] }>([
+    { name: 'none', analyses: [] },
+    { name: 'one', analyses: [analysis()] },
+    { name: 'two', analyses: [analysis(), fiveMinutes()] },
+  ])('reads back the environment analysesEnvironment writes for $name', ({ analyses }) => {
+    // Act
+    const environment = analysesEnvironment(analyses);
+
+    // Assert
+    expect(environment).toStrictEqual({ ANALYSES: `[${analyses.map(formatAnalysis).join(',')}]` });
+    expect(readAnalyses(environment)).toStrictEqual(analyses);
+  });
+
+  it.each([
+    { env: {}, message: 'ANALYSES must be set' },
+    { env: { ANALYSES: '' }, message: 'ANALYSES must be set' },
+    { env: { ANALYSES: '[{' }, message: 'ANALYSES must be a list of analyses as JSON (got [{)' },
+    { env: { ANALYSES: '{}' }, message: 'ANALYSES must be a list of analyses (got {})' },
+    {
+      env: { ANALYSES: analysesVariable([analysis(), analysis()]) },
+      message: 'ANALYSES[1].name must differ from ANALYSES[0].name (got "items-60s" twice)',
+    },
+  ])('rejects $env with a ConfigError naming the variable', ({ env, message }) => {
+    expect(configErrorMessage(() => readAnalyses(env))).toBe(message);
+  });
+});
+
+describe('readBucketName', () => {
+  it('reads the bucket, trimmed', () => {
+    expect(readBucketName({ BUCKET_NAME: ' windows-bucket ' })).toBe('windows-bucket');
+  });
+
+  it.each([{}, { BUCKET_NAME: '  ' }])('rejects %o: the bucket must be set', (env) => {
+    expect(configErrorMessage(() => readBucketName(env))).toBe('BUCKET_NAME must be set');
   });
 });

@@ -1,4 +1,15 @@
-import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  type GetItemCommandInput,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import type { Aggregate, AggregateResult } from '../../lambdas/domain/aggregates/aggregate';
 import { AGGREGATE_NAMES, AGGREGATES, type AggregateName } from '../../lambdas/domain/aggregates/registry';
@@ -144,4 +155,131 @@ export function applyUpdate(row: Row | undefined, input: UpdateItemCommandInput)
     };
   }
   return updated;
+}
+
+/** Which request reached the fake windows table: its operation and the key (or partition) it names. */
+export interface TableRequest {
+  readonly operation: 'UpdateItem' | 'GetItem' | 'Query';
+  readonly pk: string;
+  /** The sort key of an UpdateItem or GetItem; none for a Query. */
+  readonly sk?: string;
+}
+
+/**
+ * How a request fails: `refused` before it changes anything (throttled, unreachable), `lost` after
+ * DynamoDB applied it (the connection dropped on the way back).
+ */
+export type TableFault = 'refused' | 'lost';
+
+export interface FakeWindowsTable {
+  /** The rows by `pk` and `sk`. */
+  readonly rows: Map<string, Row>;
+  /** Every request that reached the table, in order, e.g. `UpdateItem window#items-60s 2026-...`. */
+  readonly calls: string[];
+  /** Picks the requests that fail and how; none fail while it is undefined. */
+  failWhen: ((request: TableRequest) => TableFault | undefined) | undefined;
+  /** Items per Query page (DynamoDB pages by size; a small page shows the paging). */
+  pageSize: number;
+  /** One row, as DynamoDB holds it. */
+  row(pk: string, sk: string): Row | undefined;
+}
+
+const rowKey = (pk: string, sk: string): string => `${pk}\n${sk}`;
+const WATERMARK_CONDITION = 'attribute_not_exists(#closedUntil) OR #closedUntil < :closedUntil';
+
+const stringOf = (value: AttributeValue | undefined, what: string): string => {
+  if (value?.S === undefined) throw new Error(`the fake windows table needs a string ${what}`);
+  return value.S;
+};
+
+/** The one condition window-inputs writes: the watermark only moves forward. */
+function conditionHolds(row: Row | undefined, input: UpdateItemCommandInput): boolean {
+  if (input.ConditionExpression === undefined) return true;
+  if (input.ConditionExpression !== WATERMARK_CONDITION)
+    throw new Error(`the fake windows table does not know the condition ${input.ConditionExpression}`);
+  const current = row?.closedUntil?.N;
+  return (
+    current === undefined || Number(current) < Number(input.ExpressionAttributeValues?.[':closedUntil']?.N)
+  );
+}
+
+/**
+ * The windows table in memory behind a mocked DynamoDBClient, answering the requests window-inputs
+ * builds as DynamoDB would: updates through applyUpdate (ALL_NEW answers, the watermark's condition),
+ * consistent reads, and queries by partition (and sort key range) in sort key order, page by page.
+ */
+export function fakeWindowsTable(
+  ddbMock: AwsClientStub<DynamoDBClient>,
+  { pageSize = Number.POSITIVE_INFINITY }: { pageSize?: number } = {},
+): FakeWindowsTable {
+  const rows = new Map<string, Row>();
+  const table: FakeWindowsTable = {
+    rows,
+    calls: [],
+    failWhen: undefined,
+    pageSize,
+    row: (pk, sk) => rows.get(rowKey(pk, sk)),
+  };
+  /** Logs the request, and fails it before (`refused`) or after (`lost`) `apply` as failWhen says. */
+  const reach = <T>(request: TableRequest, apply: () => T): T => {
+    table.calls.push(
+      [request.operation, request.pk, ...(request.sk === undefined ? [] : [request.sk])].join(' '),
+    );
+    const fault = table.failWhen?.(request);
+    if (fault === 'refused') throw new Error(`DynamoDB refused ${request.operation} ${request.pk}`);
+    const answer = apply();
+    if (fault === 'lost') throw new Error(`The answer to ${request.operation} ${request.pk} was lost`);
+    return answer;
+  };
+
+  ddbMock.on(UpdateItemCommand).callsFake(async (input: UpdateItemCommandInput) => {
+    const pk = stringOf(input.Key?.pk, 'pk');
+    const sk = stringOf(input.Key?.sk, 'sk');
+    return reach({ operation: 'UpdateItem', pk, sk }, () => {
+      const old = rows.get(rowKey(pk, sk));
+      if (!conditionHolds(old, input)) {
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+        });
+      }
+      const updated = applyUpdate(old, input);
+      rows.set(rowKey(pk, sk), updated);
+      return input.ReturnValues === 'ALL_NEW' ? { Attributes: structuredClone(updated) } : {};
+    });
+  });
+
+  ddbMock.on(GetItemCommand).callsFake(async (input: GetItemCommandInput) => {
+    const pk = stringOf(input.Key?.pk, 'pk');
+    const sk = stringOf(input.Key?.sk, 'sk');
+    return reach({ operation: 'GetItem', pk, sk }, () => {
+      const item = rows.get(rowKey(pk, sk));
+      return item === undefined ? {} : { Item: structuredClone(item) };
+    });
+  });
+
+  ddbMock.on(QueryCommand).callsFake(async (input: QueryCommandInput) => {
+    const values = input.ExpressionAttributeValues ?? {};
+    const pk = stringOf(values[':pk'], ':pk');
+    return reach({ operation: 'Query', pk }, () => {
+      const from = values[':from']?.S;
+      const last = values[':last']?.S;
+      const after = input.ExclusiveStartKey?.sk?.S;
+      const matching = [...rows.values()]
+        .filter((row) => row.pk?.S === pk)
+        .map((row) => ({ row, sk: row.sk?.S ?? '' }))
+        .filter(({ sk }) => from === undefined || (from <= sk && sk <= (last ?? '')))
+        .filter(({ sk }) => after === undefined || sk > after)
+        .sort((a, b) => (a.sk < b.sk ? -1 : 1));
+      const page = matching.slice(0, table.pageSize);
+      const lastOfPage = page.at(-1);
+      return {
+        Items: page.map(({ row }) => structuredClone(row)),
+        ...(page.length < matching.length && lastOfPage !== undefined
+          ? { LastEvaluatedKey: { pk: { S: pk }, sk: { S: lastOfPage.sk } } }
+          : {}),
+      };
+    });
+  });
+  return table;
 }
