@@ -18,12 +18,16 @@ export class StatusTimeoutError extends Error {
   }
 }
 
-/** A request's status URL on a deployment: its items URL with the request's path instead of /items (as the 202 says). */
-export function deploymentStatusUrl(deployment: Pick<Deployment, 'apiUrl'>, requestId: string): string {
+/** A path of a deployment's API (e.g. `/analyses`): its items URL with that path instead of /items. */
+export function deploymentApiUrl(deployment: Pick<Deployment, 'apiUrl'>, path: string): string {
   const { apiUrl } = deployment;
   const stageUrl = apiUrl.endsWith(ITEMS_PATH) ? apiUrl.slice(0, -ITEMS_PATH.length) : apiUrl;
-  return `${stageUrl}${requestStatusPath(requestId)}`;
+  return `${stageUrl}${path}`;
 }
+
+/** A request's status URL on a deployment: its items URL with the request's path instead of /items (as the 202 says). */
+export const deploymentStatusUrl = (deployment: Pick<Deployment, 'apiUrl'>, requestId: string): string =>
+  deploymentApiUrl(deployment, requestStatusPath(requestId));
 
 export async function getRequestStatus(
   deployment: Pick<Deployment, 'apiUrl' | 'apiKey'>,

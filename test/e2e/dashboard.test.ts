@@ -6,12 +6,15 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../cdk/ops/dashboard/server';
 import type { AcceptedRequest } from '../../cdk/ops/invariants';
+import { getRequestStatus } from '../../cdk/ops/status-client';
+import { analysisShape, getAnalyses, getWindows } from '../../cdk/ops/windows-client';
 import { LOCAL_DIR, PROJECT_ROOT } from '../../cdk/project';
 import { parseStoredKey } from '../../lambdas/domain/keys';
 import { accept, deployment, pollUntil } from './support';
 
 /** CI keeps `.local/` as an artifact. */
 const SCREENSHOT = path.join(LOCAL_DIR, 'dashboard.png');
+const ANALYSES_SCREENSHOT = path.join(LOCAL_DIR, 'dashboard-analyses.png');
 const SEED = [[1, 2, 3, 4], [5, 7, 8], [1], [2]];
 const VIEWPORT = { width: 1400, height: 900 };
 /** What headless Chromium reports under a POSIX locale (LANG=C.UTF-8): a tag that Intl rejects. */
@@ -53,6 +56,46 @@ const waitForShown = (page: Page, requests: readonly AcceptedRequest[]): Promise
     },
     { timeoutMs: 90_000, everyMs: 500 },
   );
+
+interface ShownWindow {
+  readonly start: string;
+  readonly count: number;
+  readonly mean: number | undefined;
+  readonly final: boolean;
+  /** How the row is drawn: `final` or `provisional`. */
+  readonly drawnAs: string;
+}
+
+interface ShownPanel {
+  readonly shape: string;
+  readonly canvases: number;
+  /** The chart's data attributes. */
+  readonly chart: { windows: string; final: string; provisionalFrom: string };
+  /** Its table's rows, oldest first. */
+  readonly windows: readonly ShownWindow[];
+}
+
+/** An analysis's panel as drawn, read at one instant (the page redraws every 2 s). */
+const shownPanel = (page: Page, name: string): Promise<ShownPanel> =>
+  page.$eval(`.analysis[data-analysis="${name}"]`, (panel) => {
+    const chart = panel.querySelector('.analysis-chart');
+    return {
+      shape: panel.querySelector('.analysis-shape')?.textContent ?? '',
+      canvases: panel.querySelectorAll('.analysis-chart .uplot canvas').length,
+      chart: {
+        windows: chart?.getAttribute('data-windows') ?? '',
+        final: chart?.getAttribute('data-final') ?? '',
+        provisionalFrom: chart?.getAttribute('data-provisional-from') ?? '',
+      },
+      windows: [...panel.querySelectorAll('.window-table tbody tr')].reverse().map((row) => ({
+        start: row.getAttribute('data-start') ?? '',
+        count: Number(row.getAttribute('data-count')),
+        mean: row.hasAttribute('data-mean') ? Number(row.getAttribute('data-mean')) : undefined,
+        final: row.getAttribute('data-final') === 'true',
+        drawnAs: row.className,
+      })),
+    };
+  });
 
 let dashboard: Dashboard;
 let browser: Browser | undefined;
@@ -139,6 +182,78 @@ describe('the dashboard page on the deployed pipeline', () => {
     expect(await page.textContent('#rule')).toBe('✓ holds');
   });
 
+  it("plots each analysis's windows as GET /analyses/{name}/windows answers them, final and provisional apart", async () => {
+    // Prepare: when the seed requests were accepted (their items' time in every analysis).
+    const page = await dashboardPage();
+    if (seed.length === 0) throw new Error('the first test sent no seed requests');
+    const acceptedAt = await Promise.all(
+      seed.map(async ({ requestId }) =>
+        Date.parse((await getRequestStatus(deployment, requestId)).acceptedAt),
+      ),
+    );
+    const seedItems = seed.reduce((total, request) => total + request.items.length, 0);
+    const { analyses } = await getAnalyses(deployment);
+    expect(analyses.length).toBeGreaterThan(0);
+
+    for (const analysis of analyses) {
+      // Act: until the panel holds what the API answers, the seed counted in the windows holding it all.
+      const holdsSeed = (window: ShownWindow) =>
+        acceptedAt.every(
+          (at) =>
+            Date.parse(window.start) <= at && at < Date.parse(window.start) + analysis.windowSeconds * 1000,
+        );
+      const { panel, answer } = await pollUntil(
+        `the ${analysis.name} panel to show the windows the API answers`,
+        async () => {
+          const panel = await shownPanel(page, analysis.name).catch(() => undefined);
+          const answer = await getWindows(deployment, analysis.name);
+          const shown = panel?.windows ?? [];
+          const answered = new Map(answer.windows.map((window) => [window.start, window]));
+          const both = shown.filter((window) => answered.has(window.start));
+          const agree = both.every(
+            (window) =>
+              window.count === answered.get(window.start)?.count &&
+              window.mean === answered.get(window.start)?.mean,
+          );
+          const seedWindows = both.filter(holdsSeed);
+          return agree && seedWindows.length > 0 && seedWindows.every((window) => window.count >= seedItems)
+            ? { panel, answer }
+            : undefined;
+        },
+        { timeoutMs: 90_000, everyMs: 1_000 },
+      );
+
+      // Assert: the title, one chart whose data attributes match the table, and final before provisional.
+      const shown = panel?.windows ?? [];
+      const final = shown.filter((window) => window.final);
+      const provisional = shown.filter((window) => !window.final);
+      expect(panel).toMatchObject({
+        shape: analysisShape(analysis),
+        canvases: 1,
+        chart: {
+          windows: String(shown.length),
+          final: String(final.length),
+          provisionalFrom: provisional[0]?.start,
+        },
+      });
+      expect(final.length).toBeGreaterThan(0);
+      expect(provisional.length).toBeGreaterThan(0);
+      expect(shown.slice(0, final.length)).toEqual(final);
+      expect(shown.filter(({ final, drawnAs }) => drawnAs !== (final ? 'final' : 'provisional'))).toEqual([]);
+      // A window shown final was final when the page read it: the API, read after, says so too.
+      const answered = new Map(answer.windows.map((window) => [window.start, window]));
+      expect(final.filter((window) => answered.get(window.start)?.final === false)).toEqual([]);
+      const style = (kind: string) =>
+        page
+          .locator(`.analysis[data-analysis="${analysis.name}"] .window-table tr.${kind} td`)
+          .first()
+          .evaluate((cell) => cell.ownerDocument.defaultView.getComputedStyle(cell).fontStyle);
+      expect(await style('provisional')).not.toBe(await style('final'));
+    }
+    expect(await page.textContent('#problems')).not.toContain('analysis');
+    await page.locator('#analyses').screenshot({ path: ANALYSES_SCREENSHOT });
+  });
+
   it('updates by itself when another request is stored', async () => {
     // Prepare: a mark that a reload would wipe.
     const page = await dashboardPage();
@@ -216,6 +331,11 @@ describe('the dashboard page on the deployed pipeline', () => {
     expect(Number(await page.textContent('[data-tile="Stored"] .value'))).toBeGreaterThanOrEqual(3);
     expect(await page.textContent('#rule')).toBe('✓ holds');
     expect(await page.locator('.chart .uplot canvas').count()).toBe(3);
+    const { analyses } = await getAnalyses(deployment);
+    await page.waitForSelector('.analysis[data-state="ok"]', { timeout: 15_000 });
+    expect(await page.locator('.analysis[data-state="ok"] .analysis-chart .uplot canvas').count()).toBe(
+      analyses.length,
+    );
     expect(await page.evaluate(intlVerdict)).toBe('accepts en-US');
     await context.close();
   });

@@ -15,6 +15,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DashboardData } from '../../cdk/ops/dashboard/data';
 import type { Deployment } from '../../cdk/ops/deployment';
+import { AnalysisNotFoundError } from '../../lambdas/analyses-api/read-windows';
+import { analysis } from './factories.windows';
 
 const s3Mock = mockClient(S3Client);
 const sqsMock = mockClient(SQSClient);
@@ -115,7 +117,52 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const data = () => new DashboardData(DEPLOYMENT, { minRefreshMs: 0 });
+/** The API as the dashboard calls it: every call recorded, each path answered by `answers` (else 404). */
+function stubApi(answers: Record<string, { status: number; body: unknown }>) {
+  const calls: { path: string; key: string | null }[] = [];
+  const http = (async (url: string, init?: RequestInit) => {
+    const { pathname, search } = new URL(url);
+    calls.push({ path: `${pathname}${search}`, key: new Headers(init?.headers).get('x-api-key') });
+    const answer = answers[pathname] ?? {
+      status: 404,
+      body: { error: { code: 'NOT_FOUND', message: 'no' } },
+    };
+    return new Response(JSON.stringify(answer.body), { status: answer.status });
+  }) as typeof fetch;
+  return { http, calls };
+}
+
+const ANALYSES = { status: 200, body: { analyses: [analysis()] } };
+const WINDOWS = {
+  status: 200,
+  body: {
+    name: 'items-60s',
+    windows: [
+      {
+        start: '2026-11-23T10:44:10.000Z',
+        end: '2026-11-23T10:45:10.000Z',
+        count: 2,
+        sum: 3,
+        min: 1,
+        max: 2,
+        mean: 1.5,
+        late: 0,
+        final: true,
+      },
+      {
+        start: '2026-11-23T10:44:20.000Z',
+        end: '2026-11-23T10:45:20.000Z',
+        count: 0,
+        sum: 0,
+        late: 0,
+        final: false,
+      },
+    ],
+  },
+};
+
+const data = (http = stubApi({ '/analyses': ANALYSES }).http) =>
+  new DashboardData(DEPLOYMENT, { minRefreshMs: 0, http });
 
 describe('DashboardData', () => {
   it('turns objects, log lines and queue depths into the overview', async () => {
@@ -231,6 +278,7 @@ describe('DashboardData', () => {
     // Prepare
     const calls: { url: string; key: string | null }[] = [];
     const http = (async (url: string, init?: RequestInit) => {
+      if (url.endsWith('/analyses')) return new Response(JSON.stringify(ANALYSES.body), { status: 200 });
       calls.push({ url, key: new Headers(init?.headers).get('x-api-key') });
       const status = {
         requestId: 'r1',
@@ -272,5 +320,103 @@ describe('DashboardData', () => {
     expect(overview.exclusionPairs).toBeUndefined();
     expect(overview.objectsBreakingExclusion).toBeUndefined();
     expect(overview.resultsObjects).toBe(2);
+  });
+
+  it("lists the registered analyses with their W, A and L, through the API with the deployment's key, read again after 30 s", async () => {
+    // Prepare
+    const api = stubApi({ '/analyses': ANALYSES });
+    const dashboard = data(api.http);
+
+    // Act
+    const first = await dashboard.overview();
+    vi.setSystemTime(NOW.getTime() + 29_000);
+    await dashboard.overview();
+    vi.setSystemTime(NOW.getTime() + 31_000);
+    await dashboard.overview();
+
+    // Assert
+    expect(first.analyses).toEqual([{ ...analysis(), shape: 'W 60 s, A 10 s, L 30 s' }]);
+    expect(api.calls).toEqual([
+      { path: '/analyses', key: 'key' },
+      { path: '/analyses', key: 'key' },
+    ]);
+  });
+
+  it('names the analyses in the problems when they cannot be listed, keeping the last list and the rest', async () => {
+    // Prepare
+    let answer: { status: number; body: unknown } = ANALYSES;
+    const http = (async () =>
+      new Response(JSON.stringify(answer.body), { status: answer.status })) as typeof fetch;
+    const dashboard = data(http);
+    const listed = await dashboard.overview();
+    answer = { status: 403, body: { message: 'Forbidden' } };
+    vi.setSystemTime(NOW.getTime() + 31_000);
+
+    // Act
+    const later = await dashboard.overview();
+    const never = await data(stubApi({}).http).overview();
+
+    // Assert
+    expect(listed.problems).toEqual([]);
+    expect(later.problems).toEqual(['analyses: GET /analyses answered 403: {"message":"Forbidden"}']);
+    expect(later.analyses).toEqual(listed.analyses);
+    expect(later.resultsObjects).toBe(2);
+    expect(never.problems).toEqual([
+      'analyses: GET /analyses answered 404: {"error":{"code":"NOT_FOUND","message":"no"}}',
+    ]);
+    expect(never.analyses).toBeUndefined();
+  });
+
+  it("reads an analysis's windows through the API with the key and shapes them, reusing a read for 5 s", async () => {
+    // Prepare
+    const api = stubApi({ '/analyses': ANALYSES, '/analyses/items-60s/windows': WINDOWS });
+    const dashboard = data(api.http);
+
+    // Act
+    const series = await dashboard.windowsOf('items-60s');
+    vi.setSystemTime(NOW.getTime() + 4_000);
+    await dashboard.windowsOf('items-60s');
+    vi.setSystemTime(NOW.getTime() + 6_000);
+    await dashboard.windowsOf('items-60s');
+
+    // Assert
+    expect(api.calls).toEqual([
+      { path: '/analyses/items-60s/windows', key: 'key' },
+      { path: '/analyses/items-60s/windows', key: 'key' },
+    ]);
+    expect(series).toMatchObject({
+      name: 'items-60s',
+      final: 1,
+      provisional: 1,
+      provisionalFrom: Date.parse('2026-11-23T10:44:20Z') / 1000,
+      columns: {
+        count: [2, null],
+        countProvisional: [2, 0],
+        mean: [1.5, null],
+        meanProvisional: [1.5, null],
+      },
+    });
+    expect(series.windows).toEqual(WINDOWS.body.windows);
+  });
+
+  it("answers an analysis's windows with the API's error, and asks again next time", async () => {
+    // Prepare
+    const api = stubApi({
+      '/analyses/gone/windows': {
+        status: 404,
+        body: { error: { code: 'ANALYSIS_NOT_FOUND', message: 'No analysis gone (registered: items-60s)' } },
+      },
+    });
+    const dashboard = data(api.http);
+
+    // Act
+    const first = dashboard.windowsOf('gone');
+    await first.catch(() => undefined);
+    const second = dashboard.windowsOf('gone');
+
+    // Assert
+    await expect(first).rejects.toThrow(AnalysisNotFoundError);
+    await expect(second).rejects.toThrow('No analysis gone (registered: items-60s)');
+    expect(api.calls).toHaveLength(2);
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchWriterObject } from '../../cdk/ops/bucket';
 import {
+  analysisPanel,
+  analysisSeries,
   LogTally,
   minuteFigures,
   minuteSummaries,
@@ -10,8 +12,10 @@ import {
   toObjectRow,
 } from '../../cdk/ops/dashboard/figures';
 import type { LogLine } from '../../cdk/ops/function-logs';
+import type { AnsweredWindow } from '../../lambdas/analyses-api/read-windows';
 import type { RequestStatus } from '../../lambdas/domain/ledger';
 import { storedFailure, storedResults } from './factories.stored';
+import { analysis, T0 } from './factories.windows';
 
 const PAIRS = [[1, 2]] as const;
 
@@ -291,6 +295,82 @@ describe('requestReport', () => {
       requestId: 'r1',
       status: status({ status: 'queued', stored: 0, failed: 0, pending: 3 }),
       objects: [],
+    });
+  });
+});
+
+describe('analyses', () => {
+  /** A window of items-60s starting `seconds` after T0. */
+  const window = (seconds: number, fields: Partial<AnsweredWindow> = {}): AnsweredWindow => ({
+    start: new Date((T0 + seconds) * 1000).toISOString(),
+    end: new Date((T0 + seconds + 60) * 1000).toISOString(),
+    count: 0,
+    sum: 0,
+    late: 0,
+    final: true,
+    ...fields,
+  });
+
+  it('titles a panel with the W, A and L of its analysis', () => {
+    expect(
+      analysisPanel(analysis({ name: 'slow', windowSeconds: 300, advanceSeconds: 60, latenessSeconds: 0 })),
+    ).toEqual({
+      ...analysis({ name: 'slow', windowSeconds: 300, advanceSeconds: 60, latenessSeconds: 0 }),
+      shape: 'W 300 s, A 60 s, L 0 s',
+    });
+  });
+
+  it('splits count and mean into final and provisional series that join, with a gap where a window has no mean', () => {
+    // Prepare
+    const windows = [
+      window(0),
+      window(10, { count: 2, sum: 3, min: 1, max: 2, mean: 1.5 }),
+      window(20, { count: 4, sum: 10, min: 1, max: 4, mean: 2.5, late: 1 }),
+      window(30, { count: 3, sum: 6, min: 1, max: 3, mean: 2, final: false }),
+      window(40, { final: false }),
+    ];
+
+    // Act
+    const series = analysisSeries({ name: 'items-60s', windows });
+
+    // Assert
+    expect(series).toEqual({
+      name: 'items-60s',
+      windows,
+      final: 3,
+      provisional: 2,
+      provisionalFrom: T0 + 30,
+      columns: {
+        x: [T0, T0 + 10, T0 + 20, T0 + 30, T0 + 40],
+        count: [0, 2, 4, null, null],
+        countProvisional: [null, null, 4, 3, 0],
+        mean: [null, 1.5, 2.5, null, null],
+        meanProvisional: [null, null, 2.5, 2, null],
+      },
+    });
+  });
+
+  it('has no provisional part when every window is final, and no final part when none is', () => {
+    // Act
+    const final = analysisSeries({ name: 'a', windows: [window(0, { count: 1, mean: 7 }), window(10)] });
+    const open = analysisSeries({
+      name: 'a',
+      windows: [window(0, { final: false }), window(10, { final: false })],
+    });
+    const empty = analysisSeries({ name: 'a', windows: [] });
+
+    // Assert
+    expect(final).toMatchObject({ final: 2, provisional: 0 });
+    expect(final.provisionalFrom).toBeUndefined();
+    expect(final.columns.countProvisional).toEqual([null, null]);
+    expect(open).toMatchObject({ final: 0, provisional: 2, provisionalFrom: T0 });
+    expect(open.columns).toMatchObject({ count: [null, null], countProvisional: [0, 0] });
+    expect(empty).toEqual({
+      name: 'a',
+      windows: [],
+      final: 0,
+      provisional: 0,
+      columns: { x: [], count: [], countProvisional: [], mean: [], meanProvisional: [] },
     });
   });
 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Overview } from '../../cdk/ops/dashboard/data';
-import type { RequestReport } from '../../cdk/ops/dashboard/figures';
+import { type AnalysisSeries, analysisSeries, type RequestReport } from '../../cdk/ops/dashboard/figures';
 import { type Dashboard, DashboardError, startDashboard } from '../../cdk/ops/dashboard/server';
 import type { Deployment } from '../../cdk/ops/deployment';
+import { AnalysisNotFoundError, WindowsUnavailableError } from '../../lambdas/analyses-api/read-windows';
 
 const DEPLOYMENT = { stackName: 'Test' } as Deployment;
 const REPORT: RequestReport = {
@@ -24,6 +25,7 @@ const source = {
   overview: vi.fn(async () => ({ stackName: 'Test' }) as Overview),
   objectsOf: vi.fn(async () => []),
   lookup: vi.fn(async () => REPORT),
+  windowsOf: vi.fn(async (name: string): Promise<AnalysisSeries> => analysisSeries({ name, windows: [] })),
 };
 /** A ledger-backed lookup in waiting: the server takes any. */
 const ledger = vi.fn(async (requestId: string) => ({ ...REPORT, requestId }));
@@ -74,8 +76,40 @@ describe('the dashboard server', () => {
     expect(source.lookup).not.toHaveBeenCalled();
   });
 
+  it("answers an analysis's windows from its source", async () => {
+    // Act
+    const answer = await get('/api/analyses/items-60s/windows');
+
+    // Assert
+    expect(answer.status).toBe(200);
+    expect(source.windowsOf).toHaveBeenCalledWith('items-60s');
+    expect(JSON.parse(answer.text)).toMatchObject({
+      name: 'items-60s',
+      windows: [],
+      final: 0,
+      provisional: 0,
+    });
+  });
+
+  it.each([
+    { error: new AnalysisNotFoundError('No analysis gone (registered: items-60s)'), status: 404 },
+    { error: new WindowsUnavailableError('The windows could not be read; retry later'), status: 503 },
+  ])("answers the API's $error.code with its status and message", async ({ error, status }) => {
+    // Prepare
+    source.windowsOf.mockRejectedValueOnce(error);
+
+    // Act
+    const answer = await get('/api/analyses/gone/windows');
+
+    // Assert
+    expect(answer.status).toBe(status);
+    expect(JSON.parse(answer.text).error).toEqual({ code: error.code, message: error.message });
+  });
+
   it.each([
     { path: '/api/objects?minute=10:42', status: 400, code: 'INVALID_MINUTE' },
+    { path: '/api/analyses/Items%2060s/windows', status: 400, code: 'INVALID_ANALYSIS' },
+    { path: '/api/analyses/a/b/windows', status: 404, code: 'NOT_FOUND' },
     { path: '/api/requests/a%20b', status: 400, code: 'INVALID_REQUEST_ID' },
     { path: '/api/nothing', status: 404, code: 'NOT_FOUND' },
   ])('answers $path with $status $code', async ({ path, status, code }) => {

@@ -1,3 +1,4 @@
+import type { Analysis } from '../../../lambdas/domain/analyses';
 import { messageOf } from '../../../lambdas/domain/errors';
 import { hourPrefix, minuteLabel, parseStoredKey } from '../../../lambdas/domain/keys';
 import type { ExclusionPair } from '../../../lambdas/domain/settings';
@@ -8,7 +9,12 @@ import { type Clients, clientsFor, type Deployment } from '../deployment';
 import { LogTail } from '../function-logs';
 import { queueDepth } from '../queues';
 import { getRequestStatus } from '../status-client';
+import { getAnalyses, getWindows } from '../windows-client';
 import {
+  type AnalysisPanel,
+  type AnalysisSeries,
+  analysisPanel,
+  analysisSeries,
   byWrittenAt,
   LogTally,
   type Minute,
@@ -58,6 +64,8 @@ export interface Overview {
   readonly objectsBreakingExclusion?: number;
   /** Failure records, newest first. */
   readonly recentFailures: readonly ObjectRow[];
+  /** The registered analyses (GET /analyses); absent until they could be read. */
+  readonly analyses?: readonly AnalysisPanel[];
   /** A source that could not be read this time, e.g. `logs: AccessDenied ...`; the rest still shows. */
   readonly problems: readonly string[];
 }
@@ -67,11 +75,15 @@ export interface DashboardDataOptions {
   /** A refresh asked for sooner than this after the last one reuses it (several browser tabs). */
   readonly minRefreshMs?: number;
   readonly clients?: Clients;
-  /** How request lookups call the API (GET /requests/{requestId}). */
+  /** How request lookups and the analyses' panels call the API (GET /requests/{requestId}, GET /analyses...). */
   readonly http?: typeof fetch;
+  /** An analysis's windows asked for sooner than this after the last read reuse it. */
+  readonly windowsRefreshMs?: number;
 }
 
 const RECENT_FAILURES = 20;
+/** The registered analyses change only with a deploy: read again this long after the last read. */
+const ANALYSES_REFRESH_MS = 30_000;
 
 const HOUR_MS = 3_600_000;
 const hourOf = (at: Date): Date => new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);
@@ -100,6 +112,14 @@ export class DashboardData {
   private problems: string[] = [];
   private refreshing: Promise<void> | undefined;
   private refreshedAt = 0;
+  private analyses: readonly Analysis[] | undefined;
+  private analysesReadAt = 0;
+  private readonly windowsRefreshMs: number;
+  /** Each analysis's last read of its windows, shared by the page's panels in every tab. */
+  private readonly windowReads = new Map<
+    string,
+    { readonly at: number; readonly series: Promise<AnalysisSeries> }
+  >();
 
   constructor(
     private readonly deployment: Deployment,
@@ -109,6 +129,7 @@ export class DashboardData {
     this.minRefreshMs = options.minRefreshMs ?? 1000;
     this.clients = options.clients ?? clientsFor(deployment);
     this.http = options.http ?? fetch;
+    this.windowsRefreshMs = options.windowsRefreshMs ?? 5_000;
     const since = this.windowStart().getTime();
     this.ingestLogs = new LogTail(deployment, deployment.ingestFunctionName, since);
     this.batchLogs = new LogTail(deployment, deployment.batchFunctionName, since);
@@ -143,6 +164,7 @@ export class DashboardData {
       attempt('objects', () => this.readObjects()),
       attempt('logs', () => this.readLogs()),
       attempt('queues', () => this.readQueues()),
+      attempt('analyses', () => this.readAnalyses()),
     ]);
     this.problems = problems;
   }
@@ -150,6 +172,15 @@ export class DashboardData {
   /** The exclusion pairs the batch function runs with (its environment), read once. */
   private async readRules(): Promise<void> {
     this.exclusionPairs ??= (await deployedBatchSettings(this.deployment)).exclusionPairs;
+  }
+
+  /** The registered analyses, through the API as a producer would ask; the last ones read stay on a failure. */
+  private async readAnalyses(): Promise<void> {
+    if (this.analyses && Date.now() - this.analysesReadAt < ANALYSES_REFRESH_MS) return;
+    const { analyses } = await getAnalyses(this.deployment, this.http);
+    if (!Array.isArray(analyses)) throw new Error('GET /analyses answered without a list of analyses');
+    this.analyses = analyses;
+    this.analysesReadAt = Date.now();
   }
 
   private async readObjects(): Promise<void> {
@@ -229,7 +260,25 @@ export class DashboardData {
         .reverse()
         .slice(0, RECENT_FAILURES),
       problems: this.problems,
+      ...(this.analyses ? { analyses: this.analyses.map(analysisPanel) } : {}),
     };
+  }
+
+  /**
+   * An analysis's windows over the API's default range (the last 30 minutes), shaped for its panel:
+   * GET /analyses/{name}/windows with the deployment's key, as `npm run windows` asks. A read fresher
+   * than windowsRefreshMs is reused; a failed one is not kept, and its error (e.g. ANALYSIS_NOT_FOUND,
+   * WINDOWS_UNAVAILABLE) is the answer.
+   */
+  windowsOf(name: string): Promise<AnalysisSeries> {
+    const last = this.windowReads.get(name);
+    if (last && Date.now() - last.at < this.windowsRefreshMs) return last.series;
+    const series = getWindows(this.deployment, name, {}, this.http).then(analysisSeries);
+    this.windowReads.set(name, { at: Date.now(), series });
+    series.catch(() => {
+      if (this.windowReads.get(name)?.series === series) this.windowReads.delete(name);
+    });
+    return series;
   }
 
   /** The objects of one minute, in write order. */

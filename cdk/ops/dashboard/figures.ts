@@ -1,3 +1,5 @@
+import type { AnsweredWindow, WindowsAnswer } from '../../../lambdas/analyses-api/read-windows';
+import type { Analysis } from '../../../lambdas/domain/analyses';
 import { minuteLabel, parseStoredKey } from '../../../lambdas/domain/keys';
 import type { RequestStatus } from '../../../lambdas/domain/ledger';
 import { breachedPairs } from '../../../lambdas/domain/segment';
@@ -5,6 +7,7 @@ import type { ExclusionPair } from '../../../lambdas/domain/settings';
 import { METRIC } from '../../../lambdas/shared/metric-names';
 import type { BatchWriterObject } from '../bucket';
 import type { LogLine } from '../function-logs';
+import { analysisShape } from '../windows-client';
 
 /** What the dashboard shows, computed from stored objects and the functions' log lines: pure, no AWS. */
 
@@ -264,5 +267,70 @@ export function requestReport(
     requestId: status.requestId,
     status,
     objects: [...[...results].sort(byWrittenAt), ...failures.sort(byWrittenAt)],
+  };
+}
+
+/** A registered analysis as its panel is titled: its name, then `W 60 s, A 10 s, L 30 s`. */
+export interface AnalysisPanel extends Analysis {
+  readonly shape: string;
+}
+
+export const analysisPanel = (analysis: Analysis): AnalysisPanel => ({
+  ...analysis,
+  shape: analysisShape(analysis),
+});
+
+/** A chart column: one value per window, null where the series has no point. */
+export type Column = readonly (number | null)[];
+
+/** One analysis's windows as its panel draws them: a chart of count and mean, and a table. */
+export interface AnalysisSeries {
+  readonly name: string;
+  /** As the API answered them: oldest first, empty ones included. */
+  readonly windows: readonly AnsweredWindow[];
+  readonly final: number;
+  readonly provisional: number;
+  /** The start (epoch s) of the first provisional window: the chart shades from there on. */
+  readonly provisionalFrom?: number;
+  /**
+   * uPlot's columns: x is each window's start (epoch s); count and mean are each split in two series,
+   * final windows and provisional ones, so they are drawn apart. A provisional part also holds the
+   * final point just before it, so that the two lines join. Mean is null in an empty window.
+   */
+  readonly columns: {
+    readonly x: readonly number[];
+    readonly count: Column;
+    readonly countProvisional: Column;
+    readonly mean: Column;
+    readonly meanProvisional: Column;
+  };
+}
+
+/** Shapes `GET /analyses/{name}/windows`'s answer for the page; see AnalysisSeries. */
+export function analysisSeries({ name, windows }: WindowsAnswer): AnalysisSeries {
+  const joinsProvisional = (index: number) => windows[index + 1]?.final === false;
+  const split = (value: (window: AnsweredWindow) => number | undefined) => ({
+    final: windows.map((window) => (window.final ? (value(window) ?? null) : null)),
+    provisional: windows.map((window, index) =>
+      !window.final || joinsProvisional(index) ? (value(window) ?? null) : null,
+    ),
+  });
+  const count = split((window) => window.count);
+  const mean = split((window) => window.mean);
+  const firstProvisional = windows.find((window) => !window.final);
+  const final = windows.filter((window) => window.final).length;
+  return {
+    name,
+    windows,
+    final,
+    provisional: windows.length - final,
+    ...(firstProvisional ? { provisionalFrom: Date.parse(firstProvisional.start) / 1000 } : {}),
+    columns: {
+      x: windows.map((window) => Date.parse(window.start) / 1000),
+      count: count.final,
+      countProvisional: count.provisional,
+      mean: mean.final,
+      meanProvisional: mean.provisional,
+    },
   };
 }

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { messageOf, PipelineError } from '../../../lambdas/domain/errors';
+import { ANALYSIS_LIMITS } from '../../../lambdas/domain/analyses';
+import { ApiError, messageOf, PipelineError } from '../../../lambdas/domain/errors';
 import type { Deployment } from '../deployment';
 import { DashboardData } from './data';
 import type { RequestLookup } from './figures';
@@ -17,6 +18,7 @@ export type DashboardErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'INVALID_MINUTE'
   | 'INVALID_REQUEST_ID'
+  | 'INVALID_ANALYSIS'
   | 'PORT_IN_USE';
 
 export class DashboardError extends PipelineError {
@@ -46,9 +48,11 @@ const FILES: Record<string, { readonly path: string; readonly type: string }> = 
 
 const MINUTE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/;
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const { min: NAME_MIN, max: NAME_MAX } = ANALYSIS_LIMITS.nameLength;
+const ANALYSIS_NAME = new RegExp(`^[a-z0-9-]{${NAME_MIN},${NAME_MAX}}$`);
 
 /** What the server shows: DashboardData reads it from a deployment. */
-export type DashboardSource = Pick<DashboardData, 'overview' | 'objectsOf' | 'lookup'>;
+export type DashboardSource = Pick<DashboardData, 'overview' | 'objectsOf' | 'lookup' | 'windowsOf'>;
 
 export interface DashboardOptions {
   readonly deployment: Deployment;
@@ -101,12 +105,26 @@ async function route(
       throw new DashboardError('INVALID_REQUEST_ID', `a request id is 1-128 of [A-Za-z0-9_-] (got "${id}")`);
     return json(await lookup(id));
   }
+  // A name needs no escaping: a segment that is not one as it stands is refused.
+  const name = /^\/api\/analyses\/([^/]*)\/windows$/.exec(url.pathname)?.[1];
+  if (name !== undefined) {
+    if (!ANALYSIS_NAME.test(name)) {
+      throw new DashboardError(
+        'INVALID_ANALYSIS',
+        `an analysis name is ${NAME_MIN}-${NAME_MAX} of [a-z0-9-] (got "${name}")`,
+      );
+    }
+    return json(await source.windowsOf(name));
+  }
   throw new DashboardError('NOT_FOUND', `nothing at ${url.pathname}`, 404);
 }
 
-/** Errors answer in the pipeline's own shape: `{"error":{"code","message"}}`. */
+/**
+ * Errors answer in the pipeline's own shape: `{"error":{"code","message"}}`; the API's own errors
+ * (e.g. an analysis's 404 ANALYSIS_NOT_FOUND or 503 WINDOWS_UNAVAILABLE) with their status and code.
+ */
 const errorAnswer = (error: unknown): { status: number; answer: Answer } => {
-  const known = error instanceof DashboardError;
+  const known = error instanceof DashboardError || error instanceof ApiError;
   return {
     status: known ? error.status : 500,
     answer: json({

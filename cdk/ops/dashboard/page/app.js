@@ -159,6 +159,201 @@ function drawCharts({ minutes, queueSamples }) {
   ]);
 }
 
+// Analyses ----------------------------------------------------------------------------------------
+
+const COUNT_COLOUR = '#2563eb';
+const MEAN_COLOUR = '#ea7a0c';
+const PROVISIONAL_SHADE = 'rgba(234, 179, 8, 0.2)';
+const ANALYSIS_CHART_HEIGHT = 220;
+
+/** The analyses' panels by name: elements, chart, and the start of their first provisional window. */
+const panels = new Map();
+
+/** A mean for a person, in the page's locale (one Intl accepts): at most 3 decimals. */
+const meanFormat = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
+const formatMean = (value) => (value === undefined ? '–' : meanFormat.format(value));
+
+/** Shades the chart from the first provisional window on (drawn under the series). */
+function shadeProvisional(plot, from) {
+  if (from === undefined) return;
+  const { left, top, width, height } = plot.bbox;
+  const start = Math.max(left, plot.valToPos(from, 'x', true));
+  if (start >= left + width) return;
+  plot.ctx.save();
+  plot.ctx.fillStyle = PROVISIONAL_SHADE;
+  plot.ctx.fillRect(start, top, left + width - start, height);
+  plot.ctx.restore();
+}
+
+/** Count (left axis) and mean (right axis), each as a solid final line and a dashed provisional one with hollow points. */
+function analysisChart(target, panel) {
+  const line = (label, stroke, scale, provisional) => ({
+    label,
+    stroke,
+    scale,
+    width: 2,
+    dash: provisional ? [5, 4] : undefined,
+    points: provisional ? { show: true, size: 7, width: 1.5, fill: '#fff' } : { show: false },
+  });
+  const plot = new uPlot(
+    {
+      width: target.clientWidth,
+      height: ANALYSIS_CHART_HEIGHT,
+      legend: { live: false },
+      series: [
+        {},
+        line('count', COUNT_COLOUR, 'count', false),
+        line('count, provisional', COUNT_COLOUR, 'count', true),
+        line('mean', MEAN_COLOUR, 'mean', false),
+        line('mean, provisional', MEAN_COLOUR, 'mean', true),
+      ],
+      axes: [
+        { values: (_plot, ticks) => ticks.map(utcTick) },
+        { scale: 'count', size: 40, label: 'count', labelSize: 16 },
+        { scale: 'mean', side: 1, size: 50, label: 'mean', labelSize: 16, grid: { show: false } },
+      ],
+      scales: {
+        x: { time: true },
+        count: { range: (_plot, _min, max) => [0, Math.max(4, max ?? 0)] },
+        // No mean while every window is empty: a unit range rather than none.
+        mean: { range: (_plot, min, max) => (min === null ? [0, 1] : uPlot.rangeNum(min, max, 0.1, true)) },
+      },
+      hooks: { drawClear: [(plot) => shadeProvisional(plot, panel.provisionalFrom)] },
+    },
+    [[], [], [], [], []],
+    target,
+  );
+  panel.resize = new ResizeObserver(() =>
+    plot.setSize({ width: target.clientWidth, height: ANALYSIS_CHART_HEIGHT }),
+  );
+  panel.resize.observe(target);
+  return plot;
+}
+
+/** A panel for one analysis: its name and W/A/L, a summary, the chart, a problem line and its windows as a table. */
+function analysisPanel(analysis) {
+  const panel = { name: analysis.name, provisionalFrom: undefined };
+  panel.summary = el('span', { class: 'muted analysis-summary' }, 'reading windows…');
+  panel.chart = el('div', { class: 'analysis-chart' });
+  panel.problem = el('p', { class: 'analysis-problem', hidden: true });
+  panel.rows = el('tbody');
+  panel.root = el(
+    'article',
+    { class: 'analysis', 'data-analysis': analysis.name },
+    el('h3', {}, `${analysis.name} `, el('span', { class: 'muted analysis-shape' }, analysis.shape)),
+    panel.summary,
+    panel.chart,
+    panel.problem,
+    el(
+      'details',
+      {},
+      el('summary', {}, 'windows, newest first'),
+      el(
+        'div',
+        { class: 'window-table' },
+        el(
+          'table',
+          {},
+          el(
+            'thead',
+            {},
+            el('tr', {}, ...['window (UTC)', 'count', 'mean', 'late', ''].map((h) => el('th', {}, h))),
+          ),
+          panel.rows,
+        ),
+      ),
+    ),
+  );
+  $('#analysis-panels').append(panel.root);
+  panel.plot = analysisChart(panel.chart, panel);
+  return panel;
+}
+
+function drawAnalysis(panel, series) {
+  const { windows, columns } = series;
+  panel.provisionalFrom = series.provisionalFrom ?? undefined;
+  panel.root.dataset.drawn = series.name;
+  panel.plot.setData([
+    columns.x,
+    columns.count,
+    columns.countProvisional,
+    columns.mean,
+    columns.meanProvisional,
+  ]);
+  const withItems = windows.filter((w) => w.count > 0).length;
+  const late = sum(windows.map((w) => w.late));
+  panel.summary.textContent =
+    `${count(windows.length, 'window')} · ${series.final} final · ${series.provisional} provisional` +
+    ` · ${withItems} with items${late ? ` · ${late} late` : ''}`;
+  Object.assign(panel.chart.dataset, {
+    windows: String(windows.length),
+    final: String(series.final),
+    provisional: String(series.provisional),
+    provisionalFrom: series.provisionalFrom ? new Date(series.provisionalFrom * 1000).toISOString() : '',
+  });
+  panel.rows.replaceChildren(
+    ...[...windows].reverse().map((w) =>
+      el(
+        'tr',
+        {
+          class: w.final ? 'final' : 'provisional',
+          'data-start': w.start,
+          'data-count': w.count,
+          'data-mean': w.mean,
+          'data-late': w.late,
+          'data-final': String(w.final),
+        },
+        el('td', {}, `${clock(w.start).slice(0, 8)}–${clock(w.end).slice(0, 8)}`),
+        el('td', {}, String(w.count)),
+        el('td', {}, formatMean(w.mean)),
+        el('td', {}, w.late ? String(w.late) : ''),
+        el('td', {}, w.final ? 'final' : 'provisional'),
+      ),
+    ),
+  );
+}
+
+/**
+ * Keeps one panel per registered analysis and draws each one's windows. A panel that cannot be drawn
+ * says so in itself and returns its problem for the page's problems line: it never breaks the page.
+ * `analyses` is undefined while the server could not list them: the panels shown stay.
+ */
+async function drawAnalyses(analyses) {
+  if (analyses) {
+    const names = new Set(analyses.map((a) => a.name));
+    for (const [name, panel] of panels) {
+      if (names.has(name)) continue;
+      panel.resize.disconnect();
+      panel.plot.destroy();
+      panel.root.remove();
+      panels.delete(name);
+    }
+    for (const analysis of analyses)
+      if (!panels.has(analysis.name)) panels.set(analysis.name, analysisPanel(analysis));
+  }
+  $('#analyses-empty').hidden = panels.size > 0;
+  $('#analyses-empty').textContent = analyses
+    ? 'No analyses registered (the analyses setting is empty).'
+    : 'The registered analyses could not be read yet (see the problems above).';
+  const problems = await Promise.all(
+    [...panels.values()].map(async (panel) => {
+      try {
+        drawAnalysis(panel, await getJson(`/api/analyses/${encodeURIComponent(panel.name)}/windows`));
+        panel.root.dataset.state = 'ok';
+        panel.problem.hidden = true;
+        return undefined;
+      } catch (error) {
+        panel.root.dataset.state = 'problem';
+        panel.problem.hidden = false;
+        panel.problem.textContent = `Windows not read: ${error.message}`;
+        if (panel.root.dataset.drawn === undefined) panel.summary.textContent = 'no windows read yet';
+        return `analysis ${panel.name}: ${error.message}`;
+      }
+    }),
+  );
+  return problems.filter(Boolean);
+}
+
 // Tiles -------------------------------------------------------------------------------------------
 
 function tile(label, value, sub, tone) {
@@ -393,13 +588,17 @@ async function refresh() {
         : breaking === 0
           ? '✓ holds'
           : `✗ broken in ${breaking} objects`;
-    $('#problems').hidden = overview.problems.length === 0;
-    $('#problems').textContent = overview.problems.join(' · ');
     drawTiles(overview);
     drawCharts(overview);
     drawMinuteStrip(overview.browser);
     drawFailures(overview.recentFailures);
-    await drawMinutes(overview.browser);
+    const [analysisProblems] = await Promise.all([
+      drawAnalyses(overview.analyses),
+      drawMinutes(overview.browser),
+    ]);
+    const problems = [...overview.problems, ...analysisProblems];
+    $('#problems').hidden = problems.length === 0;
+    $('#problems').textContent = problems.join(' · ');
     $('#updated').textContent = `updated ${clock(overview.generatedAt).slice(0, 8)} UTC`;
     document.body.dataset.refreshedAt = overview.generatedAt;
   } catch (error) {
