@@ -7,6 +7,7 @@ import {
 } from '../../lambdas/analyses-api/read-windows';
 import { AGGREGATE_NAMES } from '../../lambdas/domain/aggregates/registry';
 import type { Analysis } from '../../lambdas/domain/analyses';
+import { ANALYSES_PATH, analysisWindowsPath } from '../../lambdas/domain/api-paths';
 import type { ApiError } from '../../lambdas/domain/errors';
 import { UsageError } from './cli-options';
 import type { Deployment } from './deployment';
@@ -17,12 +18,6 @@ import { deploymentApiUrl } from './status-client';
  * the producer's view, through the API with the deployment's key. The API's own errors come back as
  * the errors it answered with (ANALYSIS_NOT_FOUND, INVALID_RANGE, WINDOWS_UNAVAILABLE), its message kept.
  */
-
-export const ANALYSES_PATH = '/analyses';
-
-/** The path of `GET /analyses/{name}/windows`. */
-export const analysisWindowsPath = (name: string): string =>
-  `${ANALYSES_PATH}/${encodeURIComponent(name)}/windows`;
 
 /** The body of `200` to `GET /analyses`. */
 export interface AnalysesAnswer {

@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { listKeys, readJson } from '../../cdk/ops/bucket';
 import { getRequestStatus } from '../../cdk/ops/status-client';
-import type { AnsweredWindow, WindowsAnswer } from '../../lambdas/analyses-api/read-windows';
+import { getWindows } from '../../cdk/ops/windows-client';
+import type { AnsweredWindow } from '../../lambdas/analyses-api/read-windows';
 import type { Analysis } from '../../lambdas/domain/analyses';
 import { paneOf, windowKey, windowStartsIn } from '../../lambdas/domain/windows';
 import { accept, clients, config, deployment, pollUntil } from './support';
 
 const [analysis] = config.analyses as [Analysis];
-const stageUrl = deployment.apiUrl.replace(/\/items$/, '');
-
 async function windowsBetween(fromMs: number, toMs: number): Promise<readonly AnsweredWindow[]> {
-  const query = `from=${new Date(fromMs).toISOString()}&to=${new Date(toMs).toISOString()}`;
-  const response = await fetch(`${stageUrl}/analyses/${analysis.name}/windows?${query}`, {
-    headers: { 'x-api-key': deployment.apiKey },
-  });
-  if (response.status !== 200)
-    throw new Error(`windows answered ${response.status}: ${await response.text()}`);
-  return ((await response.json()) as WindowsAnswer).windows;
+  const range = { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() };
+  return (await getWindows(deployment, analysis.name, range)).windows;
 }
 
 /** One window as computed here from the accepted items' acceptance times. */

@@ -1,38 +1,159 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { deployToEmulator } from '../../cdk/local/deploy';
+import type { Log } from '../../cdk/local/local-cloud';
 import { auditDeployment } from '../../cdk/ops/audit-run';
+import { readObjects, readResultsObjects } from '../../cdk/ops/bucket';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
 import { integerOption, mixOption, numberOption } from '../../cdk/ops/cli-options';
-import { clientsFor, type Deployment, loadDeployment, writeDeployment } from '../../cdk/ops/deployment';
+import { mapConcurrently } from '../../cdk/ops/concurrency';
+import {
+  clientsFor,
+  type DeployedAnalysis,
+  type Deployment,
+  loadDeployment,
+  writeDeployment,
+} from '../../cdk/ops/deployment';
 import { functionLogMessages } from '../../cdk/ops/function-logs';
 import { violationsOf } from '../../cdk/ops/invariants';
 import { redrive } from '../../cdk/ops/pipeline-client';
 import { queueDepth, waitForDrain } from '../../cdk/ops/queues';
 import { table } from '../../cdk/ops/terminal';
+import {
+  auditWindows,
+  expectedWindows,
+  type TimedItem,
+  type WindowAudit,
+  windowViolations,
+} from '../../cdk/ops/window-audit';
+import { getWindows } from '../../cdk/ops/windows-client';
 import { LOCAL_DIR } from '../../cdk/project';
+import { ANALYSIS_LIMITS, type Analysis, formatAnalysis } from '../../lambdas/domain/analyses';
+import { type FinalWindowBody, isoOf, onTimeBeforeMs, WINDOWS_PREFIX } from '../../lambdas/domain/windows';
 import { sendLoad } from './load-run';
 
-const USAGE = `usage: npm run chaos -- [--items N] [--fault-rate R] [--crash-rate R] [--rate RPS] [--concurrency C]
+const USAGE = `usage: npm run chaos -- [--items N] [--fault-rate R] [--crash-rate R] [--analysis-fault-rate R]
+                         [--analysis-crash-rate R] [--lateness S] [--rate RPS] [--concurrency C]
 
-A chaos run on the running local cloud (.local/outputs.json): redeploys with FAULT_RATE and
-CRASH_RATE, sends the items, stops the faults (redeploys with the local defaults), measures the
-drain, redrives the dead-letter queue, drains again and audits the contract's Invariants with the accepted
-record. Defaults: 10000 items, fault rate 0.3, crash rate 0.05, 50 requests/s, 8 in flight.`;
+A chaos run on the running local cloud (.local/outputs.json): redeploys with faults and crashes in
+the batch function and in every analysis's consumer, and the analyses' lateness set to S seconds
+(so that redelivered and redriven items still count), sends the items, stops the faults, measures
+the drain of every queue, redrives every dead-letter queue, drains again, audits the contract's
+Invariants with the accepted record, then waits until the analyses' windows are final and checks
+each against the stored items (count + late = the window's items; the exact sum where none came
+late; an S3 object per final window with items). Redeploys with the local defaults at the end.
+Defaults: 10000 items, fault rate 0.3, crash rate 0.05, analysis fault rate 0.3, analysis crash
+rate 0.05, lateness 600 s, 50 requests/s, 8 in flight.`;
 
-/** Counts log lines of the batch function that mention a text, since a time. */
+/** Counts log lines of a function that mention a text, since a time. */
 async function countLogLines(
   deployment: Deployment,
+  functionName: string,
   since: number,
   texts: readonly string[],
 ): Promise<number[]> {
   const counts = texts.map(() => 0);
-  for await (const message of functionLogMessages(deployment, deployment.batchFunctionName, since)) {
+  for await (const message of functionLogMessages(deployment, functionName, since)) {
     texts.forEach((text, i) => {
       if (message.includes(text)) counts[i] = (counts[i] ?? 0) + 1;
     });
   }
   return counts;
+}
+
+/** Drains an analysis's queue, redrives its dead-letter queue and drains again. */
+async function drainAndRedriveAnalysis(deployment: Deployment, analysis: DeployedAnalysis, log: Log) {
+  const clients = clientsFor(deployment);
+  const drainSeconds = await waitForDrain(clients, analysis.queueUrl, 900_000);
+  const { moved } = await redrive(clients.sqs, analysis.deadLetterQueueUrl, analysis.queueUrl);
+  const redriveDrainSeconds = await waitForDrain(clients, analysis.queueUrl, 900_000);
+  log(`${analysis.name}: drained in ${drainSeconds.toFixed(1)} s, ${moved} redriven`);
+  return { drainSeconds, redriven: moved, redriveDrainSeconds };
+}
+
+/** Every stored item once (a duplicate object holds the same item), with its acceptance time. */
+async function storedTimedItems(deployment: Deployment): Promise<TimedItem[]> {
+  const objects = await readResultsObjects(clientsFor(deployment), deployment.bucketName, {
+    concurrency: 32,
+  });
+  const items = new Map<string, TimedItem>();
+  for (const { body } of objects) {
+    for (const { requestId, index, item, acceptedAt } of body.items) {
+      items.set(`${requestId}:${index}`, { item, acceptedAtMs: Date.parse(acceptedAt) });
+    }
+  }
+  return [...items.values()];
+}
+
+/**
+ * Waits until every window of the items is final and written (polling the API and the bucket with a
+ * deadline past the last window's lateness), then audits the windows against the items.
+ */
+async function auditFinalWindows(
+  deployment: Deployment,
+  analysis: Analysis,
+  items: readonly TimedItem[],
+  log: Log,
+): Promise<WindowAudit> {
+  const starts = [...expectedWindows(items, analysis).keys()];
+  const first = Math.min(...starts);
+  const last = Math.max(...starts);
+  const range = { from: isoOf(first), to: isoOf(last + analysis.advanceSeconds) };
+  const deadline = onTimeBeforeMs(last, analysis) + 300_000;
+  const prefix = `${WINDOWS_PREFIX}${analysis.name}/`;
+  const clients = clientsFor(deployment);
+  for (;;) {
+    const { windows } = await getWindows(deployment, analysis.name, range);
+    const objects = await readObjects<FinalWindowBody>(clients, deployment.bucketName, prefix, {
+      concurrency: 16,
+    });
+    const audit = auditWindows({
+      analysis,
+      items,
+      windows,
+      objects: new Map(objects.map(({ body }) => [body.start, body])),
+    });
+    const waiting = audit.windows - audit.final + audit.missingObjects.length;
+    if (waiting === 0 || Date.now() > deadline) return audit;
+    const finalIn = Math.max(0, Math.round((onTimeBeforeMs(last, analysis) - Date.now()) / 1000));
+    log(
+      `${analysis.name}: ${audit.final}/${audit.windows} windows final, the last one in about ${finalIn} s`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+  }
+}
+
+/** The chaos table's rows for one analysis. */
+function analysisRows(
+  analysis: Analysis,
+  injected: readonly number[] | undefined,
+  queue: { drainSeconds: number; redriven: number } | undefined,
+  audit: WindowAudit | undefined,
+): (string | number)[][] {
+  const name = analysis.name;
+  if (!audit || !queue) return [[`${name}`, 'not audited']];
+  return [
+    [
+      `${name}: pane writes failed by FAULT_RATE, crashes (log lines)`,
+      `${injected?.[0] ?? 0}, ${injected?.[1] ?? 0}`,
+    ],
+    [
+      `${name}: drain after faults stopped, redriven`,
+      `${queue.drainSeconds.toFixed(1)} s, ${queue.redriven}`,
+    ],
+    [
+      `${name}: windows final / answered (with items)`,
+      `${audit.final} / ${audit.windows} (${audit.withItems})`,
+    ],
+    [`${name}: late counts (windows with late items)`, `${audit.lateCounts} (${audit.windowsWithLate})`],
+    [`${name}: count + late not the window's items`, audit.countMismatches.length],
+    [`${name}: sum differs without late items`, audit.exactMismatches.length],
+    [`${name}: windows missing from the answer`, audit.unanswered.length],
+    [
+      `${name}: final windows without their S3 object / differing`,
+      `${audit.missingObjects.length} / ${audit.objectMismatches.length}`,
+    ],
+  ];
 }
 
 runTool(async () => {
@@ -43,12 +164,19 @@ runTool(async () => {
     rate: { type: 'string' },
     concurrency: { type: 'string' },
     mix: { type: 'string' },
+    'analysis-fault-rate': { type: 'string' },
+    'analysis-crash-rate': { type: 'string' },
+    lateness: { type: 'string' },
   });
   const items = integerOption(values.items, 'items', 10_000, 1, 1_000_000);
   const faults = {
     faultRate: numberOption(values['fault-rate'], 'fault-rate', 0.3, 0, 1),
     crashRate: numberOption(values['crash-rate'], 'crash-rate', 0.05, 0, 1),
+    analysisFaultRate: numberOption(values['analysis-fault-rate'], 'analysis-fault-rate', 0.3, 0, 1),
+    analysisCrashRate: numberOption(values['analysis-crash-rate'], 'analysis-crash-rate', 0.05, 0, 1),
   };
+  const { min, max } = ANALYSIS_LIMITS.latenessSeconds;
+  const latenessSeconds = integerOption(values.lateness, 'lateness', 600, min, max);
   const initial = await loadDeployment();
   const { endpoint } = initial;
   if (!endpoint) throw new Error('chaos runs on the local cloud: start it with npm start');
@@ -62,8 +190,13 @@ runTool(async () => {
   const out = path.join(LOCAL_DIR, 'chaos', `${new Date(runStarted).toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(path.dirname(out), { recursive: true });
 
-  log(`faults on: ${JSON.stringify(faults)}`);
-  const deployment = await redeploy(faults);
+  // The deployed analyses, each given the run's lateness: kept while the faults are on and after.
+  const analyses = initial.analyses.map((deployed) => ({
+    ...(JSON.parse(formatAnalysis(deployed)) as Analysis),
+    latenessSeconds,
+  }));
+  log(`faults on: ${JSON.stringify(faults)}, analyses' lateness ${latenessSeconds} s`);
+  const deployment = await redeploy({ ...faults, analyses });
   const clients = clientsFor(deployment);
   const load = await sendLoad(deployment, {
     items,
@@ -76,17 +209,34 @@ runTool(async () => {
     showProgress: true,
   });
   const atFaultsOff = await queueDepth(clients, deployment.queueUrl);
-  log('faults off: redeploying with the local defaults');
+  log("faults off: redeploying with the local defaults and the run's lateness");
   const deployStarted = Date.now();
-  await redeploy({});
+  await redeploy({ analyses });
   const faultsOff = Date.now();
   const drainSeconds = await waitForDrain(clients, deployment.queueUrl, 900_000);
   const deadLettered = (await queueDepth(clients, deployment.deadLetterQueueUrl)).visible;
   const { moved } = await redrive(clients.sqs, deployment.deadLetterQueueUrl, deployment.queueUrl);
   const redriveDrainSeconds = await waitForDrain(clients, deployment.queueUrl, 900_000);
-  const [faultedRecords, crashes] = await countLogLines(deployment, runStarted, ['FAULT_RATE', 'CRASH_RATE']);
+  const analysisQueues = await mapConcurrently(deployment.analyses, 4, (analysis) =>
+    drainAndRedriveAnalysis(deployment, analysis, log),
+  );
+  const [faultedRecords, crashes] = await countLogLines(
+    deployment,
+    deployment.batchFunctionName,
+    runStarted,
+    ['FAULT_RATE', 'CRASH_RATE'],
+  );
+  const analysisInjected = await mapConcurrently(deployment.analyses, 4, (analysis) =>
+    countLogLines(deployment, analysis.functionName, runStarted, ['FAULT_RATE', 'CRASH_RATE']),
+  );
   const result = await auditDeployment(deployment, load.accepted);
   const { audit } = result;
+  const timedItems = await storedTimedItems(deployment);
+  const windowAudits = await mapConcurrently(analyses, 4, (analysis) =>
+    auditFinalWindows(deployment, analysis, timedItems, log),
+  );
+  log('restoring the local defaults');
+  await redeploy({});
 
   const summary = {
     items,
@@ -110,6 +260,15 @@ runTool(async () => {
     altered: audit.altered.length,
     duplicates: audit.duplicates.length,
     violations: violationsOf(audit).slice(0, 50),
+    analyses: analyses.map((analysis, i) => ({
+      analysis,
+      injected: {
+        recordsFailedByFaultRate: analysisInjected[i]?.[0],
+        crashLogLines: analysisInjected[i]?.[1],
+      },
+      ...analysisQueues[i],
+      audit: windowAudits[i],
+    })),
   };
   writeFileSync(`${out}.summary.json`, `${JSON.stringify(summary, null, 2)}\n`);
   console.log(
@@ -131,8 +290,15 @@ runTool(async () => {
       ['objects outside their minute', audit.misplaced.length],
       ['out of order', audit.outOfOrder.length],
       ['duplicates (counted, expected under crashes)', audit.duplicates.length],
+      ...analyses.flatMap((analysis, i) =>
+        analysisRows(analysis, analysisInjected[i], analysisQueues[i], windowAudits[i]),
+      ),
     ]),
   );
   console.log(`\nSummary: ${path.relative(process.cwd(), `${out}.summary.json`)}`);
-  return violationsOf(audit).length === 0 ? 0 : 1;
+  const windowFindings = windowAudits.reduce(
+    (total, windowAudit) => total + windowViolations(windowAudit),
+    0,
+  );
+  return violationsOf(audit).length === 0 && windowFindings === 0 ? 0 : 1;
 });
