@@ -21,6 +21,7 @@ import {
   T0,
   WINDOW_TABLE,
 } from './factories.windows';
+import { capturePrinted, type Printed, restoreFunctionRuntime, stubEnvironment } from './function-output';
 
 const ddbMock = mockClient(DynamoDBClient);
 /** Window T0 of items-60s is final at T0 + 60 + 30 + 11 s (the functions' 10 s timeout, plus 1). */
@@ -29,8 +30,7 @@ const NOW_MS = msAfterT0(101);
 type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 let table: FakeWindowsTable;
-/** What the invocation printed: EMF metric blobs (console.log) and log lines. */
-let printed: { metrics: Record<string, unknown>[]; logs: Record<string, unknown>[] };
+let printed: Printed;
 
 /** The handler reads its settings at import, so each test imports a fresh copy after setting env. */
 async function loadHandler(): Promise<ApiHandler> {
@@ -56,29 +56,13 @@ beforeEach(async () => {
     receivedAtMs: msAfterT0(6),
   });
   table.calls.length = 0;
-  for (const [name, value] of Object.entries(functionEnv(ANALYSES_API_ENV, 'analyses-api'))) {
-    vi.stubEnv(name, value);
-  }
-  printed = { metrics: [], logs: [] };
-  vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-    printed.metrics.push(JSON.parse(String(line)));
-  });
-  for (const level of ['info', 'warn', 'error'] as const) {
-    vi.spyOn(console, level).mockImplementation((line: unknown) => {
-      // Powertools' own notices are plain text; the cold-start line is checked by the bundle tests.
-      if (String(line).startsWith('{') && !String(line).includes('"Cold start"'))
-        printed.logs.push(JSON.parse(String(line)));
-    });
-  }
+  stubEnvironment(functionEnv(ANALYSES_API_ENV, 'analyses-api'));
+  printed = capturePrinted();
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date(NOW_MS));
 });
 
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-});
+afterEach(restoreFunctionRuntime);
 
 describe('analyses API handler', () => {
   it('answers GET /analyses with the analyses of its environment, reading no table', async () => {

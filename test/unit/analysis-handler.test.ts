@@ -13,6 +13,7 @@ import {
 } from './factories.analyses';
 import { malformedRecord, sqsEvent } from './factories.batch';
 import { type FakeWindowsTable, fakeWindowsTable, msAfterT0, T0, WINDOW_TABLE } from './factories.windows';
+import { capturePrinted, type Printed, restoreFunctionRuntime, stubEnvironment } from './function-output';
 
 const ddbMock = mockClient(DynamoDBClient);
 /** The invocation's clock: T0 + 45 s, late for window T0 - 50 of an item accepted at T0 + 5 s (on time before T0 + 40 s). */
@@ -23,8 +24,7 @@ const PANE_T0_EXPIRES_AT = String(T0 + 101 + RETENTION_DAYS * 86_400);
 type AnalysisHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
 let table: FakeWindowsTable;
-/** What the invocation printed: EMF metric blobs (console.log) and log lines. */
-let printed: { metrics: Record<string, unknown>[]; logs: Record<string, unknown>[] };
+let printed: Printed;
 
 /** The handler reads its settings at import, so each test imports a fresh copy after setting env. */
 async function loadHandler(): Promise<AnalysisHandler> {
@@ -40,31 +40,14 @@ const updates = () => ddbMock.commandCalls(UpdateItemCommand).map((call) => call
 beforeEach(() => {
   ddbMock.reset();
   table = fakeWindowsTable(ddbMock);
-  // Every variable the stack sets, so nothing from the developer's shell leaks into the tests.
-  for (const [name, value] of Object.entries(functionEnv(ANALYSIS_FUNCTION_ENV, 'analysis-items-60s'))) {
-    vi.stubEnv(name, value);
-  }
-  printed = { metrics: [], logs: [] };
-  vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-    printed.metrics.push(JSON.parse(String(line)));
-  });
-  for (const level of ['info', 'warn', 'error'] as const) {
-    vi.spyOn(console, level).mockImplementation((line: unknown) => {
-      // Powertools' own notices are plain text; the cold-start line is checked by the bundle tests.
-      if (String(line).startsWith('{') && !String(line).includes('"Cold start"'))
-        printed.logs.push(JSON.parse(String(line)));
-    });
-  }
+  stubEnvironment(functionEnv(ANALYSIS_FUNCTION_ENV, 'analysis-items-60s'));
+  printed = capturePrinted();
   // Only Date is faked, so the receive time is known; timers and promises run normally.
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date(NOW_MS));
 });
 
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-});
+afterEach(restoreFunctionRuntime);
 
 describe('analysis handler', () => {
   it('writes the pane rows to the table of its environment, received now, and acknowledges every record', async () => {

@@ -22,6 +22,7 @@ import {
   storedSegments,
 } from './factories.batch';
 import { dynamoItem, LEDGER_TABLE, ledgerEntry } from './factories.ledger';
+import { capturePrinted, type Printed, restoreFunctionRuntime } from './function-output';
 
 // The store backs off with node:timers/promises; answering at once keeps the retry tests instant.
 const { backoff } = vi.hoisted(() => ({ backoff: vi.fn(async (_ms: number): Promise<void> => undefined) }));
@@ -70,11 +71,7 @@ beforeEach(() => {
   vi.setSystemTime(new Date(FIXED_NOW));
 });
 
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-});
+afterEach(restoreFunctionRuntime);
 
 describe('batch handler', () => {
   it('returns no batch item failures when every write succeeds', async () => {
@@ -309,25 +306,14 @@ describe('toQueueRecord', () => {
 });
 
 describe('batch handler metrics and logs', () => {
-  /** What the invocation printed: EMF metric blobs (console.log) and log lines, in order. */
-  let printed: { metrics: Record<string, unknown>[]; logs: Record<string, unknown>[] };
+  let printed: Printed;
 
   beforeEach(() => {
     // Dev mode prints metrics and logs to the global console, where these spies catch them.
     vi.stubEnv('POWERTOOLS_DEV', 'true');
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
-    printed = { metrics: [], logs: [] };
-    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-      printed.metrics.push(JSON.parse(String(line)));
-    });
-    for (const level of ['info', 'warn', 'error'] as const) {
-      vi.spyOn(console, level).mockImplementation((line: unknown) => {
-        const entry = JSON.parse(String(line));
-        // The module's cold-start line (its Node.js version) is checked by the bundle tests.
-        if (entry.message !== 'Cold start') printed.logs.push(entry);
-      });
-    }
+    printed = capturePrinted();
   });
 
   it('publishes the items stored, objects written, exclusion splits and items failed once per invocation', async () => {

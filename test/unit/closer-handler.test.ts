@@ -26,6 +26,7 @@ import {
   T0,
   WINDOW_TABLE,
 } from './factories.windows';
+import { capturePrinted, type Printed, restoreFunctionRuntime, stubEnvironment } from './function-output';
 
 // The object writer backs off with node:timers/promises; answering at once keeps the retry test instant.
 const { backoff } = vi.hoisted(() => ({ backoff: vi.fn(async (_ms: number): Promise<void> => undefined) }));
@@ -42,8 +43,7 @@ type CloserHandler = () => Promise<CloseOutcome[]>;
 
 let table: FakeWindowsTable;
 let bucket: FakeBucket;
-/** What the invocation printed: EMF metric blobs (console.log) and log lines. */
-let printed: { metrics: Record<string, unknown>[]; logs: Record<string, unknown>[] };
+let printed: Printed;
 
 /** The handler reads its settings at import, so each test imports a fresh copy after setting env. */
 async function loadHandler(): Promise<CloserHandler> {
@@ -84,29 +84,13 @@ beforeEach(async () => {
   table = fakeWindowsTable(ddbMock);
   bucket = fakeBucket(s3Mock);
   await seedItems();
-  for (const [name, value] of Object.entries(functionEnv(CLOSER_FUNCTION_ENV, 'window-closer'))) {
-    vi.stubEnv(name, value);
-  }
-  printed = { metrics: [], logs: [] };
-  vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-    printed.metrics.push(JSON.parse(String(line)));
-  });
-  for (const level of ['info', 'warn', 'error'] as const) {
-    vi.spyOn(console, level).mockImplementation((line: unknown) => {
-      // Powertools' own notices are plain text; the cold-start line is checked by the bundle tests.
-      if (String(line).startsWith('{') && !String(line).includes('"Cold start"'))
-        printed.logs.push(JSON.parse(String(line)));
-    });
-  }
+  stubEnvironment(functionEnv(CLOSER_FUNCTION_ENV, 'window-closer'));
+  printed = capturePrinted();
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date(T0_FINAL_MS));
 });
 
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-});
+afterEach(restoreFunctionRuntime);
 
 describe('closer handler', () => {
   it("closes every analysis's final windows from an hour back, writing their objects to the bucket once", async () => {

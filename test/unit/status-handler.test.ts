@@ -11,12 +11,12 @@ import {
   STATUS_FUNCTION_ENV,
   statusEvent,
 } from './factories.ledger';
+import { capturePrinted, type Printed } from './function-output';
 
 const ddbMock = mockClient(DynamoDBClient);
 
 let handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-/** What the invocation printed: EMF metric blobs (console.log) and log lines. */
-let printed: { metrics: Record<string, unknown>[]; logs: Record<string, unknown>[] };
+let printed: Printed;
 
 beforeEach(async () => {
   ddbMock.reset();
@@ -30,18 +30,7 @@ beforeEach(async () => {
     POWERTOOLS_METRICS_NAMESPACE: 'PipelineTest',
   };
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  printed = { metrics: [], logs: [] };
-  vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-    printed.metrics.push(JSON.parse(String(line)));
-  });
-  for (const level of ['info', 'warn', 'error'] as const) {
-    vi.spyOn(console, level).mockImplementation((line: unknown) => {
-      // Powertools' own notice of an invocation without metrics is plain text, not a log line; the
-      // module's cold-start line (its Node.js version) is checked by the bundle tests.
-      if (String(line).startsWith('{') && !String(line).includes('"Cold start"'))
-        printed.logs.push(JSON.parse(String(line)));
-    });
-  }
+  printed = capturePrinted();
   vi.resetModules();
   const module = await import('../../lambdas/status/handler');
   handler = (event) => module.handler(event, lambdaContext('status'));
