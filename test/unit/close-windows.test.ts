@@ -19,6 +19,7 @@ import {
   fakeWindowsTable,
   msAfterT0,
   SETTLE_MS,
+  seedTwoRequests,
   T0,
   WINDOW_TABLE,
 } from './factories.windows';
@@ -40,29 +41,6 @@ let objects: FakeWindowObjects;
 
 const close = (nowMs: number, settings: Partial<CloserSettings> = {}): Promise<CloseOutcome> =>
   closeWindows(items60s, { ...SETTINGS, ...settings }, { windows, objects, clock: () => new Date(nowMs) });
-
-/**
- * req-A's items 5 and 9 in pane T0, received at T0 + 6 s; req-B's item -2 in pane T0 + 10, first
- * received at T0 + 50 s: late for window T0 - 40 (on time before T0 + 50 s), on time for the others.
- */
-async function seedItems(): Promise<void> {
-  await windows.writePane({
-    paneStart: T0,
-    requestId: 'req-A',
-    items: [
-      { index: 0, value: 5 },
-      { index: 1, value: 9 },
-    ],
-    receivedAtMs: msAfterT0(6),
-  });
-  await windows.writePane({
-    paneStart: T0 + 10,
-    requestId: 'req-B',
-    items: [{ index: 0, value: -2 }],
-    receivedAtMs: msAfterT0(50),
-  });
-  await windows.addLate(T0 - 40, [{ requestId: 'req-B', index: 0 }]);
-}
 
 /** The body of a final window's object; the aggregates of A's items alone, unless given. */
 const finalBody = (
@@ -90,7 +68,7 @@ beforeEach(async () => {
   ddbMock.reset();
   table = fakeWindowsTable(ddbMock);
   objects = fakeWindowObjects(table.calls);
-  await seedItems();
+  await seedTwoRequests(windows);
 });
 
 describe('closeWindows', () => {

@@ -15,6 +15,7 @@ import type { Aggregate, AggregateResult } from '../../lambdas/domain/aggregates
 import { AGGREGATE_NAMES, AGGREGATES, type AggregateName } from '../../lambdas/domain/aggregates/registry';
 import type { Analysis } from '../../lambdas/domain/analyses';
 import type { PaneItem, PaneRow } from '../../lambdas/domain/windows';
+import type { ConsumerWindows } from '../../lambdas/windows/window-interfaces';
 
 export const WINDOW_TABLE = 'analysis-windows';
 /** 2026-11-23T10:42:00Z in epoch seconds: a multiple of every advance the tests use. */
@@ -282,4 +283,27 @@ export function fakeWindowsTable(
     });
   });
   return table;
+}
+
+/**
+ * req-A's items 5 and 9 in pane T0, received at T0 + 6 s; req-B's item -2 in pane T0 + 10, first
+ * received at T0 + 50 s: late for window T0 - 40 (on time before T0 + 50 s), on time for the others.
+ */
+export async function seedTwoRequests(windows: ConsumerWindows): Promise<void> {
+  await windows.writePane({
+    paneStart: T0,
+    requestId: 'req-A',
+    items: [
+      { index: 0, value: 5 },
+      { index: 1, value: 9 },
+    ],
+    receivedAtMs: msAfterT0(6),
+  });
+  await windows.writePane({
+    paneStart: T0 + 10,
+    requestId: 'req-B',
+    items: [{ index: 0, value: -2 }],
+    receivedAtMs: msAfterT0(50),
+  });
+  await windows.addLate(T0 - 40, [{ requestId: 'req-B', index: 0 }]);
 }

@@ -23,6 +23,7 @@ import {
   fakeWindowsTable,
   msAfterT0,
   SETTLE_MS,
+  seedTwoRequests,
   T0,
   WINDOW_TABLE,
 } from './factories.windows';
@@ -75,29 +76,6 @@ const A_ONLY = { count: 2, sum: 14, min: 5, max: 9, mean: 7 };
 const BOTH = { count: 3, sum: 12, min: -2, max: 9, mean: 4 };
 const B_ONLY = { count: 1, sum: -2, min: -2, max: -2, mean: -2 };
 
-/**
- * req-A's items 5 and 9 in pane T0, received at T0 + 6 s; req-B's item -2 in pane T0 + 10, first
- * received at T0 + 50 s: late for window T0 - 40, on time for the others.
- */
-async function seedItems(): Promise<void> {
-  await windows.writePane({
-    paneStart: T0,
-    requestId: 'req-A',
-    items: [
-      { index: 0, value: 5 },
-      { index: 1, value: 9 },
-    ],
-    receivedAtMs: msAfterT0(6),
-  });
-  await windows.writePane({
-    paneStart: T0 + 10,
-    requestId: 'req-B',
-    items: [{ index: 0, value: -2 }],
-    receivedAtMs: msAfterT0(50),
-  });
-  await windows.addLate(T0 - 40, [{ requestId: 'req-B', index: 0 }]);
-}
-
 /** A closed window's row with values no pane holds, to show where an answer comes from. */
 const writeClosedRow = (start: number) =>
   windows.writeFinal(
@@ -109,7 +87,7 @@ const FROM_ROW = { count: 99, sum: 1, min: 1, max: 1, mean: 1 };
 beforeEach(async () => {
   ddbMock.reset();
   table = fakeWindowsTable(ddbMock);
-  await seedItems();
+  await seedTwoRequests(windows);
   table.calls.length = 0;
 });
 
