@@ -21,7 +21,7 @@ import {
   T0,
   WINDOW_TABLE,
 } from './factories.windows';
-import { capturePrinted, type Printed, restoreFunctionRuntime, stubEnvironment } from './function-output';
+import { functionRuntimeAt, type Printed, restoreFunctionRuntime } from './function-output';
 
 const ddbMock = mockClient(DynamoDBClient);
 /** Window T0 of items-60s is final at T0 + 60 + 30 + 11 s (the functions' 10 s timeout, plus 1). */
@@ -56,10 +56,7 @@ beforeEach(async () => {
     receivedAtMs: msAfterT0(6),
   });
   table.calls.length = 0;
-  stubEnvironment(functionEnv(ANALYSES_API_ENV, 'analyses-api'));
-  printed = capturePrinted();
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date(NOW_MS));
+  printed = functionRuntimeAt(functionEnv(ANALYSES_API_ENV, 'analyses-api'), NOW_MS);
 });
 
 afterEach(restoreFunctionRuntime);

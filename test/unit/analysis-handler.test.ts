@@ -13,7 +13,7 @@ import {
 } from './factories.analyses';
 import { malformedRecord, sqsEvent } from './factories.batch';
 import { type FakeWindowsTable, fakeWindowsTable, msAfterT0, T0, WINDOW_TABLE } from './factories.windows';
-import { capturePrinted, type Printed, restoreFunctionRuntime, stubEnvironment } from './function-output';
+import { functionRuntimeAt, type Printed, restoreFunctionRuntime } from './function-output';
 
 const ddbMock = mockClient(DynamoDBClient);
 /** The invocation's clock: T0 + 45 s, late for window T0 - 50 of an item accepted at T0 + 5 s (on time before T0 + 40 s). */
@@ -40,11 +40,7 @@ const updates = () => ddbMock.commandCalls(UpdateItemCommand).map((call) => call
 beforeEach(() => {
   ddbMock.reset();
   table = fakeWindowsTable(ddbMock);
-  stubEnvironment(functionEnv(ANALYSIS_FUNCTION_ENV, 'analysis-items-60s'));
-  printed = capturePrinted();
-  // Only Date is faked, so the receive time is known; timers and promises run normally.
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date(NOW_MS));
+  printed = functionRuntimeAt(functionEnv(ANALYSIS_FUNCTION_ENV, 'analysis-items-60s'), NOW_MS);
 });
 
 afterEach(restoreFunctionRuntime);

@@ -26,7 +26,7 @@ import {
   T0,
   WINDOW_TABLE,
 } from './factories.windows';
-import { capturePrinted, type Printed, restoreFunctionRuntime, stubEnvironment } from './function-output';
+import { functionRuntimeAt, type Printed, restoreFunctionRuntime } from './function-output';
 
 // The object writer backs off with node:timers/promises; answering at once keeps the retry test instant.
 const { backoff } = vi.hoisted(() => ({ backoff: vi.fn(async (_ms: number): Promise<void> => undefined) }));
@@ -84,10 +84,7 @@ beforeEach(async () => {
   table = fakeWindowsTable(ddbMock);
   bucket = fakeBucket(s3Mock);
   await seedItems();
-  stubEnvironment(functionEnv(CLOSER_FUNCTION_ENV, 'window-closer'));
-  printed = capturePrinted();
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date(T0_FINAL_MS));
+  printed = functionRuntimeAt(functionEnv(CLOSER_FUNCTION_ENV, 'window-closer'), T0_FINAL_MS);
 });
 
 afterEach(restoreFunctionRuntime);

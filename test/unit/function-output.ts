@@ -37,3 +37,15 @@ export function restoreFunctionRuntime(): void {
   vi.useRealTimers();
   vi.unstubAllEnvs();
 }
+
+/**
+ * A function's runtime for one test: its variables stubbed, its output caught, and the clock at
+ * `nowMs` (only Date is faked, so timers and promises run normally).
+ */
+export function functionRuntimeAt(variables: Readonly<Record<string, string>>, nowMs: number): Printed {
+  stubEnvironment(variables);
+  const printed = capturePrinted();
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(nowMs));
+  return printed;
+}
