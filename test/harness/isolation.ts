@@ -1,3 +1,4 @@
+import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { deployToEmulator } from '../../cdk/local/deploy';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
 import { integerOption } from '../../cdk/ops/cli-options';
@@ -12,10 +13,22 @@ const USAGE = `usage: npm run isolation -- [--items N] [--rounds R]
 Measures whether an analysis that keeps failing slows the storage path, on the running local cloud
 (.local/outputs.json): in each round, with the analyses healthy and with every pane write failing
 (analysisFaultRate 1, in alternating order), sends N items at 50 requests/s and measures how long the
-item queue takes to drain after the last one. Prints the medians and their ratio, then redeploys with
-the local defaults. Defaults: 2000 items, 3 rounds.`;
+item queue takes to drain after the last one. Each round then waits until the analyses' queues are
+empty (a failing analysis's items reach its dead-letter queue) and purges their dead-letter queues, so
+no round inherits another's backlog. Prints the medians and their ratio, then redeploys with the
+local defaults. Run it on a quiet machine and a quiet local cloud (npm start -- --quiet): every
+process shares the same cores. Defaults: 2000 items, 3 rounds.`;
 
 type Mode = 'healthy' | 'failing';
+
+/** Waits until every analysis's queue is empty, then empties its dead-letter queue. */
+async function settleAnalyses(deployment: Deployment): Promise<void> {
+  const clients = clientsFor(deployment);
+  for (const analysis of deployment.analyses) {
+    await waitForDrain(clients, analysis.queueUrl, 900_000);
+    await clients.sqs.send(new PurgeQueueCommand({ QueueUrl: analysis.deadLetterQueueUrl }));
+  }
+}
 
 runTool(async () => {
   const { values } = toolArgs(USAGE, { items: { type: 'string' }, rounds: { type: 'string' } });
@@ -60,6 +73,7 @@ runTool(async () => {
         analysisBacklog[mode].push(depth.visible + depth.inFlight);
       }
       log(`  item queue drained ${drains[mode].at(-1)?.toFixed(1)} s after the last item`);
+      await settleAnalyses(deployment);
     }
   }
   const restored = await deployWith('healthy');
