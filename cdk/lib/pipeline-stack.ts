@@ -64,7 +64,6 @@ export class PipelineStack extends Stack {
       maxItemsPerRequest: config.maxItemsPerRequest,
       maxBodyBytes: config.maxBodyBytes,
       apiKeyRequired: config.apiKeyRequired,
-      cloudWatchRole: config.apiGatewayCloudWatchRole,
       throttleRateLimit: config.throttleRateLimit,
       throttleBurstLimit: config.throttleBurstLimit,
       dailyQuota: config.dailyQuota,

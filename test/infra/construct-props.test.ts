@@ -70,7 +70,6 @@ const ingestApi = ({ stack, topic, ledger }: Built, props: Partial<IngestApiProp
     maxItemsPerRequest: 500,
     maxBodyBytes: 65_536,
     apiKeyRequired: true,
-    cloudWatchRole: false,
     throttleRateLimit: 100,
     throttleBurstLimit: 200,
     dailyQuota: 1_000_000,
