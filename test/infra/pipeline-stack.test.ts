@@ -52,14 +52,14 @@ describe('queues', () => {
     }
   });
 
-  it('redrives to the dead-letter queue after 3 receives, which keeps messages 14 days', () => {
+  it('redrives to the dead-letter queue after 5 receives (the backstop AWS advises), which keeps messages 14 days', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       QueueName: 'FifoBatchPipeline-items.fifo',
       // A stalled consumer must not lose accepted items after SQS's default of 4 days.
       MessageRetentionPeriod: 14 * 24 * 3600,
       RedrivePolicy: {
         deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] },
-        maxReceiveCount: 3,
+        maxReceiveCount: 5,
       },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
@@ -156,7 +156,7 @@ describe('batch writer', () => {
     });
   });
 
-  it('may only put objects under results/ and failed/, consume its queue and update the ledger', () => {
+  it('may only put objects under results/ and failed/, consume its queue, send to its dead-letter queue and update the ledger', () => {
     const roleId = roleOf(stack.batchWriter.batchFunction);
     expect(actionsOf(roleId)).toEqual(
       [
@@ -170,10 +170,13 @@ describe('batch writer', () => {
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
         'sqs:ReceiveMessage',
+        'sqs:SendMessage',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
       ].sort(),
     );
+    const sendStatement = statementsOf(roleId).find((statement) => statement.Action === 'sqs:SendMessage');
+    expect(sendStatement?.Resource).toEqual({ 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] });
     const s3Statement = statementsOf(roleId).find((statement) => statement.Action === 's3:PutObject');
     expect(s3Statement?.Resource).toEqual(
       ['results/*', 'failed/*'].map((prefix) => ({
@@ -189,7 +192,8 @@ describe('batch writer', () => {
           BUCKET_NAME: { Ref: bucketId },
           BATCH_SIZE: '5',
           EXCLUSION_PAIRS: '1:2',
-          MAX_RECEIVE_COUNT: '3',
+          WRITE_ATTEMPTS: '3',
+          DEAD_LETTER_QUEUE_URL: { Ref: deadLetterQueueId },
           FAULT_RATE: '0',
         }),
       },
