@@ -156,8 +156,8 @@ export const SETTINGS = {
   /** Require `x-api-key` on `POST /items`. */
   apiKeyRequired: setting(true, checkBoolean),
   /**
-   * Set the account's API Gateway CloudWatch Logs role (one per account and Region), which access logs
-   * need on a fresh account; false when the account already has one.
+   * Include the account stack that sets API Gateway's CloudWatch Logs role (one per account and Region,
+   * which access logs need on a fresh account) where none is set; false leaves it out of the app.
    */
   apiGatewayCloudWatchRole: setting(true, checkBoolean),
   /** Usage plan and stage throttle, requests per second. */
