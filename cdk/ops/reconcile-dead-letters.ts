@@ -18,7 +18,7 @@ import {
 import { DEAD_LETTERED_BY } from '../../lambdas/batch/dead-letters';
 import { s3ObjectStore } from '../../lambdas/batch/s3-object-store';
 import { readLedgerSettings } from '../../lambdas/domain/environment';
-import { dynamoDbLedger, readEntry } from '../../lambdas/ledger/dynamodb-ledger';
+import { dynamoDbLedger } from '../../lambdas/ledger/dynamodb-ledger';
 import { clientConfig, clientsFor, type Deployment } from './deployment';
 
 /** Marks the copies one pass made, so the pass knows a group is done when it meets its own copy. */
@@ -29,7 +29,7 @@ const parkedOf = (message: Message): ParkedMessage => ({
   body: message.Body ?? '',
   groupId: message.Attributes?.MessageGroupId ?? '',
   receiveCount: Number(message.Attributes?.ApproximateReceiveCount) || 1,
-  movedByFunction: message.MessageAttributes?.[DEAD_LETTERED_BY.name]?.StringValue === DEAD_LETTERED_BY.value,
+  recorded: message.MessageAttributes?.[DEAD_LETTERED_BY.name]?.StringValue === DEAD_LETTERED_BY.value,
 });
 
 /**
@@ -123,7 +123,6 @@ export async function reconcileDepsFor(deployment: Deployment): Promise<Reconcil
   });
   const store = s3ObjectStore(clientsFor(deployment).s3, deployment.bucketName, (ms) => sleep(ms));
   return {
-    failedIndexes: async (requestId) => new Set((await readEntry(ddb, ledgerTableName, requestId))?.failed),
     recordFailed: (requestId, indexes) => ledger.recordFailed(requestId, indexes),
     putFailureRecord: (key, record) => store.putFailureRecord(key, record),
     clock,

@@ -17,13 +17,14 @@ export interface ParkedMessage {
   readonly body: string;
   readonly groupId: string;
   readonly receiveCount: number;
-  /** True when the batch writer moved it itself, its failure record written then. */
-  readonly movedByFunction: boolean;
+  /**
+   * True when its failure record is known written: the batch writer moved it after writing it, or a
+   * reconciling pass did (its copy carries the mark), so no pass writes a second one.
+   */
+  readonly recorded: boolean;
 }
 
 export interface ReconcileDeps {
-  /** The indexes the ledger shows failed for a request (none when it has no entry). */
-  readonly failedIndexes: (requestId: string) => Promise<ReadonlySet<number>>;
   readonly recordFailed: (requestId: string, indexes: readonly number[]) => Promise<void>;
   readonly putFailureRecord: (key: string, record: FailureRecord) => Promise<void>;
   readonly clock: () => Date;
@@ -39,8 +40,8 @@ export interface ReconcileOutcome {
 }
 
 /**
- * Writes a `receives_exhausted` failure record for each item the function did not move and the ledger
- * does not show failed yet (so a second run writes none), then marks every item failed in the ledger.
+ * Writes a `receives_exhausted` failure record for each item not known recorded (SQS moved it, or the
+ * function could not write its record), then marks every item failed in the ledger (an idempotent add).
  */
 export async function reconcileParked(
   messages: readonly ParkedMessage[],
@@ -60,7 +61,7 @@ export async function reconcileParked(
     }
     const { requestId, index } = envelope;
     items.push({ requestId, index });
-    if (message.movedByFunction || (await deps.failedIndexes(requestId)).has(index)) continue;
+    if (message.recorded) continue;
     const writtenAt = deps.clock();
     await deps.putFailureRecord(failureKey(writtenAt, message.messageId), {
       v: 1,

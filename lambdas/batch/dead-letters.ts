@@ -6,6 +6,8 @@ export interface DeadLetter {
   readonly record: QueueRecord;
   readonly reason: FailureReason;
   readonly attempts: number;
+  /** Whether its failure record was written; one that was not is left for the reconciler to write. */
+  readonly recorded: boolean;
 }
 
 /** What came of moving records to the dead-letter queue: the ones moved, and an error per record not moved. */
@@ -23,5 +25,5 @@ export interface DeadLetters {
   move(letters: readonly DeadLetter[]): Promise<DeadLetterOutcome>;
 }
 
-/** Message attribute on what the batch writer dead-lettered itself: its failure record was written then. */
+/** Message attribute on a dead-lettered message whose failure record is written: the reconciler leaves it. */
 export const DEAD_LETTERED_BY = { name: 'deadLetteredBy', value: 'batch-writer' } as const;

@@ -105,18 +105,18 @@ export async function recordGivenUp(
   failed: readonly EntryFailure[],
   attempts: number,
   deps: FailureDeps,
-): Promise<{ recordsWritten: number; recordErrors: string[] }> {
+): Promise<{ recorded: ReadonlySet<string>; recordErrors: string[] }> {
   const recordErrors: string[] = [];
-  let recordsWritten = 0;
+  const recorded = new Set<string>();
   await Promise.all(
     failed.map(async ({ entry, reason, error }) => {
       try {
         await writeFailureRecord(deps, entry.record, { reason, error, envelope: entry.envelope, attempts });
-        recordsWritten += 1;
+        recorded.add(entry.record.messageId);
       } catch (writeError) {
         recordErrors.push(`${entry.record.messageId}: ${errorText(writeError)}`);
       }
     }),
   );
-  return { recordsWritten, recordErrors };
+  return { recorded, recordErrors };
 }

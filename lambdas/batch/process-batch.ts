@@ -236,16 +236,22 @@ async function giveUp(
   ledger: LedgerRecorder,
 ): Promise<FailureReport> {
   if (failures.length === 0) return { failures: [], recordsWritten: 0, recordErrors: [] };
-  const records = await recordGivenUp(failures, attempts, deps);
+  const { recorded, recordErrors } = await recordGivenUp(failures, attempts, deps);
   const { moved, errors } = await deps.deadLetters.move(
-    failures.map(({ entry, reason }) => ({ record: entry.record, reason, attempts })),
+    failures.map(({ entry, reason }) => ({
+      record: entry.record,
+      reason,
+      attempts,
+      recorded: recorded.has(entry.record.messageId),
+    })),
   );
   const isMoved = new Set(moved);
   ledger.failed(
     failures.filter(({ entry }) => isMoved.has(entry.record.messageId)).map(({ entry }) => refOf(entry)),
   );
   return {
-    ...records,
+    recordsWritten: recorded.size,
+    recordErrors,
     failures: failures.map(({ entry, reason, error }) => {
       const moveError = errors.get(entry.record.messageId);
       return {

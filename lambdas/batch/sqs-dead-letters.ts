@@ -8,7 +8,7 @@ import { DEAD_LETTERED_BY, type DeadLetter, type DeadLetters } from './dead-lett
  * redriven item, a new message, can be dead-lettered again).
  */
 export function sqsDeadLetters(sqs: SQSClient, queueUrl: string): DeadLetters {
-  const send = ({ record, reason, attempts }: DeadLetter) =>
+  const send = ({ record, reason, attempts, recorded }: DeadLetter) =>
     sqs.send(
       new SendMessageCommand({
         QueueUrl: queueUrl,
@@ -16,7 +16,9 @@ export function sqsDeadLetters(sqs: SQSClient, queueUrl: string): DeadLetters {
         MessageGroupId: record.groupId || 'dead-letter',
         MessageDeduplicationId: record.messageId,
         MessageAttributes: {
-          [DEAD_LETTERED_BY.name]: { DataType: 'String', StringValue: DEAD_LETTERED_BY.value },
+          ...(recorded && {
+            [DEAD_LETTERED_BY.name]: { DataType: 'String', StringValue: DEAD_LETTERED_BY.value },
+          }),
           reason: { DataType: 'String', StringValue: reason },
           attempts: { DataType: 'Number', StringValue: String(attempts) },
         },

@@ -4,10 +4,10 @@ import type { FailureRecord } from '../../lambdas/domain/stored-objects';
 import { ACCEPTED_AT, FIXED_MINUTE_PATH, FIXED_NOW, queueRecord } from './factories.batch';
 import { fakeLedger } from './factories.ledger';
 
-/** A parked message made from a queue record of the factories: SQS moved it unless `movedByFunction`. */
-const parked = (spec: Parameters<typeof queueRecord>[0], movedByFunction = false): ParkedMessage => {
+/** A parked message made from a queue record of the factories: SQS moved it unless `recorded`. */
+const parked = (spec: Parameters<typeof queueRecord>[0], recorded = false): ParkedMessage => {
   const { messageId, body, groupId } = queueRecord(spec);
-  return { messageId, body, groupId, receiveCount: 6, movedByFunction };
+  return { messageId, body, groupId, receiveCount: 6, recorded };
 };
 
 function reconcileDeps() {
@@ -17,7 +17,6 @@ function reconcileDeps() {
     ledger,
     records,
     deps: {
-      failedIndexes: async (requestId: string) => new Set((await ledger.read(requestId))?.failed),
       recordFailed: (requestId: string, indexes: readonly number[]) =>
         ledger.recordFailed(requestId, indexes),
       putFailureRecord: async (key: string, record: FailureRecord) => {
@@ -54,19 +53,15 @@ describe('reconciling the dead-letter queue', () => {
     expect(ledger.entries.get('req-A')?.failed).toEqual([0]);
   });
 
-  it('writes no second record: not for what the function moved itself, nor for what the ledger shows failed', async () => {
-    // Prepare: B was given up by the function; A was reconciled before.
+  it('writes no second record for a message marked recorded, and still marks its item failed', async () => {
+    // Prepare: given up by the function with its record written, or reconciled by an earlier pass.
     const { ledger, records, deps } = reconcileDeps();
-    await ledger.recordFailed('req-A', [0]);
 
     // Act
-    const outcome = await reconcileParked(
-      [parked({ item: 21 }), parked({ group: 'B', item: 22 }, true)],
-      deps,
-    );
+    const outcome = await reconcileParked([parked({ group: 'B', item: 22 }, true)], deps);
 
-    // Assert: both still failed in the ledger (an idempotent add).
-    expect(outcome).toEqual({ recordsWritten: 0, itemsFailed: 2, malformed: 0 });
+    // Assert
+    expect(outcome).toEqual({ recordsWritten: 0, itemsFailed: 1, malformed: 0 });
     expect(records).toEqual([]);
     expect(ledger.entries.get('req-B')?.failed).toEqual([0]);
   });
@@ -77,7 +72,7 @@ describe('reconciling the dead-letter queue', () => {
 
     // Act
     const outcome = await reconcileParked(
-      [{ messageId: 'm', body: 'not json', groupId: 'g', receiveCount: 6, movedByFunction: false }],
+      [{ messageId: 'm', body: 'not json', groupId: 'g', receiveCount: 6, recorded: false }],
       deps,
     );
 

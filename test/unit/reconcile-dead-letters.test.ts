@@ -31,7 +31,6 @@ function deps(): ReconcileDeps & { readonly keys: string[] } {
   const keys: string[] = [];
   return {
     keys,
-    failedIndexes: async (requestId) => new Set((await ledger.read(requestId))?.failed),
     recordFailed: (requestId, indexes) => ledger.recordFailed(requestId, indexes),
     putFailureRecord: async (key) => {
       keys.push(key);

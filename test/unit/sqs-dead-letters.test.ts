@@ -19,7 +19,7 @@ describe('the dead-letter queue over SQS', () => {
     if (record === undefined) throw new Error('factory returned no record');
 
     // Act
-    const outcome = await deadLetters.move([{ record, reason: 'write_failed', attempts: 3 }]);
+    const outcome = await deadLetters.move([{ record, reason: 'write_failed', attempts: 3, recorded: true }]);
 
     // Assert
     expect(outcome).toEqual({ moved: ['msg-A-0'], errors: new Map() });
@@ -36,6 +36,20 @@ describe('the dead-letter queue over SQS', () => {
     });
   });
 
+  it('leaves the recorded mark off a message whose failure record could not be written, for the reconciler', async () => {
+    // Prepare
+    sqsMock.on(SendMessageCommand).resolves({});
+    const [record] = queueRecords([['A', 3]]);
+    if (record === undefined) throw new Error('factory returned no record');
+
+    // Act
+    await deadLetters.move([{ record, reason: 'write_failed', attempts: 3, recorded: false }]);
+
+    // Assert
+    const attributes = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageAttributes;
+    expect(Object.keys(attributes ?? {}).sort()).toEqual(['attempts', 'reason']);
+  });
+
   it('stops a group at its first refusal, so nothing of it overtakes, while other groups go on', async () => {
     // Prepare: SQS refuses A's first record.
     sqsMock.on(SendMessageCommand).callsFake(async ({ MessageDeduplicationId }) => {
@@ -50,7 +64,7 @@ describe('the dead-letter queue over SQS', () => {
 
     // Act
     const outcome = await deadLetters.move(
-      records.map((record) => ({ record, reason: 'write_failed' as const, attempts: 3 })),
+      records.map((record) => ({ record, reason: 'write_failed' as const, attempts: 3, recorded: true })),
     );
 
     // Assert
