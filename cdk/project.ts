@@ -12,3 +12,9 @@ export const LOCAL_DIR = path.join(PROJECT_ROOT, '.local');
 
 /** The stack `cdk deploy` and `npm start` deploy and the tools look for (context `stackName`, `--stack`). */
 export const DEFAULT_STACK_NAME = 'FifoBatchPipeline';
+
+/**
+ * The stack that holds API Gateway's CloudWatch Logs role, one per account and Region, which every
+ * pipeline stack of the app depends on (`cdk deploy <stack>` deploys it first, once).
+ */
+export const API_GATEWAY_ACCOUNT_STACK_NAME = 'FifoBatchPipelineApiGatewayAccount';

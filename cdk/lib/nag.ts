@@ -1,5 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import type { ApiGatewayAccountStack } from './api-gateway-account-stack';
 import type { PipelineStack } from './pipeline-stack';
 
 const acknowledge = (scope: IConstruct, rule: string, reason: string): void =>
@@ -64,15 +65,6 @@ export function acknowledgeNagFindings(stack: PipelineStack): void {
     'Execution logging writes to log groups API Gateway creates outside the stack, without a retention; ' +
       'the access logs (in a stack log group), X-Ray and the function logs cover every request.',
   );
-  const cloudWatchRole = api.node.tryFindChild('CloudWatchRole');
-  if (cloudWatchRole) {
-    acknowledge(
-      cloudWatchRole,
-      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      'The API Gateway account role AWS documents for access logging; shared by every API in the account ' +
-        'and Region, so it may not be narrowed to this stack.',
-    );
-  }
   acknowledge(
     api.deploymentStage,
     'APIG3',
@@ -89,5 +81,21 @@ export function acknowledgeNagFindings(stack: PipelineStack): void {
     'S1',
     'Only the batch function writes here; server access logs would need a second bucket. Use CloudTrail ' +
       'S3 data events for an audit trail.',
+  );
+}
+
+/** The account stack's findings we accept: AWS's own role for API Gateway logging, and X-Ray. */
+export function acknowledgeAccountNagFindings(stack: ApiGatewayAccountStack): void {
+  const { role, setterFunction } = stack.accountSetting;
+  acknowledge(
+    role,
+    'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+    'The API Gateway account role AWS documents for access logging; shared by every API in the account ' +
+      'and Region, so it may not be narrowed to one stack.',
+  );
+  acknowledge(
+    setterFunction.role ?? setterFunction,
+    'IAM5[Resource::*]',
+    'X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions.',
   );
 }

@@ -1,6 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { CfnEventSourceMapping, CfnPermission } from 'aws-cdk-lib/aws-lambda';
+import { CfnEventSourceMapping, CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import type { ApiGatewayAccountStack } from './api-gateway-account-stack';
 import type { PipelineStack } from './pipeline-stack';
 
 /** Where our reason for each cfn-lint `ignore_checks` entry goes: cfn-lint's own metadata has no place for it. */
@@ -40,6 +41,34 @@ function suppress(construct: IConstruct, rule: string, reason: string): void {
     config: { ...cfnLint.config, ignore_checks: [...ignored, rule] },
   });
   resource.addMetadata(CFN_LINT_REASONS, { ...resource.getMetadata(CFN_LINT_REASONS), [rule]: reason });
+}
+
+/** What every function of ours carries, whatever invokes it. */
+function suppressFunctionFindings(fn: IFunction): void {
+  suppress(
+    fn,
+    'WS1004',
+    'False positive: the rule looks for a log group named /aws/lambda/<function>; the function logs ' +
+      'through LoggingConfig.LogGroup to its own log group, which has a retention (logRetentionDays).',
+  );
+  suppress(
+    fn,
+    'W3005',
+    'The CDK makes every function depend on its role and the role policy; the extra edge is harmless, ' +
+      'and removing it would mean overriding the template the CDK writes.',
+  );
+  suppress(
+    fn,
+    'CKV_AWS_117',
+    'The function calls only public AWS endpoints (SQS, S3, DynamoDB, X-Ray, CloudWatch Logs), no private ' +
+      'resource; a VPC would add NAT or endpoint costs and network setup for no isolation gain.',
+  );
+  suppress(
+    fn,
+    'CKV_AWS_173',
+    'Lambda encrypts environment variables at rest with an AWS managed key; ours hold settings and ' +
+      'resource names (queue URL, bucket name, batch size), no secrets.',
+  );
 }
 
 /**
@@ -139,32 +168,7 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
     );
   }
 
-  for (const fn of functions) {
-    suppress(
-      fn,
-      'WS1004',
-      'False positive: the rule looks for a log group named /aws/lambda/<function>; the function logs ' +
-        'through LoggingConfig.LogGroup to its own log group, which has a retention (logRetentionDays).',
-    );
-    suppress(
-      fn,
-      'W3005',
-      'The CDK makes every function depend on its role and the role policy; the extra edge is harmless, ' +
-        'and removing it would mean overriding the template the CDK writes.',
-    );
-    suppress(
-      fn,
-      'CKV_AWS_117',
-      'The function calls only public AWS endpoints (SQS, S3, DynamoDB, X-Ray, CloudWatch Logs), no private ' +
-        'resource; a VPC would add NAT or endpoint costs and network setup for no isolation gain.',
-    );
-    suppress(
-      fn,
-      'CKV_AWS_173',
-      'Lambda encrypts environment variables at rest with an AWS managed key; ours hold settings and ' +
-        'resource names (queue URL, bucket name, batch size), no secrets.',
-    );
-  }
+  for (const fn of functions) suppressFunctionFindings(fn);
   suppress(
     ingestFunction,
     'CKV_AWS_116',
@@ -252,5 +256,35 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
     'CKV_AWS_120',
     'The only method is POST /items, which API Gateway does not cache; a cache cluster would bill ' +
       'hourly for nothing.',
+  );
+}
+
+/** The account stack's one function, invoked by CloudFormation for the custom resource. */
+export function suppressAccountTemplateFindings(stack: ApiGatewayAccountStack): void {
+  const { setterFunction } = stack.accountSetting;
+  suppressFunctionFindings(setterFunction);
+  suppress(
+    setterFunction.logGroup,
+    'CKV_AWS_158',
+    'CloudWatch Logs encrypts all log data at rest; a customer managed KMS key would only add control ' +
+      'over the key (key policy, revocation) at a cost per key and request, which no data here calls for.',
+  );
+  suppress(
+    setterFunction,
+    'CKV_AWS_116',
+    'Invoked by CloudFormation for the custom resource, which waits for its answer: a failure fails the ' +
+      'deploy and is retried by deploying again, so a dead-letter queue would hold nothing anyone reads.',
+  );
+  suppress(
+    setterFunction,
+    'CKV_AWS_45',
+    'False positive: the high-entropy value is the metrics namespace FifoBatchPipeline/<stack name> ' +
+      '(letters and a slash, as base64 has); the variables hold no secret.',
+  );
+  suppress(
+    setterFunction,
+    'CKV_AWS_115',
+    'Runs once per deploy of the account stack; reserved concurrency would only take capacity from the ' +
+      "account's pool.",
   );
 }

@@ -1,16 +1,15 @@
 import type { Envelope } from '../domain/envelope';
-import type { BatchRules } from '../domain/environment';
 import { errorText } from '../domain/errors';
 import { failureKey, minuteLabel } from '../domain/keys';
 import type { FailureReason, FailureRecord } from '../domain/stored-objects';
 import type { Malformed, QueueRecord } from '../shared/queue-records';
 import type { ObjectStore } from './object-store';
-import { type EntryFailure, isFinalAttempt } from './records';
+import type { EntryFailure } from './records';
 
 /**
  * Failure records (the contract's Batch writer): a malformed record is written under failed/ and
- * acknowledged, since no retry can fix it; an item on its final receive is written there before SQS
- * moves it to the dead-letter queue. Nothing is dropped silently.
+ * acknowledged, since no retry can fix it; an item that failed the function's last attempt is written
+ * there before the function moves it to the dead-letter queue. Nothing is dropped silently.
  */
 
 export interface RecordFailure {
@@ -42,7 +41,7 @@ interface FailureDeps {
 async function writeFailureRecord(
   deps: FailureDeps,
   record: QueueRecord,
-  failure: { reason: FailureReason; error: string; envelope?: Envelope },
+  failure: { reason: FailureReason; error: string; envelope?: Envelope; attempts?: number },
 ): Promise<void> {
   const writtenAt = deps.clock();
   const { envelope } = failure;
@@ -55,6 +54,7 @@ async function writeFailureRecord(
     messageId: record.messageId,
     groupId: record.groupId,
     receiveCount: record.receiveCount,
+    ...(failure.attempts === undefined ? {} : { attempts: failure.attempts }),
     ...(envelope
       ? {
           item: envelope.item,
@@ -98,41 +98,25 @@ export async function recordMalformed(
   return { failures, recordsWritten: failures.filter(({ retried }) => !retried).length, recordErrors: [] };
 }
 
-const NEXT_RETRY = 'retried after the visibility timeout';
+export const NEXT_RETRY = 'retried after the visibility timeout';
 
-/**
- * Every failed entry is retried. Those on their final receive are about to move to the dead-letter
- * queue: they are recorded in S3 too.
- */
-export async function recordFinalFailures(
+/** Records of the items the function gives up on after `attempts`, written before they are dead-lettered. */
+export async function recordGivenUp(
   failed: readonly EntryFailure[],
-  rules: BatchRules,
+  attempts: number,
   deps: FailureDeps,
-): Promise<FailureReport> {
+): Promise<{ recorded: ReadonlySet<string>; recordErrors: string[] }> {
   const recordErrors: string[] = [];
-  let recordsWritten = 0;
+  const recorded = new Set<string>();
   await Promise.all(
-    failed
-      .filter(({ entry }) => isFinalAttempt(entry, rules))
-      .map(async ({ entry, reason, error }) => {
-        try {
-          await writeFailureRecord(deps, entry.record, { reason, error, envelope: entry.envelope });
-          recordsWritten += 1;
-        } catch (writeError) {
-          recordErrors.push(`${entry.record.messageId}: ${errorText(writeError)}`);
-        }
-      }),
+    failed.map(async ({ entry, reason, error }) => {
+      try {
+        await writeFailureRecord(deps, entry.record, { reason, error, envelope: entry.envelope, attempts });
+        recorded.add(entry.record.messageId);
+      } catch (writeError) {
+        recordErrors.push(`${entry.record.messageId}: ${errorText(writeError)}`);
+      }
+    }),
   );
-  const failures = failed.map(({ entry, reason, error }) => ({
-    messageId: entry.record.messageId,
-    reason,
-    error,
-    retried: true,
-    item: entry.envelope.item,
-    receiveCount: entry.record.receiveCount,
-    next: isFinalAttempt(entry, rules)
-      ? 'moves to the dead-letter queue (failure record under failed/)'
-      : `${NEXT_RETRY} (receive ${entry.record.receiveCount} of ${rules.maxReceiveCount})`,
-  }));
-  return { failures, recordsWritten, recordErrors };
+  return { recorded, recordErrors };
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { readBatchSettings, readLedgerSettings } from '../domain/environment';
 import { dynamoDbLedger } from '../ledger/dynamodb-ledger';
@@ -13,6 +14,7 @@ import { toQueueRecord } from '../shared/queue-records';
 import { withStorageFaults } from './fault-injection';
 import { type BatchOutcome, processBatch } from './process-batch';
 import { s3ObjectStore } from './s3-object-store';
+import { sqsDeadLetters } from './sqs-dead-letters';
 
 // Read once per cold start: a missing or bad setting fails the first invocation with its name.
 const settings = readBatchSettings(process.env);
@@ -23,6 +25,7 @@ const store = withStorageFaults(
   Math.random,
 );
 const clock = () => new Date();
+const deadLetters = sqsDeadLetters(new SQSClient({}), settings.deadLetterQueueUrl);
 const { ledgerTableName, ledgerRetentionDays } = readLedgerSettings(process.env);
 const ledger = dynamoDbLedger(ledgerClient(), {
   tableName: ledgerTableName,
@@ -33,7 +36,15 @@ const ledger = dynamoDbLedger(ledgerClient(), {
 function report(outcome: BatchOutcome): void {
   for (const { key, items } of outcome.written) logger.info('Segment stored', { items, key });
   for (const { item, reason, receiveCount, next, error, messageId } of outcome.failures) {
-    logger.warn('Record failed', { item, reason, receiveCount, next, error, messageId });
+    logger.warn('Record failed', {
+      item,
+      reason,
+      receiveCount,
+      attempts: outcome.attempts,
+      next,
+      error,
+      messageId,
+    });
   }
   for (const error of outcome.failureRecordErrors) logger.error('Failure record not written', { error });
   if (outcome.itemsAlreadyStored > 0) {
@@ -56,6 +67,8 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       store,
       clock,
       ledger: withTimeBudget(ledger, () => callBudgetMs(context.getRemainingTimeInMillis())),
+      deadLetters,
+      pause: (ms) => sleep(ms),
     });
     crashAfterWrites(faults, Math.random, records.length);
     report(outcome);

@@ -6,22 +6,34 @@ import { segmentByExclusion } from '../domain/segment';
 import type { ResultsObject } from '../domain/stored-objects';
 import type { BatchLedger } from '../ledger/ledger-interfaces';
 import { decodeRecords, type Entry, type QueueRecord } from '../shared/queue-records';
+import type { DeadLetters } from './dead-letters';
 import {
   type FailureReport,
+  NEXT_RETRY,
   type RecordFailure,
-  recordFinalFailures,
+  recordGivenUp,
   recordMalformed,
 } from './failure-records';
 import { type LedgerRecorder, ledgerRecorder } from './ledger-recorder';
 import type { ObjectStore } from './object-store';
-import { type EntryFailure, isFinalAttempt, refOf } from './records';
+import { type EntryFailure, refOf } from './records';
 
 export interface BatchDeps {
   readonly store: ObjectStore;
   readonly clock: () => Date;
   /** The request ledger: what is stored and failed per request, and the redelivery filter. */
   readonly ledger: BatchLedger;
+  /** Where the function moves what failed its last attempt. */
+  readonly deadLetters: DeadLetters;
+  /** Waits between attempts. */
+  readonly pause: (ms: number) => Promise<void>;
 }
+
+/**
+ * The pause before attempt n + 1 is n x this: short, since the SDK already backs off within each
+ * attempt and a local function has 2 s in all.
+ */
+export const ATTEMPT_PAUSE_MS = 100;
 
 /** A results object written in this invocation: its key and its items in order. */
 export interface WrittenSegment {
@@ -30,7 +42,10 @@ export interface WrittenSegment {
 }
 
 export interface BatchOutcome {
-  /** Message ids for `batchItemFailures`: SQS redelivers these, then moves them to the DLQ. */
+  /**
+   * Message ids for `batchItemFailures`, which SQS redelivers: failures the function could neither
+   * store nor move to the dead-letter queue itself (nor, for a malformed one, record).
+   */
   readonly failedMessageIds: string[];
   readonly failures: RecordFailure[];
   readonly written: WrittenSegment[];
@@ -40,6 +55,8 @@ export interface BatchOutcome {
   readonly failureRecordsWritten: number;
   /** Failure records that could not be written; the message still goes to the DLQ. */
   readonly failureRecordErrors: string[];
+  /** Attempts made at the writes (0 when nothing was to be written). */
+  readonly attempts: number;
   /** Redelivered records the ledger shows stored: acknowledged without a second write. */
   readonly itemsAlreadyStored: number;
   /** Ledger calls that failed: the records went on exactly as without a ledger. */
@@ -56,6 +73,10 @@ interface StoreOutcome {
   readonly written: WrittenPart[];
   readonly exclusionSplits: number;
   readonly failures: EntryFailure[];
+}
+
+interface AttemptsOutcome extends StoreOutcome {
+  readonly attempts: number;
 }
 
 const resultsObjectOf = (segment: readonly Entry[], writtenAt: Date): ResultsObject => ({
@@ -173,10 +194,86 @@ async function storeEntries(
   return { written: stored, exclusionSplits, failures };
 }
 
+/**
+ * Up to `writeAttempts` attempts: each takes the entries the previous one could not store (a failed
+ * write and what its group holds behind it), in delivery order, and cuts them into segments again.
+ */
+async function storeWithAttempts(
+  entries: readonly Entry[],
+  rules: BatchRules,
+  deps: BatchDeps,
+  ledger: LedgerRecorder,
+): Promise<AttemptsOutcome> {
+  const position = new Map(entries.map((entry, at) => [entry.record.messageId, at]));
+  const written: WrittenPart[] = [];
+  let exclusionSplits = 0;
+  let failures: EntryFailure[] = [];
+  let remaining = entries;
+  let attempts = 0;
+  while (remaining.length > 0 && attempts < rules.writeAttempts) {
+    if (attempts > 0) await deps.pause(ATTEMPT_PAUSE_MS * attempts);
+    attempts += 1;
+    const outcome = await storeEntries(remaining, rules, deps, ledger);
+    written.push(...outcome.written);
+    exclusionSplits += outcome.exclusionSplits;
+    failures = outcome.failures.toSorted(
+      (a, b) => (position.get(a.entry.record.messageId) ?? 0) - (position.get(b.entry.record.messageId) ?? 0),
+    );
+    remaining = failures.map(({ entry }) => entry);
+  }
+  return { written, exclusionSplits, failures, attempts };
+}
+
+/**
+ * What failed every attempt: its failure record first, then the function moves it to the dead-letter
+ * queue itself and the ledger marks it failed. Only what the queue refused is left to SQS's
+ * redelivery, which never lets a failure pass silently.
+ */
+async function giveUp(
+  failures: readonly EntryFailure[],
+  attempts: number,
+  deps: BatchDeps,
+  ledger: LedgerRecorder,
+): Promise<FailureReport> {
+  if (failures.length === 0) return { failures: [], recordsWritten: 0, recordErrors: [] };
+  const { recorded, recordErrors } = await recordGivenUp(failures, attempts, deps);
+  const { moved, errors } = await deps.deadLetters.move(
+    failures.map(({ entry, reason }) => ({
+      record: entry.record,
+      reason,
+      attempts,
+      recorded: recorded.has(entry.record.messageId),
+    })),
+  );
+  const isMoved = new Set(moved);
+  ledger.failed(
+    failures.filter(({ entry }) => isMoved.has(entry.record.messageId)).map(({ entry }) => refOf(entry)),
+  );
+  return {
+    recordsWritten: recorded.size,
+    recordErrors,
+    failures: failures.map(({ entry, reason, error }) => {
+      const moveError = errors.get(entry.record.messageId);
+      return {
+        messageId: entry.record.messageId,
+        reason,
+        error,
+        retried: moveError !== undefined,
+        item: entry.envelope.item,
+        receiveCount: entry.record.receiveCount,
+        next:
+          moveError === undefined
+            ? `dead-lettered after ${attempts} attempts (failure record under failed/)`
+            : `${NEXT_RETRY}: the dead-letter queue refused it (${moveError})`,
+      };
+    }),
+  };
+}
+
 /** The outcome, failures in delivery order. */
 function outcomeOf(
   records: readonly QueueRecord[],
-  stored: StoreOutcome,
+  stored: AttemptsOutcome,
   reports: readonly FailureReport[],
   ledger: { readonly itemsAlreadyStored: number; readonly ledgerErrors: string[] },
 ): BatchOutcome {
@@ -197,6 +294,7 @@ function outcomeOf(
     exclusionSplits: stored.exclusionSplits,
     failureRecordsWritten: reports.reduce((sum, report) => sum + report.recordsWritten, 0),
     failureRecordErrors: reports.flatMap((report) => report.recordErrors),
+    attempts: stored.attempts,
     ...ledger,
   };
 }
@@ -215,9 +313,10 @@ async function withoutStoredRedeliveries(
 
 /**
  * Stores one invocation's records (the contract's Batch writer): valid items cut by the exclusion
- * rule into objects of at most `batchSize`, malformed records as failure records, and failure
- * records for items on their final receive; the request ledger learns what was stored and what
- * failed for good, and redelivered items it shows stored are acknowledged without a write.
+ * rule into objects of at most `batchSize`, written in up to `writeAttempts` attempts; malformed
+ * records as failure records; items that failed every attempt as failure records, moved to the
+ * dead-letter queue by the function itself. The request ledger learns what was stored and what
+ * failed, and redelivered items it shows stored are acknowledged without a write.
  */
 export async function processBatch(
   records: readonly QueueRecord[],
@@ -227,14 +326,11 @@ export async function processBatch(
   const ledger = ledgerRecorder(deps.ledger);
   const decoded = decodeRecords(records);
   const { toWrite, alreadyStored } = await withoutStoredRedeliveries(decoded.entries, ledger);
-  const stored = await storeEntries(toWrite, rules, deps, ledger);
+  const stored = await storeWithAttempts(toWrite, rules, deps, ledger);
   const malformedReport = await recordMalformed(decoded.malformed, deps);
-  const finalReport = await recordFinalFailures(stored.failures, rules, deps);
-  ledger.failed(
-    stored.failures.filter(({ entry }) => isFinalAttempt(entry, rules)).map(({ entry }) => refOf(entry)),
-  );
+  const givenUpReport = await giveUp(stored.failures, stored.attempts, deps, ledger);
   const ledgerErrors = await ledger.settle();
-  return outcomeOf(records, stored, [malformedReport, finalReport], {
+  return outcomeOf(records, stored, [malformedReport, givenUpReport], {
     itemsAlreadyStored: alreadyStored.length,
     ledgerErrors,
   });

@@ -1,9 +1,8 @@
-import type { BatchRules } from '../domain/environment';
 import type { ItemRef } from '../domain/ledger';
 import type { FailureReason } from '../domain/stored-objects';
 import type { Entry } from '../shared/queue-records';
 
-/** What the batch writer makes of a decoded record: where it came from, and when it fails for good. */
+/** What the batch writer makes of a decoded record: where it came from, and why it failed. */
 
 export interface EntryFailure {
   readonly entry: Entry;
@@ -17,7 +16,3 @@ export const refOf = ({ envelope, record }: Entry): ItemRef & { readonly receive
   index: envelope.index,
   receiveCount: record.receiveCount,
 });
-
-/** On this receive a failed record goes to the dead-letter queue next. */
-export const isFinalAttempt = (entry: Entry, rules: BatchRules): boolean =>
-  entry.record.receiveCount >= rules.maxReceiveCount;

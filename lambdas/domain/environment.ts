@@ -19,7 +19,8 @@ export const ENV = {
   bucketName: 'BUCKET_NAME',
   batchSize: 'BATCH_SIZE',
   exclusionPairs: 'EXCLUSION_PAIRS',
-  maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  writeAttempts: 'WRITE_ATTEMPTS',
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
   ledgerTableName: 'LEDGER_TABLE_NAME',
   ledgerRetentionDays: 'LEDGER_RETENTION_DAYS',
   idempotencyWindowHours: 'IDEMPOTENCY_WINDOW_HOURS',
@@ -125,19 +126,22 @@ export function readIngestSettings(env: Env): IngestSettings {
 export interface BatchRules {
   readonly batchSize: number;
   readonly exclusionPairs: readonly ExclusionPair[];
-  /** The queue's; a record on this receive is on its final attempt before the dead-letter queue. */
-  readonly maxReceiveCount: number;
+  /** Attempts at a failing write before the function dead-letters the items itself. */
+  readonly writeAttempts: number;
 }
 
 export interface BatchSettings extends BatchRules {
   readonly bucketName: string;
+  /** Where the function moves what failed every attempt. */
+  readonly deadLetterQueueUrl: string;
 }
 
 export const batchEnvironment = (settings: BatchSettings): Record<string, string> => ({
   [ENV.bucketName]: settings.bucketName,
   [ENV.batchSize]: String(settings.batchSize),
   [ENV.exclusionPairs]: formatExclusionPairs(settings.exclusionPairs),
-  [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
+  [ENV.writeAttempts]: String(settings.writeAttempts),
+  [ENV.deadLetterQueueUrl]: settings.deadLetterQueueUrl,
 });
 
 /** The bucket of the batch writer's objects and the closed windows. */
@@ -148,7 +152,8 @@ export function readBatchSettings(env: Env): BatchSettings {
     bucketName: readBucketName(env),
     batchSize: readNumber(env, ENV.batchSize, SETTINGS.batchSize.check),
     exclusionPairs: readExclusionPairs(env, ENV.exclusionPairs),
-    maxReceiveCount: readNumber(env, ENV.maxReceiveCount, SETTINGS.maxReceiveCount.check),
+    writeAttempts: readNumber(env, ENV.writeAttempts, SETTINGS.writeAttempts.check),
+    deadLetterQueueUrl: required(env, ENV.deadLetterQueueUrl),
   };
 }
 

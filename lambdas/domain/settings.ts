@@ -117,8 +117,18 @@ export const SETTINGS = {
   maxConcurrency: integer({ default: 10, min: 2, max: 1000 }),
 
   // Retries and the dead-letter queue (applied in cdk/lib/constructs/item-queues.ts)
-  /** Receives before a message moves to the dead-letter queue; the last one also writes a failure record. */
-  maxReceiveCount: integer({ default: 3, min: 1, max: 1000 }),
+  /**
+   * SQS's backstop: receives before SQS itself moves a message to the dead-letter queue. Throttled
+   * batches and timeouts spend receives the function never sees, so AWS advises at least 5 for Lambda
+   * consumers; the function's own attempts are `writeAttempts`.
+   */
+  maxReceiveCount: integer({ default: 5, min: 5, max: 1000 }),
+  /**
+   * Attempts the batch function makes at a failing results write within one invocation (the original
+   * system's 3 retries of a save); after the last, it writes the failure record, marks the items failed
+   * in the ledger and moves them to the dead-letter queue itself.
+   */
+  writeAttempts: integer({ default: 3, min: 1, max: 10 }),
   /** The batch function's timeout (Lambda: at most 900 s). */
   batchFunctionTimeoutSeconds: integer({
     default: BATCH_FUNCTION_TIMEOUT_SECONDS,
@@ -146,8 +156,8 @@ export const SETTINGS = {
   /** Require `x-api-key` on `POST /items`. */
   apiKeyRequired: setting(true, checkBoolean),
   /**
-   * Set the account's API Gateway CloudWatch Logs role (one per account and Region), which access logs
-   * need on a fresh account; false when the account already has one.
+   * Include the account stack that sets API Gateway's CloudWatch Logs role (one per account and Region,
+   * which access logs need on a fresh account) where none is set; false leaves it out of the app.
    */
   apiGatewayCloudWatchRole: setting(true, checkBoolean),
   /** Usage plan and stage throttle, requests per second. */

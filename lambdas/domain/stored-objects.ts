@@ -22,7 +22,11 @@ export interface ResultsObject {
   readonly items: readonly StoredItem[];
 }
 
-export type FailureReason = 'malformed' | 'write_failed' | 'earlier_item_failed';
+/**
+ * `receives_exhausted`: SQS moved the message after `maxReceiveCount` receives the function never
+ * concluded (throttles, timeouts, crashes); written when `npm run redrive -- --reconcile` finds it.
+ */
+export type FailureReason = 'malformed' | 'write_failed' | 'earlier_item_failed' | 'receives_exhausted';
 
 /** The body of `failed/YYYY/MM/DD/HH/mm/<messageId>.json`. */
 export interface FailureRecord {
@@ -34,6 +38,8 @@ export interface FailureRecord {
   readonly messageId: string;
   readonly groupId: string;
   readonly receiveCount: number;
+  /** The function's attempts at the write, for `write_failed` and `earlier_item_failed`. */
+  readonly attempts?: number;
   /** The envelope's fields, when the message had a valid one. */
   readonly item?: number;
   readonly requestId?: string;

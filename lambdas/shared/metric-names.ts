@@ -5,6 +5,13 @@
  */
 export const METRICS_NAMESPACE = 'FifoBatchPipeline';
 
+/**
+ * Each stack publishes under a namespace of its own: stacks of one account (prod, staging, test)
+ * then never add up on a dashboard or move each other's alarms. A stack name (at most 128 of
+ * `[A-Za-z0-9-]`) keeps it within CloudWatch's 255 characters.
+ */
+export const metricsNamespace = (stackName: string): string => `${METRICS_NAMESPACE}/${stackName}`;
+
 export const SERVICES = {
   ingest: 'ingest',
   batchWriter: 'batch-writer',

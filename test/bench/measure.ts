@@ -9,6 +9,7 @@ export type Progress = (message: string) => void;
 
 export const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:FifoBatchPipeline-items.fifo';
 export const BUCKET_NAME = 'fifobatchpipeline-results-123456789012';
+const DEAD_LETTER_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/FifoBatchPipeline-dlq.fifo';
 const LEDGER_ENV = ledgerEnvironment({
   ledgerTableName: 'FifoBatchPipeline-RequestLedgerTable',
   ledgerRetentionDays: DEFAULT_CONFIG.ledgerRetentionDays,
@@ -16,7 +17,11 @@ const LEDGER_ENV = ledgerEnvironment({
 /** The functions' environment as the stack sets it with the default settings (every variable is required). */
 export const INGEST_ENV = { ...ingestEnvironment({ ...DEFAULT_CONFIG, topicArn: TOPIC_ARN }), ...LEDGER_ENV };
 export const BATCH_ENV = {
-  ...batchEnvironment({ ...DEFAULT_CONFIG, bucketName: BUCKET_NAME }),
+  ...batchEnvironment({
+    ...DEFAULT_CONFIG,
+    bucketName: BUCKET_NAME,
+    deadLetterQueueUrl: DEAD_LETTER_QUEUE_URL,
+  }),
   ...LEDGER_ENV,
   ...faultEnvironment(DEFAULT_CONFIG),
 };

@@ -1,5 +1,14 @@
+import {
+  GetEventSourceMappingCommand,
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+  UpdateEventSourceMappingCommand,
+} from '@aws-sdk/client-lambda';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
+import { clientConfig } from '../../cdk/ops/deployment';
 import { redrive } from '../../cdk/ops/pipeline-client';
+import { reconcileDeadLetterQueue, reconcileDepsFor } from '../../cdk/ops/reconcile-dead-letters';
 import { ledgerOnRedrive } from '../../cdk/ops/redrive-ledger';
 import { getRequestStatus } from '../../cdk/ops/status-client';
 import type { RequestStatus } from '../../lambdas/domain/ledger';
@@ -17,8 +26,8 @@ import {
   readResults,
 } from './support';
 
-/** A round: maxReceiveCount receives, a visibility timeout apart, then the move to the dead-letter queue. */
-const roundMs = (config.maxReceiveCount + 1) * config.visibilityTimeoutSeconds * 1000;
+/** The function gives an item up within one invocation: its attempts, then its own move to the DLQ. */
+const GIVE_UP_MS = 30_000;
 
 /** Changes the batch function's FAULT_ITEMS; the emulator, like Lambda, starts new workers with it. */
 const setFaultItems = (value: string): Promise<void> =>
@@ -28,25 +37,26 @@ const failureRecordsOf = async (requestId: string) =>
   (await readFailures()).filter((object) => object.body.requestId === requestId);
 
 describe('an item whose write always fails', () => {
-  it('reaches the dead-letter queue after 3 receives with a failure record; fixed and redriven, its request is stored', async () => {
+  it("reaches the dead-letter queue after the function's 3 attempts, on its first receive, with a failure record; fixed and redriven, its request is stored", async () => {
     // Prepare: a dead-letter queue holding nothing of earlier tests.
     expect(await queueDepth(deployment.deadLetterQueueUrl)).toEqual({ visible: 0, inFlight: 0 });
 
-    // Act 1: the fault item fails every write until SQS gives up on it.
+    // Act 1: the fault item fails every write until the function gives it up.
     const { requestId } = await accept([faultItem]);
     await pollUntil(
       'the item in the dead-letter queue',
       async () => ((await queueDepth(deployment.deadLetterQueueUrl)).visible === 1 ? true : undefined),
-      { timeoutMs: roundMs + 30_000, everyMs: 500 },
+      { timeoutMs: GIVE_UP_MS, everyMs: 250 },
     );
 
-    // Assert 1: recorded in S3 on the final receive.
+    // Assert 1: recorded in S3 after the function's own attempts, long before SQS's maxReceiveCount.
     const [record] = await failureRecordsOf(requestId);
     expect(record?.body).toMatchObject({
       reason: 'write_failed',
       item: faultItem,
       index: 0,
-      receiveCount: config.maxReceiveCount,
+      receiveCount: 1,
+      attempts: config.writeAttempts,
     });
     // The ledger says so too: nothing pending, the item failed.
     expect(await getRequestStatus(deployment, requestId)).toMatchObject({
@@ -95,6 +105,103 @@ describe('an item whose write always fails', () => {
       expect(final.objects).toEqual(holding.map((object) => object.key));
     } finally {
       await setFaultItems(String(faultItem));
+    }
+  });
+});
+
+const lambda = new LambdaClient(clientConfig(deployment));
+
+/** Turns the batch function's event source mapping off or on, and waits until it says so. */
+async function setMapping(enabled: boolean): Promise<void> {
+  const { EventSourceMappings: [mapping] = [] } = await lambda.send(
+    new ListEventSourceMappingsCommand({ FunctionName: deployment.batchFunctionName }),
+  );
+  const uuid = mapping?.UUID ?? '';
+  await lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: enabled }));
+  const state = enabled ? 'Enabled' : 'Disabled';
+  await pollUntil(`the event source mapping ${state}`, async () =>
+    (await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State === state ? true : undefined,
+  );
+}
+
+describe('an item whose receives are spent without the batch function seeing them', () => {
+  it('is moved by SQS with nothing recorded; the reconciler makes it failed with a failure record, once; redrive stores it', async () => {
+    // Prepare: no consumer, as when every batch is throttled.
+    expect(await queueDepth(deployment.deadLetterQueueUrl)).toEqual({ visible: 0, inFlight: 0 });
+    await setMapping(false);
+    let receives = 0;
+    try {
+      const { requestId } = await accept([21]);
+
+      // Act 1: receives that never reach the function (visibility 0: each one runs out at once).
+      await pollUntil(
+        'SQS to move the item to the dead-letter queue',
+        async () => {
+          const { Messages = [] } = await clients.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: deployment.queueUrl,
+              VisibilityTimeout: 0,
+              WaitTimeSeconds: 1,
+            }),
+          );
+          receives += Messages.length;
+          return (await queueDepth(deployment.deadLetterQueueUrl)).visible === 1 ? true : undefined;
+        },
+        { timeoutMs: 60_000, everyMs: 100 },
+      );
+
+      // Assert 1: SQS's backstop moved it after maxReceiveCount receives, and nobody recorded anything.
+      expect(receives).toBe(config.maxReceiveCount);
+      expect(await failureRecordsOf(requestId)).toEqual([]);
+      expect(await getRequestStatus(deployment, requestId)).toMatchObject({
+        status: 'queued',
+        pending: 1,
+        failed: 0,
+      });
+
+      // Act 2: the reconciler, twice (a second run must not record the item again).
+      const deps = await reconcileDepsFor(deployment);
+      const first = await reconcileDeadLetterQueue(clients.sqs, deployment.deadLetterQueueUrl, deps);
+      const second = await reconcileDeadLetterQueue(clients.sqs, deployment.deadLetterQueueUrl, deps);
+
+      // Assert 2: one failure record, the request failed, the message still parked for redrive.
+      expect(first).toEqual({ recordsWritten: 1, itemsFailed: 1, malformed: 0 });
+      expect(second).toEqual({ recordsWritten: 0, itemsFailed: 1, malformed: 0 });
+      const records = await failureRecordsOf(requestId);
+      expect(records.map(({ body }) => body)).toEqual([
+        expect.objectContaining({ reason: 'receives_exhausted', item: 21, index: 0, requestId }),
+      ]);
+      expect(await getRequestStatus(deployment, requestId)).toMatchObject({
+        status: 'failed',
+        failed: 1,
+        pending: 0,
+      });
+      expect((await queueDepth(deployment.deadLetterQueueUrl)).visible).toBe(1);
+
+      // Act 3: the consumer back, then the operator's redrive.
+      await setMapping(true);
+      const { moved } = await redrive(
+        clients.sqs,
+        deployment.deadLetterQueueUrl,
+        deployment.queueUrl,
+        () => {},
+        ledgerOnRedrive(deployment),
+      );
+      const final = await pollUntil(
+        'the redriven request to be stored',
+        async () => {
+          const current = await getRequestStatus(deployment, requestId);
+          return current.status === 'stored' ? current : undefined;
+        },
+        { timeoutMs: 60_000, everyMs: 250 },
+      );
+
+      // Assert 3: stored once, nothing left parked.
+      expect(moved).toBe(1);
+      expect(final).toMatchObject({ accepted: 1, stored: 1, failed: 0, pending: 0 });
+      expect((await queueDepth(deployment.deadLetterQueueUrl)).visible).toBe(0);
+    } finally {
+      await setMapping(true);
     }
   });
 });

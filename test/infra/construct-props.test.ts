@@ -26,6 +26,7 @@ function testStack() {
   return {
     stack,
     queue: new Queue(stack, 'Queue', { fifo: true }),
+    deadLetterQueue: new Queue(stack, 'DeadLetterQueue', { fifo: true }),
     topic: new Topic(stack, 'Topic', { fifo: true }),
     bucket: new Bucket(stack, 'Bucket'),
     ledger: new RequestLedger(stack, 'Ledger', { retentionDays: 30, idempotencyWindowHours: 24 }),
@@ -43,12 +44,15 @@ const BASE_RESOURCES = resourceCount(testStack());
 const itemQueues = ({ stack }: Built, props: Partial<ItemQueuesProps>) =>
   new ItemQueues(stack, 'Queues', {
     visibilityTimeout: Duration.seconds(180),
-    maxReceiveCount: 3,
+    maxReceiveCount: 5,
     deadLetterRetention: Duration.days(14),
     ...props,
   });
 
-const batchWriter = ({ stack, queue, bucket, ledger }: Built, props: Partial<BatchWriterProps>) =>
+const batchWriter = (
+  { stack, queue, deadLetterQueue, bucket, ledger }: Built,
+  props: Partial<BatchWriterProps>,
+) =>
   new BatchWriter(stack, 'BatchWriter', {
     queue,
     bucket,
@@ -57,7 +61,8 @@ const batchWriter = ({ stack, queue, bucket, ledger }: Built, props: Partial<Bat
     maxConcurrency: 2,
     timeout: Duration.seconds(30),
     exclusionPairs: [[1, 2]],
-    maxReceiveCount: 3,
+    deadLetterQueue,
+    writeAttempts: 3,
     logRetention: RetentionDays.ONE_MONTH,
     ...props,
   });
@@ -70,7 +75,6 @@ const ingestApi = ({ stack, topic, ledger }: Built, props: Partial<IngestApiProp
     maxItemsPerRequest: 500,
     maxBodyBytes: 65_536,
     apiKeyRequired: true,
-    cloudWatchRole: false,
     throttleRateLimit: 100,
     throttleBurstLimit: 200,
     dailyQuota: 1_000_000,
@@ -115,7 +119,7 @@ describe('construct props', () => {
     {
       name: 'ItemQueues maxReceiveCount 0',
       build: (built) => itemQueues(built, { maxReceiveCount: 0 }),
-      message: 'Queues.maxReceiveCount must be an integer from 1 to 1000 (got 0)',
+      message: 'Queues.maxReceiveCount must be an integer from 5 to 1000 (got 0)',
     },
     {
       name: 'ItemQueues deadLetterRetention 15 days',
@@ -137,6 +141,11 @@ describe('construct props', () => {
       build: (built) => batchWriter(built, { exclusionPairs: [[1, 1]] }),
       message:
         'BatchWriter.exclusionPairs must be a list of pairs of two different safe integers, e.g. [[1,2]] (got [[1,1]])',
+    },
+    {
+      name: 'BatchWriter writeAttempts 0',
+      build: (built) => batchWriter(built, { writeAttempts: 0 }),
+      message: 'BatchWriter.writeAttempts must be an integer from 1 to 10 (got 0)',
     },
     {
       name: 'BatchWriter faultRate 1.5',

@@ -38,7 +38,6 @@ describe('cdk-nag AwsSolutions', () => {
       'APIG4',
       'APIG6',
       'COG4',
-      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'IAM5[Resource::*]',
       'IAM5[Resource::<StorageBucket5CB7C8EA.Arn>/failed/*]',
       'IAM5[Resource::<StorageBucket5CB7C8EA.Arn>/results/*]',

@@ -1,8 +1,9 @@
 import type { CfnElement } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { API_GATEWAY_ACCOUNT_STACK_NAME } from '../../cdk/project';
 import { synthPipeline } from './synth';
 
 const { template, stack } = synthPipeline();
@@ -51,14 +52,14 @@ describe('queues', () => {
     }
   });
 
-  it('redrives to the dead-letter queue after 3 receives, which keeps messages 14 days', () => {
+  it('redrives to the dead-letter queue after 5 receives (the backstop AWS advises), which keeps messages 14 days', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       QueueName: 'FifoBatchPipeline-items.fifo',
       // A stalled consumer must not lose accepted items after SQS's default of 4 days.
       MessageRetentionPeriod: 14 * 24 * 3600,
       RedrivePolicy: {
         deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] },
-        maxReceiveCount: 3,
+        maxReceiveCount: 5,
       },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
@@ -155,7 +156,7 @@ describe('batch writer', () => {
     });
   });
 
-  it('may only put objects under results/ and failed/, consume its queue and update the ledger', () => {
+  it('may only put objects under results/ and failed/, consume its queue, send to its dead-letter queue and update the ledger', () => {
     const roleId = roleOf(stack.batchWriter.batchFunction);
     expect(actionsOf(roleId)).toEqual(
       [
@@ -169,10 +170,13 @@ describe('batch writer', () => {
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
         'sqs:ReceiveMessage',
+        'sqs:SendMessage',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
       ].sort(),
     );
+    const sendStatement = statementsOf(roleId).find((statement) => statement.Action === 'sqs:SendMessage');
+    expect(sendStatement?.Resource).toEqual({ 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] });
     const s3Statement = statementsOf(roleId).find((statement) => statement.Action === 's3:PutObject');
     expect(s3Statement?.Resource).toEqual(
       ['results/*', 'failed/*'].map((prefix) => ({
@@ -188,7 +192,8 @@ describe('batch writer', () => {
           BUCKET_NAME: { Ref: bucketId },
           BATCH_SIZE: '5',
           EXCLUSION_PAIRS: '1:2',
-          MAX_RECEIVE_COUNT: '3',
+          WRITE_ATTEMPTS: '3',
+          DEAD_LETTER_QUEUE_URL: { Ref: deadLetterQueueId },
           FAULT_RATE: '0',
         }),
       },
@@ -249,42 +254,22 @@ describe('ingest', () => {
     }
   });
 
-  it('sets up what access logging needs on a fresh account: the API Gateway CloudWatch role, before the stage', () => {
-    const [accountId, account] = Object.entries(template.findResources('AWS::ApiGateway::Account'))[0] ?? [];
-    const roleArn = account?.Properties.CloudWatchRoleArn['Fn::GetAtt'];
-    expect(roleArn?.[1]).toBe('Arn');
-    expect(template.toJSON().Resources[roleArn[0]]).toMatchObject({
-      Type: 'AWS::IAM::Role',
-      DeletionPolicy: 'Retain',
-      Properties: {
-        AssumeRolePolicyDocument: {
-          Statement: [expect.objectContaining({ Principal: { Service: 'apigateway.amazonaws.com' } })],
-        },
-        ManagedPolicyArns: [
-          {
-            'Fn::Join': [
-              '',
-              [
-                'arn:',
-                { Ref: 'AWS::Partition' },
-                ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
-              ],
-            ],
-          },
-        ],
-      },
-    });
-    // Other APIs of the account log through the same setting: deleting the stack leaves it.
-    expect(account?.DeletionPolicy).toBe('Retain');
-    const stages = Object.values(template.findResources('AWS::ApiGateway::Stage'));
-    expect(stages).toHaveLength(1);
-    expect(stages[0]?.DependsOn).toContain(accountId);
+  it('makes no API Gateway account setting or logging role of its own: the account stack does, once', () => {
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    template.resourceCountIs('Custom::ApiGatewayCloudWatchRole', 0);
+    expect(JSON.stringify(template.findResources('AWS::IAM::Role'))).not.toContain(
+      'apigateway.amazonaws.com',
+    );
+    expect(stack.dependencies.map((dependency) => dependency.stackName)).toEqual([
+      API_GATEWAY_ACCOUNT_STACK_NAME,
+    ]);
   });
 
-  it('leaves the account role alone when the account already has one (apiGatewayCloudWatchRole false)', () => {
-    const { template: withoutRole } = synthPipeline({ apiGatewayCloudWatchRole: false });
-    withoutRole.resourceCountIs('AWS::ApiGateway::Account', 0);
-    withoutRole.hasResourceProperties('AWS::ApiGateway::Stage', {
+  it('leaves the account setting out of the app when the account has one (apiGatewayCloudWatchRole false)', () => {
+    const { app, stack: withoutRole } = synthPipeline({ apiGatewayCloudWatchRole: false });
+    expect(app.node.tryFindChild(API_GATEWAY_ACCOUNT_STACK_NAME)).toBeUndefined();
+    expect(withoutRole.dependencies).toEqual([]);
+    Template.fromStack(withoutRole).hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
     });
   });
@@ -383,7 +368,7 @@ describe('alarms', () => {
 
   it.each(['ingest', 'batch-writer', 'status'])('alarms when the ledger fails a call in %s', (service) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'FifoBatchPipeline',
+      Namespace: 'FifoBatchPipeline/FifoBatchPipeline',
       MetricName: 'LedgerErrors',
       Dimensions: [{ Name: 'service', Value: service }],
       Statistic: 'Sum',
@@ -412,29 +397,41 @@ describe('dashboard', () => {
     return parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
   };
 
-  it('is one dashboard named after the stack, and an output names it', () => {
+  it('is one dashboard named after the stack and its Region (names are global per account), and an output names it', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
-      DashboardName: 'FifoBatchPipeline-pipeline',
+      DashboardName: { 'Fn::Join': ['', ['FifoBatchPipeline-', { Ref: 'AWS::Region' }, '-pipeline']] },
     });
     template.hasOutput('DashboardName', {});
   });
 
   it.each([
-    { name: 'items accepted by ingest', metric: '"FifoBatchPipeline","ItemsAccepted","service","ingest"' },
+    {
+      name: 'items accepted by ingest',
+      metric: '"FifoBatchPipeline/FifoBatchPipeline","ItemsAccepted","service","ingest"',
+    },
     {
       name: 'items stored by the batch writer',
-      metric: '"FifoBatchPipeline","ItemsStored","service","batch-writer"',
+      metric: '"FifoBatchPipeline/FifoBatchPipeline","ItemsStored","service","batch-writer"',
     },
-    { name: 'exclusion splits', metric: '"FifoBatchPipeline","ExclusionSplits","service","batch-writer"' },
-    { name: 'failed items', metric: '"FifoBatchPipeline","ItemsFailed","service","batch-writer"' },
+    {
+      name: 'exclusion splits',
+      metric: '"FifoBatchPipeline/FifoBatchPipeline","ExclusionSplits","service","batch-writer"',
+    },
+    {
+      name: 'failed items',
+      metric: '"FifoBatchPipeline/FifoBatchPipeline","ItemsFailed","service","batch-writer"',
+    },
     { name: 'items enqueued out of order', metric: '"ItemsEnqueuedOutOfOrder","service","ingest"' },
     { name: 'API requests', metric: '"AWS/ApiGateway","Count"' },
     { name: 'queue depth', metric: '"AWS/SQS","ApproximateNumberOfMessagesVisible"' },
     { name: 'messages in flight', metric: '"AWS/SQS","ApproximateNumberOfMessagesNotVisible"' },
     { name: 'age of the oldest message', metric: '"AWS/SQS","ApproximateAgeOfOldestMessage"' },
     { name: 'function errors', metric: '"AWS/Lambda","Errors"' },
-    { name: 'ledger errors of ingest', metric: '"FifoBatchPipeline","LedgerErrors","service","ingest"' },
+    {
+      name: 'ledger errors of ingest',
+      metric: '"FifoBatchPipeline/FifoBatchPipeline","LedgerErrors","service","ingest"',
+    },
     { name: 'ledger errors of the batch writer', metric: '"LedgerErrors","service","batch-writer"' },
     { name: 'ledger errors of status', metric: '"LedgerErrors","service","status"' },
     { name: 'redeliveries already stored', metric: '"ItemsAlreadyStored","service","batch-writer"' },

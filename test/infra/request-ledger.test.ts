@@ -169,11 +169,11 @@ describe('ledger settings in the functions', () => {
       fn: () => stack.batchWriter.batchFunction,
       variables: { LEDGER_RETENTION_DAYS: '30' },
     },
-    // (maxReceiveCount 3 + 1) x the 180 s visibility timeout
+    // (maxReceiveCount 5 + 1) x the 180 s visibility timeout
     {
       name: 'the status function',
       fn: () => stack.requestStatus.statusFunction,
-      variables: { STALE_AFTER_SECONDS: '720' },
+      variables: { STALE_AFTER_SECONDS: '1080' },
     },
   ])('gives $name the table and its settings', ({ fn, variables }) => {
     expect(environmentOf(fn())).toMatchObject({ LEDGER_TABLE_NAME: { Ref: tableId }, ...variables });

@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { CfnElement } from 'aws-cdk-lib';
+import type { CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CFN_LINT_REASONS } from '../../cdk/lib/template-suppressions';
+import { API_GATEWAY_ACCOUNT_STACK_NAME } from '../../cdk/project';
 import {
   type CfnTemplate,
   checkTemplate,
@@ -13,9 +15,12 @@ import {
 } from '../static/template-checks';
 import { assemblyDir, synthPipeline } from './synth';
 
-// Runs cfn-lint and checkov (Python) three times: about 9 s, plus about 50 s once to install them.
-const { template, stack } = synthPipeline();
+// Runs cfn-lint and checkov (Python) four times: about 12 s, plus about 50 s once to install them.
+const { app, template, stack } = synthPipeline();
 const appTemplate: CfnTemplate = template.toJSON();
+const accountTemplate: CfnTemplate = Template.fromStack(
+  app.node.findChild(API_GATEWAY_ACCOUNT_STACK_NAME) as Stack,
+).toJSON();
 const queueId = stack.getLogicalId(stack.queues.queue.node.defaultChild as CfnElement);
 
 /** A deep copy of the app's template, for a test to break. */
@@ -42,6 +47,14 @@ describe('template checks (cfn-lint with serverless rules, checkov)', () => {
 
     // Assert
     expect(report(findings, 0).text).toContain('no findings');
+    expect(findings).toEqual([]);
+  });
+
+  it('find nothing unsuppressed in the account stack template (the API Gateway logging role)', async () => {
+    // Act
+    const findings = await check('account', accountTemplate);
+
+    // Assert
     expect(findings).toEqual([]);
   });
 

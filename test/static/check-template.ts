@@ -13,23 +13,29 @@ serverless rules and checkov on the template; exits 1 on any finding not suppres
 cdk/lib/template-suppressions.ts. With TEMPLATE, checks that file instead. The checkers are installed
 from PyPI into .local/venv-checks once.`;
 
-/** The stack's template as `cdk synth` makes it, minus the function bundles: the checks read no code. */
-function synthTemplate(): string {
+/**
+ * Every stack's template as `cdk synth` makes it (the pipeline and the account stack with API
+ * Gateway's logging role), minus the function bundles: the checks read no code.
+ */
+function synthTemplates(): string[] {
   const outdir = path.join(LOCAL_DIR, 'template-check');
   rmSync(outdir, { recursive: true, force: true });
   const { context } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
   const app = new App({ outdir, context: { ...context, 'aws:cdk:bundling-stacks': [] } });
-  const stack = addPipeline(app);
-  return app.synth().getStackArtifact(stack.artifactId).templateFullPath;
+  addPipeline(app);
+  return app.synth().stacks.map((stack) => stack.templateFullPath);
 }
 
 runTool(async () => {
   const { positionals } = toolArgs(USAGE, {}, { positionals: true });
-  const templatePath = positionals[0] ?? synthTemplate();
-  console.error(`Checking ${templatePath} with cfn-lint and checkov...`);
-  const findings = await checkTemplate(templatePath, console.error);
-  const template = JSON.parse(readFileSync(templatePath, 'utf8')) as CfnTemplate;
-  const { passed, text } = report(findings, suppressionsOf(template).length);
-  console.log(text);
-  return passed ? 0 : 1;
+  let passedAll = true;
+  for (const templatePath of positionals[0] ? [positionals[0]] : synthTemplates()) {
+    console.error(`Checking ${templatePath} with cfn-lint and checkov...`);
+    const findings = await checkTemplate(templatePath, console.error);
+    const template = JSON.parse(readFileSync(templatePath, 'utf8')) as CfnTemplate;
+    const { passed, text } = report(findings, suppressionsOf(template).length);
+    console.log(`${path.basename(templatePath)}: ${text}`);
+    passedAll &&= passed;
+  }
+  return passedAll ? 0 : 1;
 });

@@ -1,5 +1,6 @@
 import { BatchGetItemCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -9,6 +10,7 @@ import {
   BATCH_FUNCTION_ENV,
   batchEnv,
   conditionalRequestConflict,
+  DEAD_LETTER_QUEUE_URL,
   FIXED_MINUTE_PATH,
   FIXED_NOW,
   failureObjects,
@@ -30,6 +32,17 @@ vi.mock('node:timers/promises', () => ({ setTimeout: backoff }));
 
 const s3Mock = mockClient(S3Client);
 const ddbMock = mockClient(DynamoDBClient);
+const sqsMock = mockClient(SQSClient);
+
+/** What the function moved to the dead-letter queue itself: message id (its dedup id), group, reason. */
+const deadLettered = () =>
+  sqsMock
+    .commandCalls(SendMessageCommand)
+    .map(({ args: [{ input }] }) => [
+      input.MessageDeduplicationId,
+      input.MessageGroupId,
+      input.MessageAttributes?.reason?.StringValue,
+    ]);
 
 const context: Context = {
   callbackWaitsForEmptyEventLoop: false,
@@ -63,6 +76,9 @@ beforeEach(() => {
   // The ledger answers every update at once and knows of nothing stored.
   ddbMock.reset();
   ddbMock.onAnyCommand().resolves({});
+  // The dead-letter queue takes what it is sent.
+  sqsMock.reset();
+  sqsMock.on(SendMessageCommand).resolves({});
   backoff.mockClear();
   // Every variable the stack sets, so nothing from the developer's shell leaks into the tests.
   for (const [name, value] of Object.entries(batchEnv())) vi.stubEnv(name, value);
@@ -95,7 +111,7 @@ describe('batch handler', () => {
     }
   });
 
-  it("reports exactly the rejected group's records as batch item failures", async () => {
+  it("moves exactly the rejected group's records to the dead-letter queue itself, in order, after 3 attempts", async () => {
     // Prepare
     const handler = await loadHandler();
     const records = interleavedGroups();
@@ -104,15 +120,38 @@ describe('batch handler', () => {
     // Act
     const response = await handler(sqsEvent(records), context);
 
-    // Assert
-    expect(response).toEqual({
-      batchItemFailures: [{ itemIdentifier: 'msg-A-0' }, { itemIdentifier: 'msg-A-1' }],
+    // Assert: acknowledged, since they are in the dead-letter queue with their group.
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(deadLettered()).toEqual([
+      ['msg-A-0', 'A', 'write_failed'],
+      // Retried together with A1 in one object, which failed too.
+      ['msg-A-1', 'A', 'write_failed'],
+    ]);
+    expect(sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input).toMatchObject({
+      QueueUrl: DEAD_LETTER_QUEUE_URL,
+      MessageBody: records[0]?.body,
+      MessageAttributes: { deadLetteredBy: { DataType: 'String', StringValue: 'batch-writer' } },
     });
     expect(storedSegments(bucket)).toEqual([[4, 6]]);
+    expect(backoff.mock.calls.map(([ms]) => ms)).toEqual([100, 200]);
+  });
+
+  it('reports for redelivery what the dead-letter queue refuses, and the rest of its group behind it', async () => {
+    // Prepare
+    sqsMock.on(SendMessageCommand).rejects(new Error('SQS is down'));
+    const handler = await loadHandler();
+    fakeBucket(s3Mock, resultHolding('msg-A-0'));
+
+    // Act
+    const response = await handler(sqsEvent(interleavedGroups()), context);
+
+    // Assert: the group stops at its first refusal, so nothing of it overtakes the first.
+    expect(failedIds(response)).toEqual(['msg-A-0', 'msg-A-1']);
+    expect(deadLettered()).toHaveLength(1);
   });
 
   it('takes group, deduplication id and receive count from the SQS attributes', async () => {
-    // Prepare: on receive 3 of the default 3 a failed item also gets a failure record.
+    // Prepare: a failed item gets a failure record with its receive count.
     const handler = await loadHandler();
     const [a, b] = queueRecords(
       [
@@ -128,7 +167,8 @@ describe('batch handler', () => {
     const response = await handler(sqsEvent([a, b]), context);
 
     // Assert: 1 and 2 sit in different groups, so they were not split; the key hashes the dedup id.
-    expect(failedIds(response)).toEqual([a.messageId]);
+    expect(failedIds(response)).toEqual([]);
+    expect(deadLettered()).toEqual([[a.messageId, 'A', 'write_failed']]);
     expect(bucket.stored[0]?.key).toBe(resultKey(new Date(FIXED_NOW), [b.deduplicationId]));
     expect(failureObjects(bucket)).toEqual([
       {
@@ -154,7 +194,8 @@ describe('batch handler', () => {
     const response = await handler(sqsEvent(records), context);
 
     // Assert
-    expect(failedIds(response)).toEqual(['msg-B-0']);
+    expect(failedIds(response)).toEqual([]);
+    expect(deadLettered()).toEqual([['msg-B-0', 'B', 'write_failed']]);
     expect(storedSegments(bucket)).toEqual([[3], [4]]);
   });
 
@@ -176,8 +217,9 @@ describe('batch handler', () => {
     expect(storedSegments(bucket)).toEqual([[1, 3]]);
   });
 
-  it('never returns an empty failure list when writes failed, even if failure records fail too', async () => {
-    // Prepare: S3 is down for everything, on the final receive.
+  it('never acknowledges failed writes that neither a failure record nor the dead-letter queue took', async () => {
+    // Prepare: S3 and SQS are down for everything.
+    sqsMock.on(SendMessageCommand).rejects(new Error('SQS is down'));
     const handler = await loadHandler();
     const records = queueRecords(
       [
@@ -344,20 +386,37 @@ describe('batch handler metrics and logs', () => {
   });
 
   it.each([
-    { receiveCount: 1, next: 'retried after the visibility timeout (receive 1 of 3)' },
-    { receiveCount: 3, next: 'moves to the dead-letter queue (failure record under failed/)' },
-  ])('says what happens next to a record failed on receive $receiveCount', async ({ receiveCount, next }) => {
-    // Prepare
-    const handler = await loadHandler();
-    fakeBucket(s3Mock, (input) => String(input.Key).startsWith('results/'));
+    {
+      receiveCount: 1,
+      refused: false,
+      next: 'dead-lettered after 3 attempts (failure record under failed/)',
+    },
+    {
+      receiveCount: 7,
+      refused: false,
+      next: 'dead-lettered after 3 attempts (failure record under failed/)',
+    },
+    {
+      receiveCount: 1,
+      refused: true,
+      next: 'retried after the visibility timeout: the dead-letter queue refused it (Error: SQS is down)',
+    },
+  ])(
+    'says what happens next to a record failed on receive $receiveCount (DLQ refuses: $refused)',
+    async ({ receiveCount, refused, next }) => {
+      // Prepare
+      if (refused) sqsMock.on(SendMessageCommand).rejects(new Error('SQS is down'));
+      const handler = await loadHandler();
+      fakeBucket(s3Mock, (input) => String(input.Key).startsWith('results/'));
 
-    // Act
-    await handler(sqsEvent(queueRecords([['A', 3]], receiveCount)), context);
+      // Act
+      await handler(sqsEvent(queueRecords([['A', 3]], receiveCount)), context);
 
-    // Assert
-    const failed = printed.logs.find((line) => line.message === 'Record failed');
-    expect(failed).toMatchObject({ item: 3, reason: 'write_failed', receiveCount, next });
-  });
+      // Assert
+      const failed = printed.logs.find((line) => line.message === 'Record failed');
+      expect(failed).toMatchObject({ item: 3, reason: 'write_failed', receiveCount, next });
+    },
+  );
 
   it('logs one line per stored segment with its items and key', async () => {
     // Prepare: [1] and [2,3] (1 and 2 apart)
@@ -384,7 +443,7 @@ describe('batch handler metrics and logs', () => {
   });
 
   it('logs each failed record with its reason, and each failure record it could not write', async () => {
-    // Prepare: S3 is down for everything, on the final receive of the default 3.
+    // Prepare: S3 is down for everything.
     const handler = await loadHandler();
     fakeBucket(s3Mock, () => true);
 
@@ -401,7 +460,8 @@ describe('batch handler metrics and logs', () => {
         error: expect.stringContaining('S3 rejected results/'),
         item: 3,
         receiveCount: 3,
-        next: 'moves to the dead-letter queue (failure record under failed/)',
+        attempts: 3,
+        next: 'dead-lettered after 3 attempts (failure record under failed/)',
       }),
       expect.objectContaining({
         level: 'ERROR',

@@ -16,7 +16,9 @@ describe('resolveConfig', () => {
     expect(config).toMatchObject({
       batchSize: 5,
       exclusionPairs: [[1, 2]],
-      maxReceiveCount: 3,
+      // SQS's backstop at AWS's advised minimum for Lambda consumers; the function's own attempts apart.
+      maxReceiveCount: 5,
+      writeAttempts: 3,
       ordering: 'perRequest',
       maxItemsPerRequest: 500,
       maxBodyBytes: 64 * 1024,
@@ -41,7 +43,7 @@ describe('resolveConfig', () => {
         [3, 4],
       ],
     });
-    expect(config.maxReceiveCount).toBe(3);
+    expect(config.maxReceiveCount).toBe(5);
   });
 
   it('makes the visibility timeout follow a changed batch timeout (6x)', () => {
@@ -92,9 +94,14 @@ describe('resolveConfig', () => {
       mentions: ['pipeline.logRetentionDays', 'got 2)'],
     },
     {
-      name: 'maxReceiveCount 0',
-      raw: { maxReceiveCount: 0 },
-      mentions: ['pipeline.maxReceiveCount', 'got 0'],
+      name: 'maxReceiveCount 4, below AWS advice for Lambda consumers',
+      raw: { maxReceiveCount: 4 },
+      mentions: ['pipeline.maxReceiveCount', 'from 5', 'got 4'],
+    },
+    {
+      name: 'writeAttempts 0',
+      raw: { writeAttempts: 0 },
+      mentions: ['pipeline.writeAttempts', 'got 0'],
     },
     {
       name: 'apiKeyRequired "yes"',

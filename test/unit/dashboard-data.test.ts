@@ -103,7 +103,13 @@ beforeEach(() => {
   }));
   lambdaMock.on(GetFunctionConfigurationCommand).resolves({
     Environment: {
-      Variables: { BUCKET_NAME: 'bucket', BATCH_SIZE: '5', EXCLUSION_PAIRS: '1:2', MAX_RECEIVE_COUNT: '3' },
+      Variables: {
+        BUCKET_NAME: 'bucket',
+        BATCH_SIZE: '5',
+        EXCLUSION_PAIRS: '1:2',
+        WRITE_ATTEMPTS: '3',
+        DEAD_LETTER_QUEUE_URL: 'dlq',
+      },
     },
   });
   // The group is the function's default one; a read returns every event from its start time on.

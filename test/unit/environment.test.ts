@@ -23,7 +23,7 @@ import {
   windowEnvironment,
 } from '../../lambdas/domain/environment';
 import { analysesVariable, fiveMinutes, WINDOW_ENV } from './factories.analyses';
-import { BATCH_SETTINGS_ENV } from './factories.batch';
+import { BATCH_SETTINGS_ENV, DEAD_LETTER_QUEUE_URL } from './factories.batch';
 import { configErrorMessage, INGEST_FUNCTION_ENV, TOPIC_ARN } from './factories.ingest';
 import { LEDGER_ENV, LEDGER_TABLE, STATUS_FUNCTION_ENV } from './factories.ledger';
 import { analysis, WINDOW_TABLE } from './factories.windows';
@@ -38,7 +38,8 @@ describe('readBatchSettings', () => {
       bucketName: 'results-bucket',
       batchSize: 5,
       exclusionPairs: [[1, 2]],
-      maxReceiveCount: 3,
+      writeAttempts: 3,
+      deadLetterQueueUrl: DEAD_LETTER_QUEUE_URL,
     });
   });
 
@@ -48,7 +49,8 @@ describe('readBatchSettings', () => {
       BUCKET_NAME: ' my-bucket ',
       BATCH_SIZE: '10',
       EXCLUSION_PAIRS: '1:2,3:4',
-      MAX_RECEIVE_COUNT: '5',
+      WRITE_ATTEMPTS: '10',
+      DEAD_LETTER_QUEUE_URL: ' https://sqs/dlq.fifo ',
     });
 
     // Assert
@@ -59,7 +61,8 @@ describe('readBatchSettings', () => {
         [1, 2],
         [3, 4],
       ],
-      maxReceiveCount: 5,
+      writeAttempts: 10,
+      deadLetterQueueUrl: 'https://sqs/dlq.fifo',
     });
   });
 
@@ -74,15 +77,33 @@ describe('readBatchSettings', () => {
   it.each<{ name: string; settings: BatchSettings }>([
     {
       name: 'the defaults',
-      settings: { bucketName: 'b', batchSize: 5, exclusionPairs: [[1, 2]], maxReceiveCount: 3 },
+      settings: {
+        bucketName: 'b',
+        batchSize: 5,
+        exclusionPairs: [[1, 2]],
+        writeAttempts: 3,
+        deadLetterQueueUrl: 'q',
+      },
     },
     {
       name: 'a negative pair and the ends of the ranges',
-      settings: { bucketName: 'b', batchSize: 1, exclusionPairs: [[-5, 40]], maxReceiveCount: 1000 },
+      settings: {
+        bucketName: 'b',
+        batchSize: 1,
+        exclusionPairs: [[-5, 40]],
+        writeAttempts: 10,
+        deadLetterQueueUrl: 'q',
+      },
     },
     {
       name: 'no pairs',
-      settings: { bucketName: 'b', batchSize: 10, exclusionPairs: [], maxReceiveCount: 1 },
+      settings: {
+        bucketName: 'b',
+        batchSize: 10,
+        exclusionPairs: [],
+        writeAttempts: 1,
+        deadLetterQueueUrl: 'q',
+      },
     },
     {
       name: 'two pairs',
@@ -93,7 +114,8 @@ describe('readBatchSettings', () => {
           [1, 2],
           [3, 4],
         ],
-        maxReceiveCount: 3,
+        writeAttempts: 3,
+        deadLetterQueueUrl: 'q',
       },
     },
   ])('reads back the environment batchEnvironment writes for $name', ({ settings }) => {
@@ -122,7 +144,9 @@ describe('readBatchSettings', () => {
     // A half that is not a number must not slip through and switch the rule off.
     { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: '1:x' } },
     { name: 'EXCLUSION_PAIRS', env: { ...BATCH_SETTINGS_ENV, EXCLUSION_PAIRS: 'x:2' } },
-    { name: 'MAX_RECEIVE_COUNT', env: { ...BATCH_SETTINGS_ENV, MAX_RECEIVE_COUNT: '0' } },
+    { name: 'WRITE_ATTEMPTS', env: { ...BATCH_SETTINGS_ENV, WRITE_ATTEMPTS: '0' } },
+    { name: 'WRITE_ATTEMPTS', env: { ...BATCH_SETTINGS_ENV, WRITE_ATTEMPTS: '11' } },
+    { name: 'DEAD_LETTER_QUEUE_URL', env: { ...BATCH_SETTINGS_ENV, DEAD_LETTER_QUEUE_URL: ' ' } },
   ])('rejects $name in $env with a ConfigError naming the variable', ({ name, env }) => {
     // Act
     const message = configErrorMessage(() => readBatchSettings(env));

@@ -1,6 +1,7 @@
 import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
+import type { DeadLetter, DeadLetters } from '../../lambdas/batch/dead-letters';
 import type { BatchDeps } from '../../lambdas/batch/process-batch';
 import { s3ObjectStore } from '../../lambdas/batch/s3-object-store';
 import type { BatchRules } from '../../lambdas/domain/environment';
@@ -111,9 +112,37 @@ export function failureRecord(overrides: Partial<FailureRecord> = {}): FailureRe
   };
 }
 
-/** The contract's defaults: batches of 5, the pair (1, 2), 3 receives. */
+/** The contract's defaults: batches of 5, the pair (1, 2), 3 attempts at a write. */
 export function batchRules(overrides: Partial<BatchRules> = {}): BatchRules {
-  return { batchSize: 5, exclusionPairs: [[1, 2]], maxReceiveCount: 3, ...overrides };
+  return { batchSize: 5, exclusionPairs: [[1, 2]], writeAttempts: 3, ...overrides };
+}
+
+/** The records the function moved to the dead-letter queue itself (acknowledged, not retried). */
+export const deadLetteredIds = (outcome: { failures: readonly { messageId: string; retried: boolean }[] }) =>
+  outcome.failures.filter(({ retried }) => !retried).map(({ messageId }) => messageId);
+
+export const DEAD_LETTER_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/items-dlq.fifo';
+
+/** A dead-letter queue in memory: what was moved, in order; `refuse` names messages it will not take. */
+export function fakeDeadLetters(
+  refuse: readonly string[] = [],
+): DeadLetters & { readonly moved: DeadLetter[] } {
+  const moved: DeadLetter[] = [];
+  return {
+    moved,
+    async move(letters) {
+      const errors = new Map<string, string>();
+      for (const letter of letters) {
+        if (refuse.includes(letter.record.messageId))
+          errors.set(letter.record.messageId, 'Error: SQS refused it');
+        else moved.push(letter);
+      }
+      return {
+        moved: moved.filter((letter) => letters.includes(letter)).map(({ record }) => record.messageId),
+        errors,
+      };
+    },
+  };
 }
 
 /** Every fault switch off unless overridden. */
@@ -126,7 +155,8 @@ export const BATCH_SETTINGS_ENV: Readonly<Record<string, string>> = {
   BUCKET_NAME,
   BATCH_SIZE: '5',
   EXCLUSION_PAIRS: '1:2',
-  MAX_RECEIVE_COUNT: '3',
+  WRITE_ATTEMPTS: '3',
+  DEAD_LETTER_QUEUE_URL,
 };
 
 /** The fault switches as the stack passes them when they are off. */
@@ -182,18 +212,38 @@ export interface DepsOptions {
   readonly sleeps?: number[];
   /** @default a fresh, empty ledger in memory */
   readonly ledger?: BatchLedger;
+  /** @default a dead-letter queue in memory that takes everything */
+  readonly deadLetters?: DeadLetters;
+  /** Receives every pause between attempts; they take no time in tests. */
+  readonly pauses?: number[];
 }
 
 /** A fixed clock, the S3 store on the given (mocked) client, and the ledger. */
 export function batchDeps(
   s3: S3Client,
-  { now = FIXED_NOW, bucketName = BUCKET_NAME, sleeps = [], ledger = fakeLedger() }: DepsOptions = {},
+  {
+    now = FIXED_NOW,
+    bucketName = BUCKET_NAME,
+    sleeps = [],
+    ledger = fakeLedger(),
+    deadLetters = fakeDeadLetters(),
+    pauses = [],
+  }: DepsOptions = {},
 ): BatchDeps {
   const sleep = async (ms: number): Promise<void> => {
     sleeps.push(ms);
   };
+  const pause = async (ms: number): Promise<void> => {
+    pauses.push(ms);
+  };
   // A fresh Date per call, so code under test cannot mutate the clock for later calls.
-  return { store: s3ObjectStore(s3, bucketName, sleep), clock: () => new Date(now), ledger };
+  return {
+    store: s3ObjectStore(s3, bucketName, sleep),
+    clock: () => new Date(now),
+    ledger,
+    deadLetters,
+    pause,
+  };
 }
 
 export function sqsRecord(record: QueueRecord): SQSRecord {

@@ -14,6 +14,7 @@ import {
 import {
   batchDeps,
   batchRules,
+  deadLetteredIds,
   FAULTS_OFF_ENV,
   FIXED_MINUTE_PATH,
   failureObjects,
@@ -39,7 +40,11 @@ function faultyDeps(faults: Partial<FaultSettings>, random: ScriptedRandom = scr
 }
 
 /** Calls to the real (mocked) S3 client: faulted writes never get there. */
-const writesSentToS3 = () => s3Mock.commandCalls(PutObjectCommand);
+/** Results writes that reached S3 (failure records of given-up items are never faulted and reach it). */
+const writesSentToS3 = () =>
+  s3Mock
+    .commandCalls(PutObjectCommand)
+    .filter((call) => String(call.args[0].input.Key).startsWith('results/'));
 
 beforeEach(() => {
   s3Mock.reset();
@@ -60,29 +65,33 @@ describe('withStorageFaults: FAULT_ITEMS', () => {
     const bucket = fakeBucket(s3Mock);
 
     // Act
-    const outcome = await processBatch(records, batchRules(), faultyDeps({ faultItems: [7] }));
+    const outcome = await processBatch(
+      records,
+      batchRules({ writeAttempts: 1 }),
+      faultyDeps({ faultItems: [7] }),
+    );
 
     // Assert
-    expect(outcome.failedMessageIds).toEqual(['msg-A-1', 'msg-A-2', 'msg-C-0']);
+    expect(deadLetteredIds(outcome)).toEqual(['msg-A-1', 'msg-A-2', 'msg-C-0']);
     expect(outcome.failures.every(({ error }) => error.includes('FAULT_ITEMS'))).toBe(true);
     expect(segmentsOfGroup(bucket, 'A')).toEqual([[1]]);
     expect(segmentsOfGroup(bucket, 'B')).toEqual([[3, 4]]);
     expect(writesSentToS3()).toHaveLength(2);
   });
 
-  it('never faults failure records: an item that always fails is still recorded on its final receive', async () => {
+  it('never faults failure records: an item that always fails is still recorded when given up', async () => {
     // Prepare
     const bucket = fakeBucket(s3Mock);
 
     // Act
     const outcome = await processBatch(
       [queueRecord({ item: 7, receiveCount: 3 })],
-      batchRules(),
+      batchRules({ writeAttempts: 1 }),
       faultyDeps({ faultItems: [7] }),
     );
 
     // Assert
-    expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
+    expect(deadLetteredIds(outcome)).toEqual(['msg-A-0']);
     expect(outcome.failureRecordsWritten).toBe(1);
     expect(failureObjects(bucket).map(({ key }) => key)).toEqual([
       `failed/${FIXED_MINUTE_PATH}/msg-A-0.json`,
@@ -130,10 +139,14 @@ describe('withStorageFaults: FAULT_RATE', () => {
     const random = scriptedRandom([0.999, 0.999]);
 
     // Act
-    const outcome = await processBatch(records, batchRules(), faultyDeps({ faultRate: 1 }, random));
+    const outcome = await processBatch(
+      records,
+      batchRules({ writeAttempts: 1 }),
+      faultyDeps({ faultRate: 1 }, random),
+    );
 
     // Assert: A's second segment is blocked by the first, so only two draws happen.
-    expect(outcome.failedMessageIds).toEqual(['msg-A-0', 'msg-A-1', 'msg-B-0']);
+    expect(deadLetteredIds(outcome)).toEqual(['msg-A-0', 'msg-A-1', 'msg-B-0']);
     expect(outcome.failures.map(({ reason }) => reason)).toEqual([
       'write_failed',
       'earlier_item_failed',
@@ -154,10 +167,14 @@ describe('withStorageFaults: FAULT_RATE', () => {
     const random = scriptedRandom([0.2, 0.2, 0.9]);
 
     // Act
-    const outcome = await processBatch(records, batchRules(), faultyDeps({ faultRate: 0.5 }, random));
+    const outcome = await processBatch(
+      records,
+      batchRules({ writeAttempts: 1 }),
+      faultyDeps({ faultRate: 0.5 }, random),
+    );
 
     // Assert
-    expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
+    expect(deadLetteredIds(outcome)).toEqual(['msg-A-0']);
     expect(storedSegments(bucket)).toEqual([[4]]);
     expect(random.calls()).toBe(3);
   });
@@ -173,13 +190,13 @@ describe('withStorageFaults: FAULT_RATE', () => {
     // Act
     const outcome = await processBatch(
       records,
-      batchRules({ batchSize: 1 }),
+      batchRules({ writeAttempts: 1, batchSize: 1 }),
       faultyDeps({ faultRate: 0.5 }, scriptedRandom([0.9, 0.2])),
     );
 
     // Assert
     expect(storedSegments(bucket)).toEqual([[3]]);
-    expect(outcome.failedMessageIds).toEqual(['msg-A-1']);
+    expect(deadLetteredIds(outcome)).toEqual(['msg-A-1']);
   });
 
   it.each([
@@ -192,12 +209,12 @@ describe('withStorageFaults: FAULT_RATE', () => {
     // Act
     const outcome = await processBatch(
       [queueRecord({ item: 3 })],
-      batchRules(),
+      batchRules({ writeAttempts: 1 }),
       faultyDeps({ faultRate: 0.5 }, scriptedRandom([draw])),
     );
 
     // Assert
-    expect(outcome.failedMessageIds).toEqual(fails ? ['msg-A-0'] : []);
+    expect(deadLetteredIds(outcome)).toEqual(fails ? ['msg-A-0'] : []);
   });
 
   it('returns the store itself, drawing nothing, when FAULT_RATE and FAULT_ITEMS are off', () => {

@@ -5,6 +5,7 @@ import { processBatch } from '../../lambdas/batch/process-batch';
 import {
   batchDeps,
   batchRules,
+  deadLetteredIds,
   fakeBucket,
   queueRecord,
   queueRecords,
@@ -72,10 +73,10 @@ describe('processBatch: the request ledger', () => {
   });
 
   it.each([
-    { receiveCount: 3, failed: ['failed req-A 0,1'] },
-    { receiveCount: 2, failed: [] },
+    { receiveCount: 1, failed: ['failed req-A 0,1'] },
+    { receiveCount: 9, failed: ['failed req-A 0,1'] },
   ])(
-    'records the failed indexes on the final attempt only (receive $receiveCount of 3)',
+    'records the failed indexes once the function gives the items up, whatever the receive ($receiveCount)',
     async ({ receiveCount, failed }) => {
       // Prepare
       fakeBucket(s3Mock, resultHolding('msg-A-0'));
@@ -164,7 +165,7 @@ describe('processBatch: the request ledger', () => {
   });
 
   it('stores exactly as without a ledger when the ledger is unreachable, and counts every ledger error', async () => {
-    // Prepare: one first delivery, one redelivery, one final failure
+    // Prepare: one first delivery, one redelivery, one failure given up
     const withLedger = fakeLedger();
     withLedger.unreachable = true;
     const records = [
@@ -184,7 +185,7 @@ describe('processBatch: the request ledger', () => {
     // Assert: the same objects, failures and acknowledgements; only the ledger errors differ
     expect(storedSegments(unreachable)).toEqual(storedSegments(healthy));
     expect({ ...outcome, ledgerErrors: [] }).toEqual(expected);
-    expect(outcome.failedMessageIds).toEqual(['msg-C-0']);
+    expect(deadLetteredIds(outcome)).toEqual(['msg-C-0']);
     // The lookup, the stored records of the two written parts, and the final failure.
     expect([...outcome.ledgerErrors].sort()).toEqual([
       'failed req-C: NetworkingError: connect ECONNREFUSED',

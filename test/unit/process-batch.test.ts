@@ -2,7 +2,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { processBatch } from '../../lambdas/batch/process-batch';
+import { ATTEMPT_PAUSE_MS, processBatch } from '../../lambdas/batch/process-batch';
 import { CONFLICT_ATTEMPTS } from '../../lambdas/shared/s3-json';
 import {
   ACCEPTED_AT,
@@ -10,10 +10,12 @@ import {
   batchDeps,
   batchRules,
   conditionalRequestConflict,
+  deadLetteredIds,
   FIXED_MINUTE_PATH,
   FIXED_NOW,
   failureObjects,
   fakeBucket,
+  fakeDeadLetters,
   interleavedGroups,
   malformedRecord,
   queueRecord,
@@ -23,6 +25,7 @@ import {
   segmentsOfGroup,
   storedSegments,
 } from './factories.batch';
+import { fakeLedger } from './factories.ledger';
 
 const s3Mock = mockClient(S3Client);
 const s3 = new S3Client({ region: 'eu-west-1' });
@@ -32,6 +35,15 @@ const RESULT_KEY = new RegExp(`^results/${FIXED_MINUTE_PATH}/[0-9a-f]{32}\\.json
 beforeEach(() => {
   s3Mock.reset();
 });
+
+/** The PUTs of results objects (failure records aside). */
+const resultsPuts = () =>
+  s3Mock
+    .commandCalls(PutObjectCommand)
+    .filter((call) => String(call.args[0].input.Key).startsWith('results/'));
+
+/** One attempt per write: the tests of one attempt's segments and groups (attempts have their own). */
+const ONE_ATTEMPT = { writeAttempts: 1 } as const;
 
 describe('processBatch: storing segments', () => {
   it('stores the contract example [1,2,3,4,5] as [1] then [2,3,4,5] under the minute of the write', async () => {
@@ -267,12 +279,13 @@ describe('processBatch: write-once results objects', () => {
     s3Mock.on(PutObjectCommand).rejects(conditionalRequestConflict());
 
     // Act
-    const outcome = await processBatch([queueRecord({ item: 3 })], batchRules(), batchDeps(s3));
+    const outcome = await processBatch([queueRecord({ item: 3 })], batchRules(ONE_ATTEMPT), batchDeps(s3));
 
     // Assert
-    expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
+    expect(deadLetteredIds(outcome)).toEqual(['msg-A-0']);
+    expect(outcome.failedMessageIds).toEqual([]);
     expect(outcome.failures[0]?.error).toContain('ConditionalRequestConflict');
-    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(CONFLICT_ATTEMPTS);
+    expect(resultsPuts()).toHaveLength(CONFLICT_ATTEMPTS);
   });
 
   it('still fails the segment on any other S3 error', async () => {
@@ -280,12 +293,13 @@ describe('processBatch: write-once results objects', () => {
     s3Mock.on(PutObjectCommand).rejects(Object.assign(new Error('Slow Down'), { name: 'SlowDown' }));
 
     // Act
-    const outcome = await processBatch([queueRecord({ item: 3 })], batchRules(), batchDeps(s3));
+    const outcome = await processBatch([queueRecord({ item: 3 })], batchRules(ONE_ATTEMPT), batchDeps(s3));
 
-    // Assert: no retry of our own (the SDK's retries cover throttling)
-    expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
+    // Assert: no retry of its own within the attempt (the SDK's retries cover throttling)
+    expect(deadLetteredIds(outcome)).toEqual(['msg-A-0']);
+    expect(outcome.failedMessageIds).toEqual([]);
     expect(outcome.failures[0]?.error).toContain('SlowDown');
-    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(1);
+    expect(resultsPuts()).toHaveLength(1);
   });
 });
 
@@ -304,10 +318,11 @@ describe('processBatch: failed writes', () => {
     const bucket = fakeBucket(s3Mock, resultHolding(a2?.messageId ?? ''));
 
     // Act
-    const outcome = await processBatch(records, batchRules(), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules(ONE_ATTEMPT), batchDeps(s3));
 
     // Assert
-    expect(outcome.failedMessageIds).toEqual([a2?.messageId, a4?.messageId]);
+    expect(deadLetteredIds(outcome)).toEqual([a2?.messageId, a4?.messageId]);
+    expect(outcome.failedMessageIds).toEqual([]);
     expect(outcome.failures.map(({ reason }) => reason)).toEqual(['write_failed', 'write_failed']);
     expect(segmentsOfGroup(bucket, 'A')).toEqual([[1]]);
     expect(segmentsOfGroup(bucket, 'B')).toEqual([[3, 5]]);
@@ -324,7 +339,7 @@ describe('processBatch: failed writes', () => {
     const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
 
     // Act
-    const outcome = await processBatch(records, batchRules({ batchSize: 2 }), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules({ ...ONE_ATTEMPT, batchSize: 2 }), batchDeps(s3));
 
     // Assert
     expect(outcome.failures.map(({ messageId, reason }) => ({ messageId, reason }))).toEqual([
@@ -347,18 +362,19 @@ describe('processBatch: failed writes', () => {
     const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
 
     // Act
-    const outcome = await processBatch(records, batchRules(), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules(ONE_ATTEMPT), batchDeps(s3));
 
     // Assert
     expect(
       outcome.failures.map(({ messageId, reason, retried }) => ({ messageId, reason, retried })),
     ).toEqual([
-      { messageId: 'msg-A-0', reason: 'write_failed', retried: true },
-      { messageId: 'msg-A-1', reason: 'earlier_item_failed', retried: true },
-      { messageId: 'msg-A-2', reason: 'earlier_item_failed', retried: true },
-      { messageId: 'msg-A-3', reason: 'earlier_item_failed', retried: true },
+      { messageId: 'msg-A-0', reason: 'write_failed', retried: false },
+      { messageId: 'msg-A-1', reason: 'earlier_item_failed', retried: false },
+      { messageId: 'msg-A-2', reason: 'earlier_item_failed', retried: false },
+      { messageId: 'msg-A-3', reason: 'earlier_item_failed', retried: false },
     ]);
-    expect(outcome.failedMessageIds).toEqual(['msg-A-0', 'msg-A-1', 'msg-A-2', 'msg-A-3']);
+    expect(deadLetteredIds(outcome)).toEqual(['msg-A-0', 'msg-A-1', 'msg-A-2', 'msg-A-3']);
+    expect(outcome.failedMessageIds).toEqual([]);
     // Only the failed attempt of A and B's object reached S3.
     expect(bucket.rejectedKeys).toHaveLength(1);
     expect(storedSegments(bucket)).toEqual([[7]]);
@@ -375,7 +391,7 @@ describe('processBatch: failed writes', () => {
     const bucket = fakeBucket(s3Mock, resultHolding('msg-A-1'));
 
     // Act
-    const outcome = await processBatch(records, batchRules(), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules(ONE_ATTEMPT), batchDeps(s3));
 
     // Assert
     expect(storedSegments(bucket)).toEqual([[1]]);
@@ -384,7 +400,8 @@ describe('processBatch: failed writes', () => {
       'earlier_item_failed',
       'earlier_item_failed',
     ]);
-    expect(outcome.failedMessageIds).toEqual(['msg-A-1', 'msg-A-2', 'msg-A-3']);
+    expect(deadLetteredIds(outcome)).toEqual(['msg-A-1', 'msg-A-2', 'msg-A-3']);
+    expect(outcome.failedMessageIds).toEqual([]);
     expect(outcome.itemsStored).toBe(1);
     expect(outcome.segmentsWritten).toBe(1);
     expect(outcome.exclusionSplits).toBe(3);
@@ -399,7 +416,7 @@ describe('processBatch: failed writes', () => {
     fakeBucket(s3Mock, resultHolding('msg-A-0'));
 
     // Act
-    const outcome = await processBatch(records, batchRules(), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules(ONE_ATTEMPT), batchDeps(s3));
 
     // Assert
     expect(outcome.failures[0]?.error).toContain('S3 rejected results/');
@@ -534,51 +551,88 @@ describe('processBatch: failures of every kind', () => {
       ['msg-B-0', 'write_failed'],
       ['msg-bad-2', 'malformed'],
     ]);
-    expect(outcome.failedMessageIds).toEqual(['msg-A-0', 'msg-B-0']);
+    // Recorded and acknowledged, every one: the writes dead-lettered, the malformed ones recorded.
+    expect(outcome.failedMessageIds).toEqual([]);
   });
 });
 
-describe('processBatch: final attempt before the dead-letter queue', () => {
-  it.each([
-    { receiveCount: 3, records: 1 },
-    { receiveCount: 4, records: 1 },
-    { receiveCount: 2, records: 0 },
-    { receiveCount: 1, records: 0 },
-  ])(
-    'writes $records failure records for a failed item on receive $receiveCount of 3',
-    async ({ receiveCount, records }) => {
-      // Prepare
+describe("processBatch: the function's own attempts, then the dead-letter queue", () => {
+  it('stores a write that fails twice on its third attempt, pausing 100 then 200 ms, with nothing failed', async () => {
+    // Prepare
+    let refusals = 2;
+    const bucket = fakeBucket(s3Mock, () => refusals-- > 0);
+    const pauses: number[] = [];
+    const deadLetters = fakeDeadLetters();
+
+    // Act
+    const outcome = await processBatch(
+      [queueRecord({ item: 3 })],
+      batchRules(),
+      batchDeps(s3, { pauses, deadLetters }),
+    );
+
+    // Assert
+    expect(storedSegments(bucket)).toEqual([[3]]);
+    expect(outcome).toMatchObject({ attempts: 3, failures: [], failedMessageIds: [], itemsStored: 1 });
+    expect(pauses).toEqual([ATTEMPT_PAUSE_MS, 2 * ATTEMPT_PAUSE_MS]);
+    expect(deadLetters.moved).toEqual([]);
+  });
+
+  it.each([1, 3, 5])(
+    'after %i failed attempts records the item, marks it failed and dead-letters it itself, whatever its receive count',
+    async (writeAttempts) => {
+      // Prepare: a first receive, far from SQS's maxReceiveCount.
       const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
+      const ledger = fakeLedger();
+      const deadLetters = fakeDeadLetters();
 
       // Act
       const outcome = await processBatch(
-        [queueRecord({ item: 3, receiveCount })],
-        batchRules({ maxReceiveCount: 3 }),
-        batchDeps(s3),
+        [queueRecord({ item: 3, receiveCount: 1 })],
+        batchRules({ writeAttempts }),
+        batchDeps(s3, { ledger, deadLetters }),
       );
 
-      // Assert: the message is retried either way, so SQS can move it to the dead-letter queue.
-      expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
-      expect(failureObjects(bucket)).toHaveLength(records);
-      expect(outcome.failureRecordsWritten).toBe(records);
+      // Assert: acknowledged, since the function moved it; its record and the ledger say failed.
+      expect(outcome.failedMessageIds).toEqual([]);
+      expect(bucket.rejectedKeys).toHaveLength(writeAttempts);
+      expect(failureObjects(bucket).map(({ body }) => body)).toEqual([
+        expect.objectContaining({
+          reason: 'write_failed',
+          item: 3,
+          receiveCount: 1,
+          attempts: writeAttempts,
+        }),
+      ]);
+      expect(
+        deadLetters.moved.map(({ record, reason, attempts }) => [record.messageId, reason, attempts]),
+      ).toEqual([['msg-A-0', 'write_failed', writeAttempts]]);
+      expect(ledger.entries.get('req-A')?.failed ?? []).toEqual([0]);
+      expect(outcome.failures[0]?.next).toBe(
+        `dead-lettered after ${writeAttempts} attempts (failure record under failed/)`,
+      );
     },
   );
 
-  it('records the item, the reason and the receive count of each failed record', async () => {
-    // Prepare: the first segment fails, so the second record is blocked on its final attempt too.
-    const records = queueRecords(
-      [
-        ['A', 1],
-        ['A', 2],
-      ],
-      3,
-    );
+  it("dead-letters a failed group's tail behind it, in order, while other groups are stored", async () => {
+    // Prepare: the first segment fails, so the second record is blocked on every attempt too.
+    const records = queueRecords([
+      ['A', 1],
+      ['A', 2],
+      ['B', 7],
+    ]);
     const bucket = fakeBucket(s3Mock, resultHolding('msg-A-0'));
+    const deadLetters = fakeDeadLetters();
 
     // Act
-    await processBatch(records, batchRules(), batchDeps(s3));
+    const outcome = await processBatch(records, batchRules(), batchDeps(s3, { deadLetters }));
 
     // Assert
+    expect(storedSegments(bucket)).toEqual([[7]]);
+    expect(deadLetters.moved.map(({ record, reason }) => [record.messageId, reason])).toEqual([
+      ['msg-A-0', 'write_failed'],
+      ['msg-A-1', 'earlier_item_failed'],
+    ]);
     const byKey = [...failureObjects(bucket)].sort((a, b) => a.key.localeCompare(b.key));
     expect(byKey).toEqual([
       {
@@ -586,7 +640,7 @@ describe('processBatch: final attempt before the dead-letter queue', () => {
         body: expect.objectContaining({
           reason: 'write_failed',
           item: 1,
-          receiveCount: 3,
+          attempts: 3,
           messageId: 'msg-A-0',
           requestId: 'req-A',
           index: 0,
@@ -596,27 +650,49 @@ describe('processBatch: final attempt before the dead-letter queue', () => {
       },
       {
         key: `failed/${FIXED_MINUTE_PATH}/msg-A-1.json`,
-        body: expect.objectContaining({ reason: 'earlier_item_failed', item: 2, receiveCount: 3 }),
+        body: expect.objectContaining({ reason: 'earlier_item_failed', item: 2, attempts: 3 }),
       },
     ]);
+    expect(outcome.failedMessageIds).toEqual([]);
   });
 
-  it('still reports the message when its final failure record cannot be written', async () => {
+  it('leaves to SQS what the dead-letter queue refuses: reported for redelivery, not marked failed', async () => {
     // Prepare
-    const bucket = fakeBucket(s3Mock, (input) => anyFailureRecord(input) || resultHolding('msg-A-0')(input));
+    fakeBucket(s3Mock, resultHolding('msg-A-0'));
+    const ledger = fakeLedger();
+    const deadLetters = fakeDeadLetters(['msg-A-0']);
 
     // Act
     const outcome = await processBatch(
-      [queueRecord({ item: 3, receiveCount: 3 })],
+      [queueRecord({ item: 3 })],
       batchRules(),
-      batchDeps(s3),
+      batchDeps(s3, { ledger, deadLetters }),
     );
 
     // Assert
     expect(outcome.failedMessageIds).toEqual(['msg-A-0']);
+    expect(outcome.failures[0]?.next).toContain('retried after the visibility timeout');
+    expect(ledger.entries.get('req-A')?.failed ?? []).toEqual([]);
+  });
+
+  it('still dead-letters the item when its failure record cannot be written, naming the record', async () => {
+    // Prepare
+    const bucket = fakeBucket(s3Mock, (input) => anyFailureRecord(input) || resultHolding('msg-A-0')(input));
+    const deadLetters = fakeDeadLetters();
+
+    // Act
+    const outcome = await processBatch(
+      [queueRecord({ item: 3 })],
+      batchRules(),
+      batchDeps(s3, { deadLetters }),
+    );
+
+    // Assert: moved without the recorded mark, so the reconciler writes its record.
+    expect(deadLetters.moved.map(({ recorded }) => recorded)).toEqual([false]);
+    expect(outcome.failedMessageIds).toEqual([]);
     expect(outcome.failureRecordsWritten).toBe(0);
     expect(outcome.failureRecordErrors).toEqual([expect.stringContaining('msg-A-0')]);
-    expect(bucket.stored).toEqual([]);
+    expect(resultObjects(bucket)).toEqual([]);
   });
 });
 
@@ -668,8 +744,8 @@ describe('processBatch: outcome counters', () => {
 
           const objects = resultObjects(bucket);
           const storedIds = objects.flatMap(({ body }) => body.items.map((entry) => entry.messageId));
-          // No loss, no duplicates: stored and failed records partition the batch.
-          expect([...storedIds, ...outcome.failedMessageIds].sort()).toEqual(
+          // No loss, no duplicates: stored and dead-lettered records partition the batch.
+          expect([...storedIds, ...deadLetteredIds(outcome)].sort()).toEqual(
             records.map(({ messageId }) => messageId).sort(),
           );
           expect(outcome.itemsStored).toBe(storedIds.length);

@@ -161,9 +161,11 @@ let deployment: Deployment;
 
 /** The batch function's environment: the rules the deployment enforces. */
 const batchFunctionRules = (variables: Record<string, string>) =>
-  lambdaMock
-    .on(GetFunctionConfigurationCommand, { FunctionName: 'batch' })
-    .resolves({ Environment: { Variables: { BUCKET_NAME: BUCKET, MAX_RECEIVE_COUNT: '3', ...variables } } });
+  lambdaMock.on(GetFunctionConfigurationCommand, { FunctionName: 'batch' }).resolves({
+    Environment: {
+      Variables: { BUCKET_NAME: BUCKET, WRITE_ATTEMPTS: '3', DEAD_LETTER_QUEUE_URL: 'dlq', ...variables },
+    },
+  });
 
 afterEach(() => {
   vi.unstubAllEnvs();

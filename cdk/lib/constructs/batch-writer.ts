@@ -42,10 +42,15 @@ export interface BatchWriterProps {
   /** Items never stored in the same results object: pairs of two different safe integers, e.g. `[[1, 2]]`. */
   readonly exclusionPairs: readonly ExclusionPair[];
   /**
-   * The queue's `maxReceiveCount`: a record that fails on this receive also gets a failure record
-   * under `failed/`, since SQS moves it to the dead-letter queue next. An integer from 1 to 1,000.
+   * The queue's dead-letter queue: the function moves there itself what failed its last write
+   * attempt (after its failure record), so SQS's `maxReceiveCount` is only a backstop.
    */
-  readonly maxReceiveCount: number;
+  readonly deadLetterQueue: IQueue;
+  /**
+   * Attempts at a failing results write within one invocation before the function gives the items up
+   * (failure record, ledger `failed`, dead-letter queue). An integer from 1 to 10 (`SETTINGS.writeAttempts`).
+   */
+  readonly writeAttempts: number;
   /**
    * Share of results writes that fail on purpose, for demos and chaos runs. A number from 0 to 1.
    * @default 0
@@ -70,7 +75,7 @@ function checkProps(id: string, props: BatchWriterProps): FaultSettings {
   SETTINGS.batchSize.check(`${id}.batchSize`, props.batchSize);
   SETTINGS.maxConcurrency.check(`${id}.maxConcurrency`, props.maxConcurrency);
   SETTINGS.exclusionPairs.check(`${id}.exclusionPairs`, props.exclusionPairs);
-  SETTINGS.maxReceiveCount.check(`${id}.maxReceiveCount`, props.maxReceiveCount);
+  SETTINGS.writeAttempts.check(`${id}.writeAttempts`, props.writeAttempts);
   return {
     faultRate: SETTINGS.faultRate.check(`${id}.faultRate`, props.faultRate ?? SETTINGS.faultRate.default),
     faultItems: SETTINGS.faultItems.check(
@@ -104,7 +109,8 @@ export class BatchWriter extends Construct {
           bucketName: props.bucket.bucketName,
           batchSize: props.batchSize,
           exclusionPairs: props.exclusionPairs,
-          maxReceiveCount: props.maxReceiveCount,
+          writeAttempts: props.writeAttempts,
+          deadLetterQueueUrl: props.deadLetterQueue.queueUrl,
         }),
         ...ledgerEnvironment({
           ledgerTableName: props.ledger.table.tableName,
@@ -125,6 +131,10 @@ export class BatchWriter extends Construct {
     );
 
     props.ledger.grantBatchWriter(this.batchFunction);
+    // SendMessage alone (no GetQueueUrl or attributes): the function has the URL in its environment.
+    this.batchFunction.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.deadLetterQueue.queueArn] }),
+    );
 
     this.eventSource = new SqsEventSource(props.queue, {
       batchSize: props.batchSize,

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   type IApiKey,
@@ -39,13 +39,6 @@ export interface IngestApiProps {
   readonly maxBodyBytes: number;
   /** Whether `POST /items` requires an API key in `x-api-key` (the usage plan's key). */
   readonly apiKeyRequired: boolean;
-  /**
-   * Whether the stack sets the account's API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`).
-   * Access logging is refused ("CloudWatch Logs role ARN must be set in account settings") in an
-   * account and Region without one. The role and the setting are retained when the stack is deleted,
-   * since other APIs in the account may log through them.
-   */
-  readonly cloudWatchRole: boolean;
   /** Steady requests per second of the usage plan and the stage. An integer from 1 to 10,000. */
   readonly throttleRateLimit: number;
   /** Burst of the usage plan and the stage. An integer from 1 to 5,000, and at least `throttleRateLimit`. */
@@ -130,6 +123,8 @@ export class IngestApi extends Construct {
   private restApi(props: IngestApiProps): RestApi {
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
     return new RestApi(this, 'Api', {
+      // API Gateway keys its metrics by API name: the stack's name keeps each stack's figures apart.
+      restApiName: `${Stack.of(this).stackName}-api`,
       description: 'FIFO batch pipeline: POST /items, GET /requests/{requestId}',
       deployOptions: {
         stageName: props.stageName ?? 'prod',
@@ -139,8 +134,8 @@ export class IngestApi extends Construct {
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
       },
-      cloudWatchRole: props.cloudWatchRole,
-      cloudWatchRoleRemovalPolicy: props.cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
+      // The account's logging role is one per account and Region: ApiGatewayAccountStack sets it.
+      cloudWatchRole: false,
     });
   }
 

@@ -117,7 +117,7 @@ export class PipelineAlarms extends Construct {
       (service) =>
         new Alarm(this, `LedgerErrors-${service}`, {
           alarmDescription: `The request ledger failed calls in ${service}: items went on, but request statuses and idempotency may lag (see its logs)`,
-          metric: ownMetric(METRIC.ledgerErrors, service, period),
+          metric: ownMetric(this, METRIC.ledgerErrors, service, period),
           threshold: 0,
           comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,

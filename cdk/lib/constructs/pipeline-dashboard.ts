@@ -64,12 +64,13 @@ export class PipelineDashboard extends Construct {
     }
     const { api, queue, deadLetterQueue, ingestFunction, batchFunction } = props;
     const own = (metricName: string, service: string, label: string) =>
-      ownMetric(metricName, service, period, label);
+      ownMetric(this, metricName, service, period, label);
     const sum = { period, statistic: Stats.SUM };
     const max = { period, statistic: Stats.MAXIMUM };
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `${Stack.of(this).stackName}-pipeline`,
+      // Dashboard names are global per account: the Region keeps one stack name in two Regions apart.
+      dashboardName: `${Stack.of(this).stackName}-${Stack.of(this).region}-pipeline`,
       defaultInterval: Duration.hours(3),
     });
     this.dashboard.addWidgets(

@@ -6,9 +6,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTION_LIMITS } from '../../../lambdas/domain/settings';
-import { METRICS_NAMESPACE } from '../../../lambdas/shared/metric-names';
 import { PROJECT_ROOT } from '../../project';
 import { FUNCTION_BUNDLING } from '../function-bundling';
+import { stackMetricsNamespace } from './own-metrics';
 
 export interface PipelineFunctionProps {
   /** Handler module, relative to the project root, e.g. `lambdas/ingest/handler.ts`; it exports `handler`. */
@@ -79,7 +79,7 @@ export class PipelineFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_METRICS_NAMESPACE: stackMetricsNamespace(this),
         ...props.environment,
       },
       bundling: {
