@@ -36,6 +36,17 @@ const setFaultItems = (value: string): Promise<void> =>
 const failureRecordsOf = async (requestId: string) =>
   (await readFailures()).filter((object) => object.body.requestId === requestId);
 
+/** Polls the request's status until it reads stored (a redriven request, back in the pipeline). */
+const untilStored = (requestId: string) =>
+  pollUntil(
+    'the redriven request to be stored',
+    async () => {
+      const current = await getRequestStatus(deployment, requestId);
+      return current.status === 'stored' ? current : undefined;
+    },
+    { timeoutMs: 60_000, everyMs: 250 },
+  );
+
 describe('an item whose write always fails', () => {
   it("reaches the dead-letter queue after the function's 3 attempts, on its first receive, with a failure record; fixed and redriven, its request is stored", async () => {
     // Prepare: a dead-letter queue holding nothing of earlier tests.
@@ -83,14 +94,7 @@ describe('an item whose write always fails', () => {
           marked = await getRequestStatus(deployment, requestId);
         },
       );
-      const final = await pollUntil(
-        'the redriven request to be stored',
-        async () => {
-          const current = await getRequestStatus(deployment, requestId);
-          return current.status === 'stored' ? current : undefined;
-        },
-        { timeoutMs: 60_000, everyMs: 250 },
-      );
+      const final = await untilStored(requestId);
 
       // Assert 2: back in the pipeline, then stored in exactly the objects S3 holds it in.
       expect(moved).toBe(1);
@@ -187,14 +191,7 @@ describe('an item whose receives are spent without the batch function seeing the
         () => {},
         ledgerOnRedrive(deployment),
       );
-      const final = await pollUntil(
-        'the redriven request to be stored',
-        async () => {
-          const current = await getRequestStatus(deployment, requestId);
-          return current.status === 'stored' ? current : undefined;
-        },
-        { timeoutMs: 60_000, everyMs: 250 },
-      );
+      const final = await untilStored(requestId);
 
       // Assert 3: stored once, nothing left parked.
       expect(moved).toBe(1);
