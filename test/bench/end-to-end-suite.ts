@@ -218,7 +218,7 @@ export async function benchEndToEnd(
       );
     }
     const costed = runs.map((run) => {
-      const base = usagePerItem({ ...run, items: run.storedItems });
+      const base = usagePerItem({ ...run, via: 'topic', items: run.storedItems });
       // The ledger's writes follow from the run: an entry per request, an update per object holding it.
       const requests = run.requestSizes.map((items, index) => ({
         items,
@@ -321,7 +321,7 @@ export async function benchEndToEnd(
             'cost per 1M items',
             `${runLabel(run)}, ${fixed(run.items)} items`,
             'API, Lambda, SQS, S3 requests; ledger write units, per item',
-            `${fixed(usage.apiRequests, 2)}, ${fixed(usage.lambdaInvocations, 2)}, ${fixed(usage.sqsRequests, 2)}, ${fixed(usage.s3Puts, 2)}; ${fixed(usage.ledgerWriteUnits, 2)}`,
+            `${fixed(usage.apiRequests, 2)}, ${fixed(usage.lambdaInvocations, 2)}, ${fixed(usage.sqsRequests, 2)}, ${fixed(usage.s3Puts, 2)}; ${fixed(usage.dynamoDbWriteUnits, 2)}`,
             `${dollars(cost.total)} = API ${dollars(cost.apiGateway)} + Lambda ${dollars(cost.lambda)} + SQS ${dollars(cost.sqs)} + S3 ${dollars(cost.s3)} + DynamoDB ${dollars(cost.dynamoDb)}; ` +
               `without the ledger ${dollars(withoutLedger.total)} (ledger ${increase(cost.total, withoutLedger.total)}); ` +
               `with Idempotency-Keys ${dollars(withKeys.total)} (${increase(withKeys.total, withoutLedger.total)})`,
