@@ -6,6 +6,7 @@ import { integerOption, mixOption } from '../../cdk/ops/cli-options';
 import { table } from '../../cdk/ops/terminal';
 import { LOCAL_DIR } from '../../cdk/project';
 import type { ItemMix } from '../harness/load-run';
+import { benchAnalysisCosts } from './analysis-bench';
 import { capacityModel, capacityModelRows, DEFAULT_CAPACITY_INPUT } from './capacity-model';
 import { benchColdStart } from './cold-start';
 import { US_EAST_1_PRICES } from './cost-model';
@@ -47,6 +48,7 @@ async function inProcess(runs: number) {
   const segmenting = await benchSegmenting(runs, log);
   log('ledger: DynamoDB calls and write units per item, handlers on an in-memory table');
   const ledger = await measureLedgerRequests();
+  const analyses = await benchAnalysisCosts(log);
   const hello = coldStart.bundles.find((bundle) => bundle.name === 'hello');
   const rows: Row[] = [
     ...coldStart.bundles.map(
@@ -88,8 +90,9 @@ async function inProcess(runs: number) {
           `${fixed(counts.objectsPerItem, 3)} objects/item; largest entry ${fixed(counts.largestItemBytes)} B`,
       ],
     ),
+    ...analyses.rows,
   ];
-  return { results: { coldStart, handlers, segmenting, ledger }, rows };
+  return { results: { coldStart, handlers, segmenting, ledger, analyses: analyses.runs }, rows };
 }
 
 async function endToEnd(items: number, mix: ItemMix) {

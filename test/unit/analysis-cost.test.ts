@@ -3,8 +3,10 @@ import {
   type AnalysisCostInput,
   analysisCostPerMillionItems,
   analysisUsagePerItem,
+  COST_TARGETS,
   topicCostPerMillionItems,
 } from '../bench/analysis-cost';
+import { analysisCostAt, DEFAULT_CAPACITY_INPUT } from '../bench/capacity-model';
 import { ENVELOPE_BYTES } from '../bench/cost-model';
 
 /** Round figures: 100 items/s, a window every 10 s and a closer run every 60 s, so 1,000 items a window. */
@@ -63,5 +65,21 @@ describe('topicCostPerMillionItems', () => {
     const gbPerMillion = (ENVELOPE_BYTES * 1e6) / 1024 ** 3;
     expect(one).toBeCloseTo(0.075 + 0.017 * gbPerMillion + 0.01 + 0.001 * gbPerMillion, 12);
     expect(two - one).toBeCloseTo(0.01 + 0.001 * gbPerMillion, 12);
+  });
+});
+
+describe("the issue's targets at 4 items per POST", () => {
+  it('the topic, with the item queue and the default analysis subscribed, stays within $0.10 per million items', () => {
+    const subscriptions = 1 + DEFAULT_CAPACITY_INPUT.analyses;
+    expect(topicCostPerMillionItems(COST_TARGETS.itemsPerPost, subscriptions)).toBeLessThanOrEqual(
+      COST_TARGETS.topicPerMillionItems,
+    );
+  });
+
+  it('one analysis, as measured in process, stays within $1.00 per million items at the default throttle', () => {
+    const rate = DEFAULT_CAPACITY_INPUT.throttleRateLimit * COST_TARGETS.itemsPerPost;
+    expect(analysisCostAt(DEFAULT_CAPACITY_INPUT, rate).total).toBeLessThanOrEqual(
+      COST_TARGETS.analysisPerMillionItems,
+    );
   });
 });
