@@ -73,7 +73,12 @@ process.stdout.write('\\n${INIT_LINE}' + ms + '\\n');
  * settings (cdk/lib/function-bundling.ts), run from the project root as CDK does. `sourcemap: true`
  * is CDK's `--sourcemap`: an external file plus the sourceMappingURL comment that Node follows.
  */
-export async function bundleLikeTheStack(entry: string, outfile: string): Promise<Metafile> {
+export async function bundleLikeTheStack(
+  entry: string,
+  outfile: string,
+  /** Modules swapped on top of the stack's own (the bench's ingest variant before the dispatcher). */
+  alias: Record<string, string> = {},
+): Promise<Metafile> {
   const result = await build({
     entryPoints: [entry],
     outfile,
@@ -87,7 +92,7 @@ export async function bundleLikeTheStack(entry: string, outfile: string): Promis
     sourcemap: FUNCTION_BUNDLING.sourceMap,
     sourcesContent: FUNCTION_BUNDLING.sourcesContent,
     mainFields: [...FUNCTION_BUNDLING.mainFields],
-    alias: FUNCTION_BUNDLING.alias,
+    alias: { ...FUNCTION_BUNDLING.alias, ...alias },
     external: [],
     metafile: true,
     logLevel: 'warning',
