@@ -123,6 +123,9 @@ export const isLateFor = (arrivalMs: number, windowStart: number, analysis: Anal
 export const settleMsFor = (consumerTimeoutSeconds: number): number =>
   (consumerTimeoutSeconds + 1) * MS_PER_SECOND;
 
+/** How often the closer runs: its schedule, EventBridge's shortest rate (cdk/lib/constructs/window-closer.ts). */
+export const CLOSER_INTERVAL_MINUTES = 1;
+
 /** When (epoch ms) a window becomes final. */
 export const finalAtMs = (windowStart: number, analysis: Analysis, settleMs: number): number =>
   onTimeBeforeMs(windowStart, analysis) + settleMs;

@@ -35,7 +35,7 @@ export interface Accepted {
 }
 
 /** SNS takes at most 10 entries per PublishBatch. */
-const CHUNK_SIZE = 10;
+export const CHUNK_SIZE = 10;
 /** Attempts per chunk on top of the SDK's own retries, for entries the dispatcher reports as failed. */
 export const MAX_ATTEMPTS = 4;
 const BACKOFF_MS = 50;

@@ -6,6 +6,7 @@ import { integerOption, mixOption } from '../../cdk/ops/cli-options';
 import { table } from '../../cdk/ops/terminal';
 import { LOCAL_DIR } from '../../cdk/project';
 import type { ItemMix } from '../harness/load-run';
+import { benchAnalysisCosts } from './analysis-bench';
 import { capacityModel, capacityModelRows, DEFAULT_CAPACITY_INPUT } from './capacity-model';
 import { benchColdStart } from './cold-start';
 import { US_EAST_1_PRICES } from './cost-model';
@@ -25,6 +26,8 @@ model for AWS (test/bench/capacity-model.ts). Prints one table and writes every 
   --items N      items per end-to-end run (default 2000; the paced latency run sends half)
   --mix MIX      uniform (0-9), exclusion (half 1s and 2s), pairs (only 1s and 2s) (default uniform)
   --runs N       runs of each in-process benchmark, medians reported (default 7)
+  --rounds N     alternated end-to-end rounds, medians and per-round ratios reported (default 3;
+                 more on a busy machine)
   --no-cloud     in-process benchmarks only
   --model        the capacity model for AWS only (instant: nothing is measured)
   --out FILE     results as JSON (default .local/bench/<time>.json, copied to .local/bench/latest.json)`;
@@ -32,6 +35,7 @@ model for AWS (test/bench/capacity-model.ts). Prints one table and writes every 
 const STACK_NAME = 'FifoBatchPipelineBench';
 /** The usage plan's default 100 requests/s would measure the throttle (429s), not the pipeline. */
 const UNTHROTTLED = { throttleRateLimit: 5_000, throttleBurstLimit: 5_000 };
+/** Alternated end-to-end rounds by default: enough for a median on a quiet machine, within minutes. */
 const E2E_ROUNDS = 3;
 
 const benchStarted = Date.now();
@@ -47,6 +51,7 @@ async function inProcess(runs: number) {
   const segmenting = await benchSegmenting(runs, log);
   log('ledger: DynamoDB calls and write units per item, handlers on an in-memory table');
   const ledger = await measureLedgerRequests();
+  const analyses = await benchAnalysisCosts(log);
   const hello = coldStart.bundles.find((bundle) => bundle.name === 'hello');
   const rows: Row[] = [
     ...coldStart.bundles.map(
@@ -88,11 +93,12 @@ async function inProcess(runs: number) {
           `${fixed(counts.objectsPerItem, 3)} objects/item; largest entry ${fixed(counts.largestItemBytes)} B`,
       ],
     ),
+    ...analyses.rows,
   ];
-  return { results: { coldStart, handlers, segmenting, ledger }, rows };
+  return { results: { coldStart, handlers, segmenting, ledger, analyses: analyses.runs }, rows };
 }
 
-async function endToEnd(items: number, mix: ItemMix) {
+async function endToEnd(items: number, mix: ItemMix, rounds: number) {
   // Its state lives apart from .local/bench, which keeps the results of earlier runs.
   const cloud = await startOwnCloud({
     name: 'bench-cloud',
@@ -101,7 +107,7 @@ async function endToEnd(items: number, mix: ItemMix) {
     log,
   });
   try {
-    return await benchEndToEnd(cloud.deployment, { items, mix, rounds: E2E_ROUNDS }, log);
+    return await benchEndToEnd(cloud.deployment, { items, mix, rounds }, log);
   } finally {
     await cloud.stop();
   }
@@ -112,6 +118,7 @@ runTool(async () => {
     items: { type: 'string' },
     mix: { type: 'string' },
     runs: { type: 'string' },
+    rounds: { type: 'string' },
     'no-cloud': { type: 'boolean' },
     model: { type: 'boolean' },
     out: { type: 'string' },
@@ -125,16 +132,17 @@ runTool(async () => {
   const items = integerOption(values.items, 'items', 2000, 40, 100_000);
   const mix = mixOption(values.mix ?? 'uniform');
   const runs = integerOption(values.runs, 'runs', 7, 1, 100);
+  const rounds = integerOption(values.rounds, 'rounds', E2E_ROUNDS, 1, 20);
   const startedAt = new Date();
 
   const local = await inProcess(runs);
-  const cloud = values['no-cloud'] ? undefined : await endToEnd(items, mix);
+  const cloud = values['no-cloud'] ? undefined : await endToEnd(items, mix, rounds);
 
   const results = {
     startedAt: startedAt.toISOString(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
-    options: { items, mix, runs },
+    options: { items, mix, runs, rounds },
     prices: US_EAST_1_PRICES,
     ...local.results,
     ...(cloud ? { endToEnd: cloud.results } : {}),

@@ -1,12 +1,18 @@
+import { ANALYSIS_BATCH_SIZE, ANALYSIS_LIMITS, DEFAULT_ANALYSES } from '../../lambdas/domain/analyses';
 import { FUNCTION_LIMITS, SETTINGS } from '../../lambdas/domain/settings';
+import { CLOSER_INTERVAL_MINUTES } from '../../lambdas/domain/windows';
+import { CHUNK_SIZE } from '../../lambdas/ingest/accept-items';
+import { type AnalysisWork, analysisCostPerMillionItems } from './analysis-cost';
 import {
   type CostPerMillionItems,
   costPerMillionItems,
+  dispatcherUsagePerItem,
+  ENVELOPE_BYTES,
   expectedObjectsPerRequest,
   ledgerUnitsPerItem,
   type RequestStorage,
   SQS_REQUESTS_PER_BATCH_INVOCATION,
-  sendBatchesFor,
+  SQS_REQUESTS_PER_DELIVERY,
   type UsagePerItem,
 } from './cost-model';
 
@@ -57,6 +63,47 @@ export const AWS_QUOTAS = {
       'https://repost.aws/knowledge-center/http-5xx-errors-s3',
     verified: 'AWS Knowledge Center, read 2026-11-25',
   },
+  snsFifoMessageGroupScopeMessagesPerSecond: {
+    value: 30_000,
+    unit: 'messages/s published per account (us-east-1), FIFO topics with FifoThroughputScope MessageGroup',
+    source:
+      'Amazon SNS high-throughput FIFO topics, launched 2025-01-21: "up to 30,000 messages per second per ' +
+      'account in US East (N. Virginia)", 9,000 in US West (Oregon) and Europe (Ireland), fewer elsewhere; ' +
+      'PublishBatch counts its messages, not its calls. Without message-group scope a FIFO topic takes ' +
+      '3,000 messages/s and 20 MB/s (AWS CDK, FifoThroughputScope: ' +
+      'https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_sns.FifoThroughputScope.html). ' +
+      'https://docs.aws.amazon.com/sns/latest/dg/fifo-high-throughput.html, https://docs.aws.amazon.com/general/latest/gr/sns.html',
+    verified:
+      'the figures read 2026-12 in third-party renderings of the launch note; AWS pages confirm the mode ' +
+      '("Maximum regional limits", CDK) and point to the quotas page, whose figures were not in the excerpts read',
+  },
+  snsFifoMessagesPerSecondPerGroup: {
+    value: 300,
+    unit: 'messages/s per message group',
+    source:
+      'The launch note above: FIFO topics took "300 messages per second per message group ID and 3,000 ' +
+      'messages per second per topic" before high throughput; high throughput spreads a topic over ' +
+      'partitions by message group, so one group stays on one partition (fifo-high-throughput.html: ' +
+      '"increasing the number of message groups is recommended")',
+    verified:
+      'third-party renderings of the launch note, read 2026-12; taken to hold per group in high throughput',
+  },
+  snsPublishBatch: {
+    value: 262_144,
+    unit: 'bytes per PublishBatch (at most 10 entries)',
+    source:
+      'Amazon SNS message batching: "up to 10 messages in a single API request"; the messages of one ' +
+      'request cannot exceed 262,144 bytes (256 KiB). https://docs.aws.amazon.com/sns/latest/dg/sns-batch-api-actions.html',
+    verified: 'AWS page, read 2026-12',
+  },
+  snsFifoSubscriptionsPerTopic: {
+    value: 100,
+    unit: 'subscriptions per FIFO topic (1,000 FIFO topics per account)',
+    source:
+      'Amazon SNS features, FIFO topics: "Each account can support 1,000 FIFO topics and each topic supports ' +
+      'up to 100 subscriptions". https://aws.amazon.com/sns/features/',
+    verified: 'AWS page, read 2026-12',
+  },
   fifoMappingConcurrency: {
     unit: 'concurrent batches: at most min(maxConcurrency, active message groups)',
     source:
@@ -82,12 +129,33 @@ export const ASSUMED_AWS_TIMES = {
    * in Region. AWS does not document the mapping's per-batch overhead.
    */
   mappingOverheadMs: 20,
-  /** One POST of up to 10 items: the ledger write, then one SendMessageBatch; warm, p50. */
+  /** One POST of up to 10 items: the ledger write, then one PublishBatch; warm, p50. */
   ingestInvocationMs: 40,
+  /**
+   * One invocation of an analysis's consumer, a batch of 10 records: its pane rows' UpdateItems (3 to 4
+   * at 4 items per POST) all at once, ~20 ms in Region, and the handler's own few ms; warm, p50.
+   */
+  analysisInvocationMs: 30,
+  /** One run of the window closer: a watermark read, ~11 pane queries and ~6 window writes and PUTs, partly at once. */
+  closerInvocationMs: 300,
 } as const;
 
 /** The pipeline's S3 PUTs per item measured end to end with uniform items (BENCHMARKS.md, 2026-11-23). */
 export const MEASURED_OBJECTS_PER_ITEM = 0.23;
+
+/**
+ * One analysis's work per item and per window, measured in process on its code (analysis-units.ts,
+ * BENCHMARKS.md: the default analysis, 4 items per POST, 400 items/s). The closer's reads per window
+ * grow with the items in a window's panes; they are a small share of the cost at any rate.
+ */
+export const MEASURED_ANALYSIS_WORK: AnalysisWork = {
+  invocationsPerItem: 1 / ANALYSIS_BATCH_SIZE,
+  consumerWriteUnitsPerItem: 0.3,
+  consumerReadUnitsPerItem: 0,
+  closerWriteUnitsPerWindow: 7 / 6,
+  closerReadUnitsPerWindow: 61,
+  objectsPerWindow: 1,
+};
 
 export interface CapacityInput {
   /** One batch-function invocation, ms: the bench's measured value, or ASSUMED_AWS_TIMES's. */
@@ -95,6 +163,15 @@ export interface CapacityInput {
   /** What a poller spends per batch outside the function, ms. */
   readonly mappingOverheadMs: number;
   readonly ingestInvocationMs: number;
+  /** One invocation of an analysis's consumer (a batch of ANALYSIS_BATCH_SIZE records), ms. */
+  readonly analysisInvocationMs: number;
+  /** One run of the window closer, ms (priced only). */
+  readonly closerInvocationMs: number;
+  /** Registered analyses: each one subscribes a queue to the dispatcher and has its own consumer. */
+  readonly analyses: number;
+  /** Upper bound on each analysis's concurrent consumers (`analysisMaxConcurrency`). */
+  readonly analysisMaxConcurrency: number;
+  readonly analysisWork: AnalysisWork;
   readonly itemsPerPost: number;
   readonly batchSize: number;
   readonly maxConcurrency: number;
@@ -117,6 +194,9 @@ export const DEFAULT_CAPACITY_INPUT: CapacityInput = {
   itemsPerPost: 4,
   batchSize: SETTINGS.batchSize.default,
   maxConcurrency: SETTINGS.maxConcurrency.default,
+  analyses: DEFAULT_ANALYSES.length,
+  analysisMaxConcurrency: SETTINGS.analysisMaxConcurrency.default,
+  analysisWork: MEASURED_ANALYSIS_WORK,
   activeMessageGroups: Number.POSITIVE_INFINITY,
   throttleRateLimit: SETTINGS.throttleRateLimit.default,
   objectsPerItem: MEASURED_OBJECTS_PER_ITEM,
@@ -128,10 +208,13 @@ export const DEFAULT_CAPACITY_INPUT: CapacityInput = {
 
 export type LimitName =
   | 'batch consumer'
+  | 'analysis consumer'
   | 'API throttle'
   | 'API Gateway account'
   | 'Lambda concurrency'
-  | 'SQS SendMessageBatch'
+  | 'SNS FIFO publish, message-group scope'
+  | 'SNS FIFO publish per message group'
+  | 'SQS SendMessage (SNS deliveries)'
   | 'SQS ReceiveMessage, DeleteMessageBatch'
   | 'S3 PUTs per prefix';
 
@@ -149,6 +232,7 @@ interface Limit {
 
 type RaisableField =
   | 'maxConcurrency'
+  | 'analysisMaxConcurrency'
   | 'throttleRateLimit'
   | 'apiGatewayAccountRps'
   | 'lambdaConcurrentExecutions';
@@ -171,7 +255,10 @@ export interface CapacityResult {
   readonly binding: LimitName;
   /** Lowest capacity first: the order in which the limits bind as load grows. */
   readonly limits: readonly LimitCapacity[];
+  /** The storage path and the dispatcher (its publish and its deliveries to every subscription). */
   readonly costPerMillionItems: CostPerMillionItems;
+  /** Each analysis's own work at the sustained rate, on top. */
+  readonly analysisCostPerMillionItems: CostPerMillionItems;
 }
 
 /** Concurrent batches the mapping runs: FIFO caps them at the active message groups. */
@@ -182,12 +269,32 @@ export const batchConcurrency = (input: CapacityInput): number =>
 const secondsPerBatch = (input: CapacityInput): number =>
   (input.batchInvocationMs + input.mappingOverheadMs) / 1000;
 
+/** Subscriptions of the dispatcher: the item queue and one queue per analysis. */
+export const subscriptionsOf = (input: CapacityInput): number => 1 + input.analyses;
+
 function limitsOf(input: CapacityInput): Limit[] {
   const { itemsPerPost, batchSize } = input;
   // Concurrency is executions in flight: items/s x seconds per item of each function.
   const lambdaSecondsPerItem =
-    input.ingestInvocationMs / 1000 / itemsPerPost + input.batchInvocationMs / 1000 / batchSize;
+    input.ingestInvocationMs / 1000 / itemsPerPost +
+    input.batchInvocationMs / 1000 / batchSize +
+    (input.analyses * input.analysisInvocationMs) / 1000 / ANALYSIS_BATCH_SIZE;
   const sqsTps = AWS_QUOTAS.sqsFifoHighThroughputTps;
+  const analysisConsumer: Limit[] =
+    input.analyses === 0
+      ? []
+      : [
+          {
+            name: 'analysis consumer',
+            quota: Math.min(input.analysisMaxConcurrency, input.activeMessageGroups),
+            unit: `concurrent batches of each analysis (${AWS_QUOTAS.fifoMappingConcurrency.unit})`,
+            itemsPerSecondPerUnit:
+              ANALYSIS_BATCH_SIZE / ((input.analysisInvocationMs + input.mappingOverheadMs) / 1000),
+            raisedBy: 'analysisMaxConcurrency',
+            remedy:
+              'analysisMaxConcurrency (behind, an analysis counts items late: its windows, not storage)',
+          },
+        ];
   return [
     {
       name: 'batch consumer',
@@ -197,6 +304,7 @@ function limitsOf(input: CapacityInput): Limit[] {
       raisedBy: 'maxConcurrency',
       remedy: 'maxConcurrency, with as many active message groups',
     },
+    ...analysisConsumer,
     {
       name: 'API throttle',
       quota: input.throttleRateLimit,
@@ -216,17 +324,32 @@ function limitsOf(input: CapacityInput): Limit[] {
     {
       name: 'Lambda concurrency',
       quota: input.lambdaConcurrentExecutions,
-      unit: 'concurrent executions (ingest and batch) per account and Region',
+      unit: 'concurrent executions (ingest, batch and analyses) per account and Region',
       itemsPerSecondPerUnit: 1 / lambdaSecondsPerItem,
       raisedBy: 'lambdaConcurrentExecutions',
       remedy: 'a Service Quotas request',
     },
     {
-      name: 'SQS SendMessageBatch',
+      // One message per item, whatever the PublishBatch: the quota counts messages.
+      name: 'SNS FIFO publish, message-group scope',
+      quota: AWS_QUOTAS.snsFifoMessageGroupScopeMessagesPerSecond.value,
+      unit: AWS_QUOTAS.snsFifoMessageGroupScopeMessagesPerSecond.unit,
+      itemsPerSecondPerUnit: 1,
+      remedy: "the Region's maximum for the account (AWS support); 9,000 in us-west-2 and eu-west-1",
+    },
+    {
+      name: 'SNS FIFO publish per message group',
+      quota: AWS_QUOTAS.snsFifoMessagesPerSecondPerGroup.value * input.activeMessageGroups,
+      unit: `messages/s: ${AWS_QUOTAS.snsFifoMessagesPerSecondPerGroup.value} per message group x the groups publishing`,
+      itemsPerSecondPerUnit: 1,
+      remedy: 'more message groups: ordering "perRequest" (one per request), not "global"',
+    },
+    {
+      name: 'SQS SendMessage (SNS deliveries)',
       quota: sqsTps.value,
-      unit: sqsTps.unit,
-      itemsPerSecondPerUnit: itemsPerPost / sendBatchesFor([itemsPerPost]),
-      remedy: 'not adjustable per queue: more items per POST, or a second queue',
+      unit: `${sqsTps.unit}, SNS's sends to each subscribed queue`,
+      itemsPerSecondPerUnit: 1 / SQS_REQUESTS_PER_DELIVERY,
+      remedy: 'not adjustable per queue: a second dispatcher and item queue',
     },
     {
       // The mapping's calls count against the queue's quota too, empty long polls on top.
@@ -258,6 +381,10 @@ function typicalRequests(input: CapacityInput): RequestStorage[] {
 }
 
 /** Requests per item on AWS with full batches (what the end-to-end bench counts locally). */
+/**
+ * Requests per item of the storage path on AWS with full batches (what the end-to-end bench counts
+ * locally), with the dispatcher's publish and its deliveries to every subscription.
+ */
 export function steadyUsagePerItem(input: CapacityInput): UsagePerItem {
   const { itemsPerPost, batchSize } = input;
   const gbSecondsPerMs = input.memoryMb / 1024 / 1000;
@@ -266,12 +393,24 @@ export function steadyUsagePerItem(input: CapacityInput): UsagePerItem {
     lambdaInvocations: 1 / itemsPerPost + 1 / batchSize,
     lambdaGbSeconds:
       (input.ingestInvocationMs / itemsPerPost + input.batchInvocationMs / batchSize) * gbSecondsPerMs,
-    sqsRequests:
-      sendBatchesFor([itemsPerPost]) / itemsPerPost + SQS_REQUESTS_PER_BATCH_INVOCATION / batchSize,
+    sqsRequests: SQS_REQUESTS_PER_DELIVERY + SQS_REQUESTS_PER_BATCH_INVOCATION / batchSize,
     s3Puts: input.objectsPerItem,
     ...ledgerUnitsPerItem({ requests: typicalRequests(input), idempotencyKeys: input.idempotencyKeys }),
+    dispatcher: dispatcherUsagePerItem([itemsPerPost], subscriptionsOf(input)),
   };
 }
+
+/** One analysis's own cost per million items at `itemsPerSecond`. */
+export const analysisCostAt = (input: CapacityInput, itemsPerSecond: number): CostPerMillionItems =>
+  analysisCostPerMillionItems({
+    ...input.analysisWork,
+    itemsPerSecond,
+    advanceSeconds: DEFAULT_ANALYSES[0]?.advanceSeconds ?? 0,
+    closerIntervalSeconds: CLOSER_INTERVAL_MINUTES * 60,
+    invocationMs: input.analysisInvocationMs,
+    closerInvocationMs: input.closerInvocationMs,
+    memoryMb: input.memoryMb,
+  });
 
 /** The sustained items/s: the lowest of what each limit allows. */
 export function capacityModel(input: CapacityInput): CapacityResult {
@@ -294,6 +433,7 @@ export function capacityModel(input: CapacityInput): CapacityResult {
       remedy,
     })),
     costPerMillionItems: costPerMillionItems(steadyUsagePerItem(input)),
+    analysisCostPerMillionItems: analysisCostAt(input, sustained),
   };
 }
 
@@ -326,6 +466,8 @@ function caveatOf(field: RaisableField | undefined, to: number, input: CapacityI
     return `above the mapping's maximum (${SETTINGS.maxConcurrency.max}): fewer ms per batch or a larger batchSize`;
   if (field === 'maxConcurrency' && to > input.activeMessageGroups)
     return `and at least ${to} active message groups (now ${input.activeMessageGroups})`;
+  if (field === 'analysisMaxConcurrency' && to > SETTINGS.analysisMaxConcurrency.max)
+    return `above the mapping's maximum (${SETTINGS.analysisMaxConcurrency.max}): fewer ms per batch`;
   if (field === 'throttleRateLimit' && to > SETTINGS.throttleBurstLimit.max)
     return `throttleBurstLimit must be at least the rate and is at most ${SETTINGS.throttleBurstLimit.max.toLocaleString('en-US')}`;
   if (field === 'throttleRateLimit') return `throttleBurstLimit at least ${to.toLocaleString('en-US')}`;
@@ -373,11 +515,14 @@ const formatted = (value: number, digits = 0): string =>
     ? 'unbounded'
     : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const dollars = (value: number): string => `$${formatted(value, 2)}`;
+const times = (value: number): string =>
+  value === Number.POSITIVE_INFINITY ? 'unbounded' : `${formatted(value, 1)}x`;
 
 function costText(cost: CostPerMillionItems): string {
   const parts = [
     ['API', cost.apiGateway],
     ['Lambda', cost.lambda],
+    ['SNS', cost.sns],
     ['SQS', cost.sqs],
     ['S3', cost.s3],
     ['DynamoDB', cost.dynamoDb],
@@ -387,17 +532,30 @@ function costText(cost: CostPerMillionItems): string {
 
 /**
  * The model as rows of the bench's table (benchmark, case, measure, value, side by side): the inputs,
- * the sustained rate and its binding limit, each limit's capacity and headroom, the default consumer
- * against the API throttle, and the plan for each factor.
+ * the sustained rate and its binding limit, each limit's capacity and headroom, the dispatcher's size
+ * quotas, the default consumers against the API throttle, and the plan for each factor.
  */
 export function capacityModelRows(input: CapacityInput, factors: readonly number[] = [10, 100]): string[][] {
   const model = capacityModel(input);
   const sustained = model.sustainedItemsPerSecond;
   const capacityOf = (name: LimitName): number =>
     model.limits.find((limit) => limit.name === name)?.itemsPerSecond ?? Number.NaN;
-  const consumer = capacityOf('batch consumer');
   const throttle = capacityOf('API throttle');
   const row = (...cells: string[]): string[] => ['AWS model', ...cells];
+  const againstThrottle = (name: LimitName): string[] => {
+    const consumer = capacityOf(name);
+    return row(
+      `${name} vs API throttle`,
+      'items/s; ratio',
+      `${formatted(consumer)} vs ${formatted(throttle)}; ${formatted(consumer / throttle, 2)}x`,
+      consumer < throttle
+        ? `at full throttle its backlog grows by ${formatted(throttle - consumer)} items/s`
+        : consumer === throttle
+          ? 'keeps up with the throttle with no headroom'
+          : 'keeps up with the throttle',
+    );
+  };
+  const publishBatchBytes = Math.min(input.itemsPerPost, CHUNK_SIZE) * ENVELOPE_BYTES;
   return [
     row(
       'inputs',
@@ -412,24 +570,27 @@ export function capacityModelRows(input: CapacityInput, factors: readonly number
       'sustained',
       'items/s; binding limit',
       `${formatted(sustained)}; ${model.binding}`,
-      `${costText(model.costPerMillionItems)} per 1M items; ${dollars((sustained * 3600 * model.costPerMillionItems.total) / 1e6)}/hour at this rate`,
+      `${costText(model.costPerMillionItems)} per 1M items (storage and the dispatcher, ${subscriptionsOf(input)} subscriptions), ` +
+        `+ ${dollars(model.analysisCostPerMillionItems.total)} per analysis; ` +
+        `${dollars((sustained * 3600 * (model.costPerMillionItems.total + input.analyses * model.analysisCostPerMillionItems.total)) / 1e6)}/hour at this rate`,
     ),
     ...model.limits.map((limit) =>
       row(
         limit.name,
         'items/s; headroom',
-        `${formatted(limit.itemsPerSecond)}; ${formatted(limit.headroom, 1)}x`,
+        `${formatted(limit.itemsPerSecond)}; ${times(limit.headroom)}`,
         `uses ${formatted(limit.used, 1)} of ${formatted(limit.quota)} ${limit.unit}; raise: ${limit.remedy}`,
       ),
     ),
     row(
-      'consumer vs API throttle',
-      'items/s; ratio',
-      `${formatted(consumer)} vs ${formatted(throttle)}; ${formatted(consumer / throttle, 2)}x`,
-      consumer < throttle
-        ? `at full throttle the backlog grows by ${formatted(throttle - consumer)} items/s`
-        : 'the consumer keeps up with the throttle',
+      'SNS FIFO sizes',
+      'PublishBatch bytes; subscriptions',
+      `${formatted(publishBatchBytes)} of ${formatted(AWS_QUOTAS.snsPublishBatch.value)}; ${subscriptionsOf(input)} of ${AWS_QUOTAS.snsFifoSubscriptionsPerTopic.value}`,
+      `PublishBatch of ${Math.min(input.itemsPerPost, CHUNK_SIZE)} messages of ${ENVELOPE_BYTES} B (at most ${CHUNK_SIZE}); ` +
+        `the item queue and ${input.analyses} analysis queue${input.analyses === 1 ? '' : 's'} (the configuration allows ${ANALYSIS_LIMITS.analysesPerDeployment.max} analyses)`,
     ),
+    againstThrottle('batch consumer'),
+    ...(input.analyses > 0 ? [againstThrottle('analysis consumer')] : []),
     ...factors.map((factor) => {
       const plan = scalingPlan(input, factor);
       const steps = plan.steps.map(
@@ -444,7 +605,7 @@ export function capacityModelRows(input: CapacityInput, factors: readonly number
         'raise, in order',
         steps.join('; ') || 'nothing',
         `${formatted(plan.activeMessageGroupsNeeded)} active message groups needed; then ${formatted(plan.after.sustainedItemsPerSecond)} items/s, ` +
-          `bound by ${plan.after.binding}${next ? `, next ${next.name} at ${formatted(next.headroom, 1)}x` : ''}; ` +
+          `bound by ${plan.after.binding}${next ? `, next ${next.name} at ${times(next.headroom)}` : ''}; ` +
           `${dollars(plan.after.costPerMillionItems.total)} per 1M items`,
       );
     }),

@@ -1,7 +1,9 @@
 import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { encodeEnvelope } from '../../lambdas/domain/envelope';
 import { resultKey } from '../../lambdas/domain/keys';
 import { itemsHash } from '../../lambdas/domain/ledger';
 import { SETTINGS } from '../../lambdas/domain/settings';
+import { CHUNK_SIZE } from '../../lambdas/ingest/accept-items';
 import { acceptedUpdate, storedUpdate } from '../../lambdas/ledger/ledger-inputs';
 
 /**
@@ -21,52 +23,152 @@ export const US_EAST_1_PRICES = {
   /** On demand, since the November 2024 price cut. */
   dynamoDbPerMillionWriteUnits: 0.625,
   dynamoDbPerMillionReadUnits: 0.125,
+  /**
+   * SNS FIFO topics (https://aws.amazon.com/sns/pricing/, read 2026-12 in third-party copies): Publish and
+   * PublishBatch requests $0.30 per million plus $0.017 per GB of payload; subscription messages $0.01 per
+   * million plus $0.001 per GB of payload. A request is billed per 64 KB chunk of its payload.
+   */
+  snsFifoPublishPerMillionRequests: 0.3,
+  snsFifoPublishPerGb: 0.017,
+  snsFifoDeliveryPerMillionMessages: 0.01,
+  snsFifoDeliveryPerGb: 0.001,
 } as const;
 
 export type Prices = Omit<typeof US_EAST_1_PRICES, 'checked' | 'source'>;
 
-/** What one stored item costs in requests and compute, as counted in a run. */
+/** What the dispatcher (SNS FIFO topic) bills per item: its publish side and its deliveries. */
+export interface DispatcherUsage {
+  /** PublishBatch requests, each 64 KB chunk of a request's payload one. */
+  readonly publishRequests: number;
+  readonly publishedGb: number;
+  /** Messages delivered: one per subscription. */
+  readonly deliveries: number;
+  readonly deliveredGb: number;
+}
+
+/** What one item costs in requests and compute, as counted in a run or measured in process. */
 export interface UsagePerItem {
   readonly apiRequests: number;
   readonly lambdaInvocations: number;
   readonly lambdaGbSeconds: number;
   readonly sqsRequests: number;
   readonly s3Puts: number;
-  /** The request ledger's DynamoDB write request units (`ledgerUnitsPerItem`); left out, not priced. */
-  readonly ledgerWriteUnits?: number;
-  /** The request ledger's DynamoDB read request units (`ledgerUnitsPerItem`); left out, not priced. */
-  readonly ledgerReadUnits?: number;
+  /** DynamoDB write request units (the ledger's, `ledgerUnitsPerItem`, or a windows table's); left out, not priced. */
+  readonly dynamoDbWriteUnits?: number;
+  /** DynamoDB read request units, likewise. */
+  readonly dynamoDbReadUnits?: number;
+  /** The dispatcher's charges; left out when the items do not go through it. */
+  readonly dispatcher?: DispatcherUsage;
 }
 
 export interface CostPerMillionItems {
   readonly apiGateway: number;
   readonly lambda: number;
+  readonly sns: number;
   readonly sqs: number;
   readonly s3: number;
   readonly dynamoDb: number;
   readonly total: number;
 }
 
+const MILLION = 1_000_000;
+
+/** The dispatcher's charges per million items. */
+export function snsCostPerMillionItems(usage: DispatcherUsage, prices: Prices = US_EAST_1_PRICES): number {
+  return (
+    usage.publishRequests * prices.snsFifoPublishPerMillionRequests +
+    usage.publishedGb * MILLION * prices.snsFifoPublishPerGb +
+    usage.deliveries * prices.snsFifoDeliveryPerMillionMessages +
+    usage.deliveredGb * MILLION * prices.snsFifoDeliveryPerGb
+  );
+}
+
 export function costPerMillionItems(
   usage: UsagePerItem,
   prices: Prices = US_EAST_1_PRICES,
 ): CostPerMillionItems {
-  const million = 1_000_000;
   const apiGateway = usage.apiRequests * prices.apiGatewayRestPerMillionRequests;
   const lambda =
     usage.lambdaInvocations * prices.lambdaPerMillionRequests +
-    usage.lambdaGbSeconds * million * prices.lambdaArmPerGbSecond;
+    usage.lambdaGbSeconds * MILLION * prices.lambdaArmPerGbSecond;
+  const sns = usage.dispatcher === undefined ? 0 : snsCostPerMillionItems(usage.dispatcher, prices);
   const sqs = usage.sqsRequests * prices.sqsFifoPerMillionRequests;
-  const s3 = usage.s3Puts * million * (prices.s3PutPerThousand / 1000);
+  const s3 = usage.s3Puts * MILLION * (prices.s3PutPerThousand / 1000);
   const dynamoDb =
-    (usage.ledgerWriteUnits ?? 0) * prices.dynamoDbPerMillionWriteUnits +
-    (usage.ledgerReadUnits ?? 0) * prices.dynamoDbPerMillionReadUnits;
-  return { apiGateway, lambda, sqs, s3, dynamoDb, total: apiGateway + lambda + sqs + s3 + dynamoDb };
+    (usage.dynamoDbWriteUnits ?? 0) * prices.dynamoDbPerMillionWriteUnits +
+    (usage.dynamoDbReadUnits ?? 0) * prices.dynamoDbPerMillionReadUnits;
+  return {
+    apiGateway,
+    lambda,
+    sns,
+    sqs,
+    s3,
+    dynamoDb,
+    total: apiGateway + lambda + sns + sqs + s3 + dynamoDb,
+  };
 }
 
-/** SQS takes at most 10 entries per SendMessageBatch; the ingest function sends chunks of 10. */
+/**
+ * Batch calls for requests of these sizes: SNS's PublishBatch and SQS's SendMessageBatch both take at
+ * most 10 entries, and the ingest function sends a request's items in chunks of that many.
+ */
 export const sendBatchesFor = (itemsPerRequest: readonly number[]): number =>
-  itemsPerRequest.reduce((sum, items) => sum + Math.ceil(items / 10), 0);
+  itemsPerRequest.reduce((sum, items) => sum + Math.ceil(items / CHUNK_SIZE), 0);
+
+// The dispatcher ------------------------------------------------------------------------------------
+
+/** SNS bills each 64 KB (65,536 bytes) chunk of a request's payload as one request. */
+export const SNS_BILLING_CHUNK_BYTES = 64 * 1024;
+/** AWS bills data by the GB of 2^30 bytes. */
+const BYTES_PER_GB = 1024 ** 3;
+
+/**
+ * A message as the ingest function publishes it: the envelope of a one-digit item (the bench's uniform
+ * items), a UUID request id, a two-digit index and an ISO time (the sizes the contract's envelope takes).
+ */
+export const ENVELOPE_BYTES = Buffer.byteLength(
+  encodeEnvelope({
+    v: 1,
+    item: 5,
+    requestId: '00000000-0000-4000-8000-000000000000',
+    index: 10,
+    acceptedAt: '2026-11-23T10:42:07.123Z',
+  }),
+);
+
+/**
+ * SQS requests per message SNS delivers to a subscribed queue: taken as one SendMessage each, billed
+ * to the queue's owner like any send. An assumption: the pricing pages read do not say whether SQS
+ * bills the sends SNS makes (a delivery of one message is never batched with others).
+ */
+export const SQS_REQUESTS_PER_DELIVERY = 1;
+
+/**
+ * What the dispatcher bills per item for requests of these sizes: one PublishBatch per 10 items of a
+ * request (more when a chunk's payload passes 64 KB), every message delivered to each subscription.
+ */
+export function dispatcherUsagePerItem(
+  itemsPerRequest: readonly number[],
+  subscriptions: number,
+  messageBytes: number = ENVELOPE_BYTES,
+): DispatcherUsage {
+  const items = itemsPerRequest.reduce((sum, size) => sum + size, 0);
+  if (items === 0) return { publishRequests: 0, publishedGb: 0, deliveries: 0, deliveredGb: 0 };
+  const requestsFor = (messages: number): number =>
+    Math.max(1, Math.ceil((messages * messageBytes) / SNS_BILLING_CHUNK_BYTES));
+  const publishRequests = itemsPerRequest.reduce((sum, size) => {
+    const full = Math.floor(size / CHUNK_SIZE);
+    const rest = size % CHUNK_SIZE;
+    return sum + full * requestsFor(CHUNK_SIZE) + (rest > 0 ? requestsFor(rest) : 0);
+  }, 0);
+  const gbPerItem = messageBytes / BYTES_PER_GB;
+  return {
+    publishRequests: publishRequests / items,
+    publishedGb: gbPerItem,
+    deliveries: subscriptions * Math.ceil(messageBytes / SNS_BILLING_CHUNK_BYTES),
+    deliveredGb: subscriptions * gbPerItem,
+  };
+}
 
 /**
  * SQS requests the event source mapping makes per invocation: one ReceiveMessage that returned the
@@ -77,6 +179,11 @@ export const SQS_REQUESTS_PER_BATCH_INVOCATION = 2;
 
 export interface RunCounts {
   readonly items: number;
+  /**
+   * How ingest handed the items on: `topic`, published to the dispatcher (subscribed by the item queue
+   * alone); `queue`, sent straight to the item queue with SendMessageBatch, as before the dispatcher.
+   */
+  readonly via: 'topic' | 'queue';
   /** Items of each accepted POST. */
   readonly requestSizes: readonly number[];
   readonly ingest: FunctionCounts;
@@ -95,14 +202,17 @@ const gbSeconds = ({ billedMs, memoryMb }: FunctionCounts): number => (billedMs 
 
 export function usagePerItem(run: RunCounts): UsagePerItem {
   const perItem = (value: number): number => (run.items === 0 ? 0 : value / run.items);
+  const sends =
+    run.via === 'topic' ? SQS_REQUESTS_PER_DELIVERY * run.items : sendBatchesFor(run.requestSizes);
   return {
     apiRequests: perItem(run.requestSizes.length),
     lambdaInvocations: perItem(run.ingest.invocations + run.batch.invocations),
     lambdaGbSeconds: perItem(gbSeconds(run.ingest) + gbSeconds(run.batch)),
-    sqsRequests: perItem(
-      sendBatchesFor(run.requestSizes) + SQS_REQUESTS_PER_BATCH_INVOCATION * run.batch.invocations,
-    ),
+    sqsRequests: perItem(sends + SQS_REQUESTS_PER_BATCH_INVOCATION * run.batch.invocations),
     s3Puts: perItem(run.objectsWritten),
+    ...(run.via === 'topic' && run.items > 0
+      ? { dispatcher: dispatcherUsagePerItem(run.requestSizes, 1) }
+      : {}),
   };
 }
 
@@ -153,8 +263,9 @@ export const writeUnits = (...itemBytes: readonly number[]): number =>
 export const consistentReadUnits = (itemBytes: number): number =>
   Math.max(1, Math.ceil(itemBytes / (4 * KB)));
 
-const SET_CLAUSE = /(#\w+)\s*=\s*(?:if_not_exists\(\s*(#\w+)\s*,\s*(:\w+)\s*\)|(:\w+))/g;
-const ADD_CLAUSE = /(#\w+)\s+(:\w+)/g;
+// Attribute names as `#placeholders` (the ledger's, the closer's) or as themselves (the pane rows' v3, t3).
+const SET_CLAUSE = /(#?\w+)\s*=\s*(?:if_not_exists\(\s*(#?\w+)\s*,\s*(:\w+)\s*\)|(:\w+))/g;
+const ADD_CLAUSE = /(#?\w+)\s+(:\w+)/g;
 
 function addToSet(existing: AttributeValue | undefined, added: AttributeValue): AttributeValue {
   if (added.NS !== undefined) return { NS: [...new Set([...(existing?.NS ?? []), ...added.NS])] };
@@ -164,11 +275,13 @@ function addToSet(existing: AttributeValue | undefined, added: AttributeValue): 
 
 /**
  * The item after an UpdateItem, to price it by the larger of before and after: the SET (a value or
- * if_not_exists) and ADD (to a set) clauses the ledger and Powertools send, conditions taken as met.
+ * if_not_exists) and ADD (to a set) clauses the ledger, Powertools and the analyses send, conditions
+ * taken as met.
  * Any other clause throws, so a new kind of update is never priced silently wrong.
  */
 export function itemAfterUpdate(before: DynamoItem | undefined, input: UpdateItemCommandInput): DynamoItem {
   const nameOf = (token: string): string => {
+    if (!token.startsWith('#')) return token;
     const name = input.ExpressionAttributeNames?.[token];
     if (name === undefined) throw new Error(`Unknown attribute name ${token}`);
     return name;
@@ -282,15 +395,15 @@ export function requestWriteUnits({ items, objects }: RequestStorage): number {
 /** The ledger's write and read units per stored item of a run, for UsagePerItem. */
 export function ledgerUnitsPerItem(
   run: LedgerRunCounts,
-): Required<Pick<UsagePerItem, 'ledgerWriteUnits' | 'ledgerReadUnits'>> {
+): Required<Pick<UsagePerItem, 'dynamoDbWriteUnits' | 'dynamoDbReadUnits'>> {
   const items = run.requests.reduce((sum, request) => sum + request.items, 0);
   const perItem = (value: number): number => (items === 0 ? 0 : value / items);
   const idempotency = run.idempotencyKeys ? IDEMPOTENCY_WRITE_UNITS_PER_KEYED_REQUEST : 0;
   const writes = run.requests.reduce((sum, request) => sum + requestWriteUnits(request) + idempotency, 0);
   // An entry read is one unit while it is under 4 KB (requests of up to about 55 objects).
   return {
-    ledgerWriteUnits: perItem(writes),
-    ledgerReadUnits: perItem(run.entriesReadForRedeliveries ?? 0),
+    dynamoDbWriteUnits: perItem(writes),
+    dynamoDbReadUnits: perItem(run.entriesReadForRedeliveries ?? 0),
   };
 }
 

@@ -1,10 +1,14 @@
 import type { Deployment } from '../../cdk/ops/deployment';
 import { median } from '../../cdk/ops/stats';
 import type { ItemMix } from '../harness/load-run';
+import { setFunctionVariable } from '../support/function-variables';
 import { costPerMillionItems, type FunctionCounts, ledgerUnitsPerItem, usagePerItem } from './cost-model';
+import { DIRECT_QUEUE_VARIABLE } from './direct-ingest/sns-to-sqs';
 import {
   type ConsumerRun,
   consumerFunctionName,
+  drained,
+  invocationsSince,
   type PipelineRun,
   type PipelineRunOptions,
   type QueueConsumer,
@@ -18,21 +22,27 @@ import {
 } from './end-to-end';
 import { dollars, fixed, increase, listed, msText, type Row } from './format';
 import {
+  addFreshSubscriber,
   createFreshQueue,
   deleteFreshQueue,
+  deleteMappedQueue,
   type FreshQueue,
   pointIngestAt,
+  readStackAnalysis,
   readStackConsumer,
   restoreIngest,
   setMappingEnabled,
 } from './fresh-queues';
+import { deployIngestCode, type IngestVia, ingestPackages } from './ingest-code';
 import { createReferenceConsumers, deleteReferenceConsumers } from './reference-consumers';
-import { type RatesAroundSends, ratioToBaseline, rotated } from './round-summary';
+import { type RatesAroundSends, type RatioSummary, ratioToBaseline, rotated } from './round-summary';
 
 /**
  * The end-to-end benchmark on a deployed stack: the batch path and the full path side by side with
- * reference consumers on the same emulator, alternated in rounds, every run on a fresh queue; two
- * runs that isolate the producer's pace; latency at a sustainable rate; the runs the cost table needs.
+ * reference consumers on the same emulator, alternated in rounds, every run on a fresh queue; the full
+ * path before the dispatcher (ingest sending straight to the item queue), after it (through a FIFO
+ * topic), and after it with the default analysis subscribed too; two runs that isolate the producer's
+ * pace; latency at a sustainable rate before and after, alternated; the runs the cost table needs.
  */
 
 export interface EndToEndOptions {
@@ -43,14 +53,46 @@ export interface EndToEndOptions {
 
 const MAIN = { itemsPerRequest: 4, streams: 4 };
 const COST_ITEMS_PER_REQUEST = [1, 100];
-// The 1-stream run of earlier benches is left out: the bench must stay under 5 minutes on 2 cores.
-const SCALING_STREAMS: number[] = [];
 /** The paced latency run offers this share of the full path's measured throughput. */
 const SUSTAINABLE_SHARE = 0.5;
 
 type QueueVariant = 'oneLine' | 'onePut' | 'onePutLedger' | 'batchPath';
-type Variant = QueueVariant | 'fullPath' | 'raw';
-const VARIANTS: readonly Variant[] = ['oneLine', 'onePut', 'onePutLedger', 'batchPath', 'fullPath', 'raw'];
+type FullVariant = 'fullPathBefore' | 'fullPath' | 'fullPathAnalysis';
+type Variant = QueueVariant | FullVariant | 'raw';
+const VARIANTS: readonly Variant[] = [
+  'oneLine',
+  'onePut',
+  'onePutLedger',
+  'batchPath',
+  'fullPathBefore',
+  'fullPath',
+  'fullPathAnalysis',
+  'raw',
+];
+const FULL_PATHS: Record<
+  FullVariant,
+  { readonly via: IngestVia; readonly analysis: boolean; readonly label: string }
+> = {
+  fullPathBefore: { via: 'queue', analysis: false, label: 'before: ingest -> SQS (SendMessageBatch)' },
+  fullPath: { via: 'topic', analysis: false, label: 'after: ingest -> SNS FIFO -> SQS' },
+  fullPathAnalysis: {
+    via: 'topic',
+    analysis: true,
+    label: 'after, the default analysis subscribed too',
+  },
+};
+/** The paced latency runs, before and after the dispatcher, alternated round by round. */
+type PacedVariant = Extract<FullVariant, 'fullPathBefore' | 'fullPath'>;
+const PACED_VARIANTS: readonly PacedVariant[] = ['fullPathBefore', 'fullPath'];
+const isFullPath = (variant: Variant): variant is FullVariant => variant in FULL_PATHS;
+
+/** What the default analysis did beside a full-path run (its queue drained after the run, untimed). */
+interface AnalysisSide {
+  readonly counts: FunctionCounts;
+  readonly itemsPerInvocation: number;
+  readonly drainSeconds: number;
+}
+type FullPathRun = PipelineRun & { readonly analysis?: AnalysisSide };
 const CONSUMER_OF: Record<QueueVariant, QueueConsumer> = {
   oneLine: 'oneLine',
   onePut: 'onePut',
@@ -61,11 +103,11 @@ const CONSUMER_OF: Record<QueueVariant, QueueConsumer> = {
 interface Round {
   readonly round: number;
   readonly order: Variant[];
-  readonly runs: Partial<Record<QueueVariant, ConsumerRun>> & { fullPath?: PipelineRun; raw?: RawFifoRun };
+  readonly runs: Partial<Record<QueueVariant, ConsumerRun>> &
+    Partial<Record<FullVariant, FullPathRun>> & { raw?: RawFifoRun };
 }
 
 const rateOf = (runs: Round['runs'], variant: Variant): number => {
-  if (variant === 'fullPath') return runs.fullPath?.itemsPerSecond ?? Number.NaN;
   if (variant === 'raw') return runs.raw?.messagesPerSecond ?? Number.NaN;
   return runs[variant]?.itemsPerSecond ?? Number.NaN;
 };
@@ -78,6 +120,20 @@ const percentilesText = (p: { p50?: number; p95?: number; p99?: number }): strin
 
 const medianOf = (values: readonly (number | undefined)[]): number | undefined =>
   median(values.filter((value): value is number => value !== undefined));
+
+/** Each percentile's median over runs. */
+const medianPercentiles = (runs: readonly PipelineRun[]) => ({
+  p50: medianOf(runs.map((run) => run.postToS3Ms.p50)),
+  p95: medianOf(runs.map((run) => run.postToS3Ms.p95)),
+  p99: medianOf(runs.map((run) => run.postToS3Ms.p99)),
+});
+
+/** Round by round, one run's POST-to-S3 p50 over another's. */
+const p50Ratio = (subject: readonly PipelineRun[], baseline: readonly PipelineRun[]): RatioSummary =>
+  ratioToBaseline(
+    subject.map((run) => run.postToS3Ms.p50 ?? Number.NaN),
+    baseline.map((run) => run.postToS3Ms.p50 ?? Number.NaN),
+  );
 
 /** The consumer's pace while the producer sends and after (medians over runs). */
 const paceText = (rates: readonly RatesAroundSends[]): string =>
@@ -120,12 +176,52 @@ export async function benchEndToEnd(
       });
     });
   };
-  // The ingest function sends to the fresh queue; a configuration change restarts its workers.
-  const fullPath = (name: string, run: PipelineRunOptions) =>
-    onFreshQueue(name, deployment.batchFunctionName, async (queue) => {
-      await pointIngestAt(deployment, queue.topicArn);
-      await warmPipeline(deployment, run.streams, queue.url);
-      return runPipeline(deployment, run, queue.url);
+  const stackAnalysis = await readStackAnalysis(deployment);
+  const ingestCode = await ingestPackages();
+  let deployedVia: IngestVia = 'topic';
+  // The ingest function sends to the fresh queue, through its topic or straight; a configuration or
+  // code change restarts its workers.
+  const useIngest = async (via: IngestVia, queue: FreshQueue): Promise<void> => {
+    if (deployedVia !== via) {
+      await deployIngestCode(deployment, ingestCode[via]);
+      deployedVia = via;
+    }
+    await pointIngestAt(deployment, queue.topicArn);
+    if (via === 'queue') {
+      await setFunctionVariable(deployment, deployment.ingestFunctionName, DIRECT_QUEUE_VARIABLE, queue.url);
+    }
+  };
+  const fullPath = (name: string, variant: FullVariant, run: Omit<PipelineRunOptions, 'via'>) =>
+    onFreshQueue(name, deployment.batchFunctionName, async (queue): Promise<FullPathRun> => {
+      const { via, analysis } = FULL_PATHS[variant];
+      await useIngest(via, queue);
+      const analysisQueue = analysis
+        ? await addFreshSubscriber(
+            deployment,
+            queue,
+            stackAnalysis,
+            `bench-${name}-analysis-${Date.now()}`,
+            stackAnalysis.functionName,
+          )
+        : undefined;
+      try {
+        await warmPipeline(deployment, run.streams, [
+          queue.url,
+          ...(analysisQueue ? [analysisQueue.url] : []),
+        ]);
+        const since = Date.now();
+        const result = await runPipeline(deployment, { ...run, via }, queue.url);
+        if (analysisQueue === undefined) return result;
+        // Drained before the next run starts, so that its work stays within this one.
+        const drainSeconds = await drained(deployment, analysisQueue.url);
+        const counts = await invocationsSince(deployment, stackAnalysis.functionName, since, 1);
+        return {
+          ...result,
+          analysis: { counts, itemsPerInvocation: result.acceptedItems / counts.invocations, drainSeconds },
+        };
+      } finally {
+        if (analysisQueue) await deleteMappedQueue(deployment, analysisQueue);
+      }
     });
 
   try {
@@ -141,8 +237,8 @@ export async function benchEndToEnd(
       const label = `round ${round + 1}/${options.rounds}`;
       for (const variant of order) {
         log(`${label}: ${variant}, ${items} items on a fresh queue`);
-        if (variant === 'fullPath') {
-          runs.fullPath = await fullPath(`full-${round}`, { items, ...MAIN, mix, seed });
+        if (isFullPath(variant)) {
+          runs[variant] = await fullPath(`${variant}-${round}`, variant, { items, ...MAIN, mix, seed });
         } else if (variant === 'raw') {
           runs.raw = await rawFifoThroughput(deployment, items, MAIN.streams, consumer.queueAttributes);
         } else {
@@ -155,13 +251,25 @@ export async function benchEndToEnd(
     const ratesOf = (variant: Variant) => rounds.map((round) => rateOf(round.runs, variant));
     const medianRate = (variant: Variant) => median(ratesOf(variant)) ?? Number.NaN;
     const consumerRuns = (variant: QueueVariant) => rounds.flatMap(({ runs }) => runs[variant] ?? []);
-    const fullRuns = rounds.flatMap(({ runs }) => runs.fullPath ?? []);
+    const fullRunsOf = (variant: FullVariant) => rounds.flatMap(({ runs }) => runs[variant] ?? []);
+    const fullRuns = fullRunsOf('fullPath');
     const batchRatio = ratioToBaseline(ratesOf('batchPath'), ratesOf('onePut'));
     const batchToLedgerFloor = ratioToBaseline(ratesOf('batchPath'), ratesOf('onePutLedger'));
-    const fullRatio = ratioToBaseline(ratesOf('fullPath'), ratesOf('onePut'));
-    // The round with the median full-path throughput stands for it in the latency and cost rows.
-    const main = fullRuns.find((run) => run.itemsPerSecond === medianRate('fullPath'));
-    if (!main) throw new Error('No full-path round ran');
+    const fullRatios = {
+      fullPathBefore: ratioToBaseline(ratesOf('fullPathBefore'), ratesOf('onePut')),
+      fullPath: ratioToBaseline(ratesOf('fullPath'), ratesOf('onePut')),
+      fullPathAnalysis: ratioToBaseline(ratesOf('fullPathAnalysis'), ratesOf('onePut')),
+    } satisfies Record<FullVariant, RatioSummary>;
+    const afterToBefore = ratioToBaseline(ratesOf('fullPath'), ratesOf('fullPathBefore'));
+    const analysisToAfter = ratioToBaseline(ratesOf('fullPathAnalysis'), ratesOf('fullPath'));
+    // The round with the median throughput stands for each full path in the latency and cost rows.
+    const medianRun = (variant: FullVariant): FullPathRun => {
+      const run = fullRunsOf(variant).find((candidate) => candidate.itemsPerSecond === medianRate(variant));
+      if (!run) throw new Error(`No ${variant} round ran`);
+      return run;
+    };
+    const main = medianRun('fullPath');
+    const before = medianRun('fullPathBefore');
 
     // The full path's producer (POSTs) sends for longer than one SQS sender, one call per request,
     // and the emulator's poller slows while sends go on: the same consumers fed like that, by one
@@ -181,39 +289,36 @@ export async function benchEndToEnd(
     const pacedBatch = await consumerRun('batchPath', likeFullPath);
 
     const offeredItemsPerSecond = SUSTAINABLE_SHARE * medianRate('fullPath');
-    log(
-      `latency: ${sideItems} items paced at ${fixed(offeredItemsPerSecond)} items/s (half the full path's)`,
-    );
-    const paced = await fullPath('paced', {
-      items: sideItems,
-      ...MAIN,
-      mix,
-      seed: 4,
-      rate: offeredItemsPerSecond / MAIN.itemsPerRequest,
-    });
+    const pacedItems = Math.round(items / 4);
+    const paced: Record<PacedVariant, PipelineRun[]> = { fullPathBefore: [], fullPath: [] };
+    for (let round = 0; round < options.rounds; round += 1) {
+      for (const variant of rotated(PACED_VARIANTS, round)) {
+        log(
+          `latency, round ${round + 1}/${options.rounds}: ${variant}, ${pacedItems} items paced at ${fixed(offeredItemsPerSecond)} items/s (half the full path's)`,
+        );
+        paced[variant].push(
+          await fullPath(`paced-${variant}-${round}`, variant, {
+            items: pacedItems,
+            ...MAIN,
+            mix,
+            seed: 4,
+            rate: offeredItemsPerSecond / MAIN.itemsPerRequest,
+          }),
+        );
+      }
+    }
+    const pacedRatio = p50Ratio(paced.fullPath, paced.fullPathBefore);
 
-    const runs: PipelineRun[] = [main];
+    const runs: PipelineRun[] = [before, main];
     for (const itemsPerRequest of COST_ITEMS_PER_REQUEST) {
       log(`run: ${sideItems} items, ${itemsPerRequest} items/POST, ${MAIN.streams} streams`);
       runs.push(
-        await fullPath(`cost-${itemsPerRequest}`, {
+        await fullPath(`cost-${itemsPerRequest}`, 'fullPath', {
           items: sideItems,
           itemsPerRequest,
           streams: MAIN.streams,
           mix,
           seed: 2,
-        }),
-      );
-    }
-    for (const streams of SCALING_STREAMS) {
-      log(`run: ${sideItems} items, ${MAIN.itemsPerRequest} items/POST, ${streams} stream(s)`);
-      runs.push(
-        await fullPath(`streams-${streams}`, {
-          items: sideItems,
-          itemsPerRequest: MAIN.itemsPerRequest,
-          streams,
-          mix,
-          seed: 3,
         }),
       );
     }
@@ -240,6 +345,56 @@ export async function benchEndToEnd(
     const consumerText = (variant: QueueVariant) => {
       const runsOf = consumerRuns(variant);
       return `${paceText(runsOf.map((run) => run.consumption))}; ${perInvocationText(runsOf.map((run) => run.counts))}`;
+    };
+    const analysisRuns = fullRunsOf('fullPathAnalysis').flatMap((run) => run.analysis ?? []);
+    const fullPathText: Record<FullVariant, string> = {
+      fullPathBefore: '',
+      fullPath: `after/before ${fixed(afterToBefore.median, 2)}x (rounds ${listed(afterToBefore.perRound, 2)}); `,
+      fullPathAnalysis:
+        `x after ${fixed(analysisToAfter.median, 2)} (rounds ${listed(analysisToAfter.perRound, 2)}); analysis ` +
+        `${perInvocationText(analysisRuns.map((side) => side.counts))}, ` +
+        `${fixed(medianOf(analysisRuns.map((side) => side.itemsPerInvocation)), 1)} items/invocation, ` +
+        `drained ${fixed(medianOf(analysisRuns.map((side) => side.drainSeconds)), 1)} s after the storage path; `,
+    };
+    const fullPathRow = (variant: FullVariant): Row => {
+      const runsOf = fullRunsOf(variant);
+      const ratio = fullRatios[variant];
+      return [
+        'end to end',
+        `full path, ${FULL_PATHS[variant].label}: ${runLabel(main)}`,
+        `items/s; x one-PUT reference, ${fresh}`,
+        `${fixed(medianRate(variant))}; ${fixed(ratio.median, 2)}x`,
+        `${roundsText(variant)}; ratios ${listed(ratio.perRound, 2)}; ${fullPathText[variant]}` +
+          `${fixed(medianOf(runsOf.map((run) => run.sendSeconds)), 1)} s of POSTs; ${paceText(runsOf.map((run) => run.consumption))}; ` +
+          `${perInvocationText(runsOf.map((run) => run.batch))}`,
+      ];
+    };
+    const saturatedRow = (variant: FullVariant): Row => {
+      const runsOf = fullRunsOf(variant);
+      return [
+        'latency',
+        `full path, ${FULL_PATHS[variant].label}, saturated`,
+        `POST to S3 p50/p95/p99, ${fresh}`,
+        percentilesText(medianPercentiles(runsOf)),
+        `request p50/p95 ${msText(medianOf(runsOf.map((run) => run.requestMs.p50)))}/${msText(medianOf(runsOf.map((run) => run.requestMs.p95)))}` +
+          (variant === 'fullPathBefore'
+            ? ''
+            : `; p50 x before ${fixed(p50Ratio(runsOf, fullRunsOf('fullPathBefore')).median, 2)} (rounds ${listed(p50Ratio(runsOf, fullRunsOf('fullPathBefore')).perRound, 2)})`),
+      ];
+    };
+    const pacedRow = (variant: PacedVariant): Row => {
+      const runsOf = paced[variant];
+      return [
+        'latency',
+        `full path, ${FULL_PATHS[variant].label}, paced at ${fixed(offeredItemsPerSecond)} items/s (50%)`,
+        `POST to S3 p50/p95/p99, median of ${options.rounds}, alternated`,
+        percentilesText(medianPercentiles(runsOf)),
+        `p50 rounds ${listed(runsOf.map((run) => run.postToS3Ms.p50 ?? Number.NaN))} ms; ` +
+          (variant === 'fullPath'
+            ? `p50 x before ${fixed(pacedRatio.median, 2)} (rounds ${listed(pacedRatio.perRound, 2)}); `
+            : '') +
+          `${fixed(pacedItems)} items each; request p50/p95 ${msText(medianOf(runsOf.map((run) => run.requestMs.p50)))}/${msText(medianOf(runsOf.map((run) => run.requestMs.p95)))}`,
+      ];
     };
     const rows: Row[] = [
       [
@@ -271,24 +426,20 @@ export async function benchEndToEnd(
         `${fixed(medianRate('batchPath'))}; ${fixed(batchRatio.median, 2)}x`,
         `${roundsText('batchPath')}; ratios ${listed(batchRatio.perRound, 2)}; ${consumerText('batchPath')}`,
       ],
-      [
-        'end to end',
-        `full path: ${runLabel(main)}`,
-        `items/s; x one-PUT reference, ${fresh}`,
-        `${fixed(medianRate('fullPath'))}; ${fixed(fullRatio.median, 2)}x`,
-        `${roundsText('fullPath')}; ratios ${listed(fullRatio.perRound, 2)}; ${fixed(fullSendSeconds, 1)} s of POSTs; ${paceText(fullRuns.map((run) => run.consumption))}; ${perInvocationText(fullRuns.map((run) => run.batch))}`,
-      ],
+      fullPathRow('fullPathBefore'),
+      fullPathRow('fullPath'),
+      fullPathRow('fullPathAnalysis'),
       [
         'isolating',
         `one-PUT reference, fed like the full path: one send per request, ${fixed(fullPostsPerSecond)}/s`,
-        'items/s; full path x this',
+        'items/s; full path (after) x this',
         `${fixed(pacedOnePut.itemsPerSecond)}; ${fixed(medianRate('fullPath') / pacedOnePut.itemsPerSecond, 2)}x`,
         `one run; ${fixed(pacedOnePut.itemsPerSecond / medianRate('onePut'), 2)}x the one-PUT reference fed by one fast sender; ${paceText([pacedOnePut.consumption])}`,
       ],
       [
         'isolating',
         'batch path, fed likewise (no API Gateway, no ingest function)',
-        'items/s; full path x this',
+        'items/s; full path (after) x this',
         `${fixed(pacedBatch.itemsPerSecond)}; ${fixed(medianRate('fullPath') / pacedBatch.itemsPerSecond, 2)}x`,
         `one run; ${fixed(pacedBatch.itemsPerSecond / pacedOnePut.itemsPerSecond, 2)}x the one-PUT reference fed likewise; ${paceText([pacedBatch.consumption])}`,
       ],
@@ -299,44 +450,22 @@ export async function benchEndToEnd(
         fixed(medianRate('raw')),
         `${roundsText('raw')}; a reference row, not a baseline`,
       ],
-      [
-        'latency',
-        `full path, ${runLabel(main)}, saturated (median round)`,
-        'POST to S3 p50/p95/p99',
-        percentilesText(main.postToS3Ms),
-        `request p50/p95 ${msText(main.requestMs.p50)}/${msText(main.requestMs.p95)}`,
-      ],
-      [
-        'latency',
-        `full path paced at ${fixed(offeredItemsPerSecond)} items/s (50%)`,
-        'POST to S3 p50/p95/p99',
-        percentilesText(paced.postToS3Ms),
-        `${fixed(paced.storedItems)} items, ${fixed(paced.itemsPerSecond)} items/s stored; request p50/p95 ${msText(paced.requestMs.p50)}/${msText(paced.requestMs.p95)}`,
-      ],
+      saturatedRow('fullPathBefore'),
+      saturatedRow('fullPath'),
+      saturatedRow('fullPathAnalysis'),
+      pacedRow('fullPathBefore'),
+      pacedRow('fullPath'),
       ...costed
-        .filter(({ run }) => run.streams === MAIN.streams)
-        .sort((a, b) => a.run.itemsPerRequest - b.run.itemsPerRequest)
+        .sort((a, b) => a.run.itemsPerRequest - b.run.itemsPerRequest || a.run.via.localeCompare(b.run.via))
         .map(
           ({ run, usage, cost, withoutLedger, withKeys }): Row => [
             'cost per 1M items',
-            `${runLabel(run)}, ${fixed(run.items)} items`,
+            `${runLabel(run)}, ${fixed(run.items)} items, ${run.via === 'topic' ? 'through the dispatcher' : 'before the dispatcher'}`,
             'API, Lambda, SQS, S3 requests; ledger write units, per item',
-            `${fixed(usage.apiRequests, 2)}, ${fixed(usage.lambdaInvocations, 2)}, ${fixed(usage.sqsRequests, 2)}, ${fixed(usage.s3Puts, 2)}; ${fixed(usage.ledgerWriteUnits, 2)}`,
-            `${dollars(cost.total)} = API ${dollars(cost.apiGateway)} + Lambda ${dollars(cost.lambda)} + SQS ${dollars(cost.sqs)} + S3 ${dollars(cost.s3)} + DynamoDB ${dollars(cost.dynamoDb)}; ` +
+            `${fixed(usage.apiRequests, 2)}, ${fixed(usage.lambdaInvocations, 2)}, ${fixed(usage.sqsRequests, 2)}, ${fixed(usage.s3Puts, 2)}; ${fixed(usage.dynamoDbWriteUnits, 2)}`,
+            `${dollars(cost.total)} = API ${dollars(cost.apiGateway)} + Lambda ${dollars(cost.lambda)} + SNS ${dollars(cost.sns)} + SQS ${dollars(cost.sqs)} + S3 ${dollars(cost.s3)} + DynamoDB ${dollars(cost.dynamoDb)}; ` +
               `without the ledger ${dollars(withoutLedger.total)} (ledger ${increase(cost.total, withoutLedger.total)}); ` +
               `with Idempotency-Keys ${dollars(withKeys.total)} (${increase(withKeys.total, withoutLedger.total)})`,
-          ],
-        ),
-      ...costed
-        .filter(({ run }) => run.itemsPerRequest === MAIN.itemsPerRequest)
-        .sort((a, b) => a.run.streams - b.run.streams)
-        .map(
-          ({ run, cost, usage }): Row => [
-            'scaling',
-            `${runLabel(run)}, ${fixed(run.items)} items`,
-            'items/s; POST to S3 p50/p95',
-            `${fixed(run.itemsPerSecond)}; ${msText(run.postToS3Ms.p50)}/${msText(run.postToS3Ms.p95)}`,
-            `${dollars(cost.total)} per 1M items; ${fixed(usage.s3Puts, 2)} PUTs/item; ${fixed(run.batch.invocations)} batch invocations`,
           ],
         ),
     ];
@@ -346,16 +475,19 @@ export async function benchEndToEnd(
         copiedFromStack: { queueAttributes: consumer.queueAttributes, mapping: consumer.mapping },
         rounds,
         medians: Object.fromEntries(VARIANTS.map((variant) => [variant, medianRate(variant)])),
-        ratiosToOnePutReference: { batchPath: batchRatio, fullPath: fullRatio },
+        ratiosToOnePutReference: { batchPath: batchRatio, ...fullRatios },
+        fullPathAfterToBefore: afterToBefore,
+        fullPathAnalysisToAfter: analysisToAfter,
         batchPathToLedgerReference: batchToLedgerFloor,
         isolating: { fullPostsPerSecond, onePut: pacedOnePut, batchPath: pacedBatch },
-        paced: { offeredItemsPerSecond, run: paced },
+        paced: { offeredItemsPerSecond, runs: paced, p50AfterToBefore: pacedRatio },
         runs: costed,
       },
       rows,
     };
   } finally {
-    // The stack as deployed: the ingest function on its own queue, its mapping enabled.
+    // The stack as deployed: the ingest function's own code on its own dispatcher, its mapping enabled.
+    if (deployedVia !== 'topic') await deployIngestCode(deployment, ingestCode.topic);
     await restoreIngest(deployment, consumer);
     await setMappingEnabled(deployment, consumer.stackMappingId, true);
     await deleteReferenceConsumers(deployment);

@@ -25,6 +25,7 @@ import {
 } from '../harness/load-run';
 import type { FunctionCounts } from './cost-model';
 import type { FreshQueue, StackConsumer } from './fresh-queues';
+import type { IngestVia } from './ingest-code';
 import { type FedRequest, ingestLedgerWrites, ingestMessageBatches } from './queue-feed';
 import { REFERENCE_CONSUMERS, type ReferenceConsumer, referenceRunSince } from './reference-consumers';
 import { type RatesAroundSends, ratesAroundSends } from './round-summary';
@@ -37,6 +38,8 @@ const DRAIN_POLL_MS = 100;
 const LEDGER_WRITERS = 8;
 
 export interface PipelineRunOptions {
+  /** How the deployed ingest code hands items on (ingest-code.ts): through the dispatcher, or straight to the queue. */
+  readonly via: IngestVia;
   readonly items: number;
   readonly itemsPerRequest: number;
   /** Requests in flight at once; each request is its own message group. */
@@ -122,11 +125,15 @@ export async function runPipeline(
 }
 
 /**
- * A few requests through the full path, drained, so the ingest function's workers (restarted by a
- * configuration change) and the batch function are warm before a timed run; one request per stream
- * twice over, so each concurrent worker starts.
+ * A few requests through the full path, drained from every queue they reach, so the ingest function's
+ * workers (restarted by a configuration or code change) and the consumers are warm before a timed run;
+ * one request per stream twice over, so each concurrent worker starts.
  */
-export async function warmPipeline(deployment: Deployment, streams: number, queueUrl: string): Promise<void> {
+export async function warmPipeline(
+  deployment: Deployment,
+  streams: number,
+  queueUrls: readonly string[],
+): Promise<void> {
   const requests = 2 * streams;
   const load = await sendLoad(deployment, {
     items: 4 * requests,
@@ -139,8 +146,14 @@ export async function warmPipeline(deployment: Deployment, streams: number, queu
   if (load.accepted.length !== requests) {
     throw new Error(`Warm-up: ${load.accepted.length} of ${requests} requests accepted`);
   }
-  await waitForDrain(clientsFor(deployment), queueUrl, DRAIN_DEADLINE_MS, DRAIN_POLL_MS);
+  for (const queueUrl of queueUrls) {
+    await waitForDrain(clientsFor(deployment), queueUrl, DRAIN_DEADLINE_MS, DRAIN_POLL_MS);
+  }
 }
+
+/** Waits (with a deadline) until a queue has held nothing for a few polls; returns the seconds until it was empty. */
+export const drained = (deployment: Deployment, queueUrl: string): Promise<number> =>
+  waitForDrain(clientsFor(deployment), queueUrl, DRAIN_DEADLINE_MS, DRAIN_POLL_MS);
 
 /**
  * Invocations and billed milliseconds of a function since a time, from its REPORT log lines; waits

@@ -7,14 +7,16 @@ import {
   LambdaClient,
   ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
+  UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, DeleteTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { waitUntil } from '../../cdk/local/local-cloud';
 import { clientConfig, clientsFor, type Deployment } from '../../cdk/ops/deployment';
-import { ENV, readIngestSettings } from '../../lambdas/domain/environment';
+import { ENV } from '../../lambdas/domain/environment';
 import { setFunctionVariable } from '../support/function-variables';
 import { type MappingSettings, mappingSettingsOf, queueAttributesToCopy } from './consumer-settings';
+import { DIRECT_QUEUE_VARIABLE } from './direct-ingest/sns-to-sqs';
 
 /**
  * Fresh queues for the end-to-end benchmark. The emulator rebuilds a queue's deduplication table on
@@ -43,16 +45,7 @@ export async function readStackConsumer(deployment: Deployment): Promise<StackCo
   const { Attributes: attributes = {} } = await clientsFor(deployment).sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: deployment.queueUrl, AttributeNames: ['All'] }),
   );
-  const { EventSourceMappings: mappings = [] } = await lambda.send(
-    new ListEventSourceMappingsCommand({
-      FunctionName: deployment.batchFunctionName,
-      EventSourceArn: attributes.QueueArn,
-    }),
-  );
-  const [mapping] = mappings;
-  if (mapping?.UUID === undefined || mappings.length !== 1) {
-    throw new Error(`Expected one mapping of the item queue to the batch function, found ${mappings.length}`);
-  }
+  const mapping = await mappingOf(deployment, attributes.QueueArn ?? '', deployment.batchFunctionName);
   const [batchFunction, ingestFunction] = await Promise.all(
     [deployment.batchFunctionName, deployment.ingestFunctionName].map((FunctionName) =>
       lambda.send(new GetFunctionConfigurationCommand({ FunctionName })),
@@ -68,10 +61,17 @@ export async function readStackConsumer(deployment: Deployment): Promise<StackCo
   };
 }
 
-export interface FreshQueue {
+/** A queue's behaviour and its mapping's settings, copied from the stack's queue of the same consumer. */
+export type QueueSettings = Pick<StackConsumer, 'queueAttributes' | 'mapping'>;
+
+/** A fresh queue mapped to a function. */
+export interface MappedQueue {
   readonly url: string;
   readonly arn: string;
   readonly mappingId: string;
+}
+
+export interface FreshQueue extends MappedQueue {
   /** A topic of its own that delivers to it, for the ingest function to publish to. */
   readonly topicArn: string;
 }
@@ -85,16 +85,28 @@ async function waitForMapping(deployment: Deployment, mappingId: string, state: 
   );
 }
 
-/** A new queue like the stack's item queue, mapped to `functionName` like the batch function. */
-export async function createFreshQueue(
+/** The only mapping of a queue to a function: the stack makes one per consumer. */
+async function mappingOf(deployment: Deployment, queueArn: string, functionName: string) {
+  const { EventSourceMappings: mappings = [] } = await lambdaOf(deployment).send(
+    new ListEventSourceMappingsCommand({ FunctionName: functionName, EventSourceArn: queueArn }),
+  );
+  const [mapping] = mappings;
+  if (mapping?.UUID === undefined || mappings.length !== 1) {
+    throw new Error(`Expected one mapping of ${queueArn} to ${functionName}, found ${mappings.length}`);
+  }
+  return { ...mapping, UUID: mapping.UUID };
+}
+
+/** A new queue with `settings`, mapped to `functionName` likewise. */
+async function createMappedQueue(
   deployment: Deployment,
-  consumer: StackConsumer,
+  settings: QueueSettings,
   name: string,
   functionName: string,
-): Promise<FreshQueue> {
+): Promise<MappedQueue> {
   const { sqs } = clientsFor(deployment);
   const { QueueUrl: url } = await sqs.send(
-    new CreateQueueCommand({ QueueName: `${name}.fifo`, Attributes: consumer.queueAttributes }),
+    new CreateQueueCommand({ QueueName: `${name}.fifo`, Attributes: settings.queueAttributes }),
   );
   if (!url) throw new Error('CreateQueue returned no queue URL');
   const { Attributes: { QueueArn: arn } = {} } = await sqs.send(
@@ -103,7 +115,7 @@ export async function createFreshQueue(
   if (!arn) throw new Error(`Queue ${url} has no ARN`);
   const { UUID: mappingId } = await lambdaOf(deployment).send(
     new CreateEventSourceMappingCommand({
-      ...consumer.mapping,
+      ...settings.mapping,
       EventSourceArn: arn,
       FunctionName: functionName,
       Enabled: true,
@@ -111,8 +123,30 @@ export async function createFreshQueue(
   );
   if (!mappingId) throw new Error('CreateEventSourceMapping returned no UUID');
   await waitForMapping(deployment, mappingId, 'Enabled');
-  const sns = new SNSClient(clientConfig(deployment));
-  const { TopicArn: topicArn } = await sns.send(
+  return { url, arn, mappingId };
+}
+
+/** Subscribes a queue to a topic as the stack subscribes its consumers: raw delivery, no filter. */
+async function subscribe(deployment: Deployment, topicArn: string, queueArn: string): Promise<void> {
+  await new SNSClient(clientConfig(deployment)).send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: queueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+}
+
+/** A new queue like the stack's item queue, mapped to `functionName` like the batch function, with a topic of its own. */
+export async function createFreshQueue(
+  deployment: Deployment,
+  consumer: StackConsumer,
+  name: string,
+  functionName: string,
+): Promise<FreshQueue> {
+  const queue = await createMappedQueue(deployment, consumer, name, functionName);
+  const { TopicArn: topicArn } = await new SNSClient(clientConfig(deployment)).send(
     new CreateTopicCommand({
       Name: `${name}.fifo`,
       Attributes: {
@@ -123,22 +157,51 @@ export async function createFreshQueue(
     }),
   );
   if (!topicArn) throw new Error('CreateTopic returned no topic ARN');
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topicArn,
-      Protocol: 'sqs',
-      Endpoint: arn,
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
-  return { url, arn, mappingId, topicArn };
+  await subscribe(deployment, topicArn, queue.arn);
+  return { ...queue, topicArn };
 }
 
-/** Deletes the topic, the mapping, then the queue. */
-export async function deleteFreshQueue(deployment: Deployment, queue: FreshQueue): Promise<void> {
-  await new SNSClient(clientConfig(deployment)).send(new DeleteTopicCommand({ TopicArn: queue.topicArn }));
+/** One more subscriber of a fresh queue's topic: a queue with `settings`, mapped to `functionName`. */
+export async function addFreshSubscriber(
+  deployment: Deployment,
+  queue: FreshQueue,
+  settings: QueueSettings,
+  name: string,
+  functionName: string,
+): Promise<MappedQueue> {
+  const subscriber = await createMappedQueue(deployment, settings, name, functionName);
+  await subscribe(deployment, queue.topicArn, subscriber.arn);
+  return subscriber;
+}
+
+/** Deletes a mapped queue's mapping, then the queue. */
+export async function deleteMappedQueue(deployment: Deployment, queue: MappedQueue): Promise<void> {
   await lambdaOf(deployment).send(new DeleteEventSourceMappingCommand({ UUID: queue.mappingId }));
   await clientsFor(deployment).sqs.send(new DeleteQueueCommand({ QueueUrl: queue.url }));
+}
+
+/** Deletes the topic (and with it its subscriptions), the mapping, then the queue. */
+export async function deleteFreshQueue(deployment: Deployment, queue: FreshQueue): Promise<void> {
+  await new SNSClient(clientConfig(deployment)).send(new DeleteTopicCommand({ TopicArn: queue.topicArn }));
+  await deleteMappedQueue(deployment, queue);
+}
+
+/** The stack's first analysis: its function, and its queue's and mapping's settings to copy. */
+export async function readStackAnalysis(
+  deployment: Deployment,
+): Promise<QueueSettings & { readonly functionName: string; readonly name: string }> {
+  const [analysis] = deployment.analyses;
+  if (analysis === undefined) throw new Error(`${deployment.stackName} registers no analysis`);
+  const { Attributes: attributes = {} } = await clientsFor(deployment).sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: analysis.queueUrl, AttributeNames: ['All'] }),
+  );
+  const mapping = await mappingOf(deployment, attributes.QueueArn ?? '', analysis.functionName);
+  return {
+    name: analysis.name,
+    functionName: analysis.functionName,
+    queueAttributes: queueAttributesToCopy(attributes),
+    mapping: mappingSettingsOf(mapping),
+  };
 }
 
 export async function setMappingEnabled(
@@ -157,6 +220,27 @@ export async function setMappingEnabled(
 export const pointIngestAt = (deployment: Deployment, topicArn: string): Promise<void> =>
   setFunctionVariable(deployment, deployment.ingestFunctionName, ENV.topicArn, topicArn);
 
-/** Puts the ingest function back on the dispatcher it was deployed with. */
-export const restoreIngest = (deployment: Deployment, consumer: StackConsumer): Promise<void> =>
-  pointIngestAt(deployment, readIngestSettings(consumer.ingestEnvironment).topicArn);
+/** Puts the ingest function's environment back as it was deployed: on its dispatcher, no bench variable. */
+export async function restoreIngest(deployment: Deployment, consumer: StackConsumer): Promise<void> {
+  const lambda = lambdaOf(deployment);
+  const FunctionName = deployment.ingestFunctionName;
+  await lambda.send(
+    new UpdateFunctionConfigurationCommand({
+      FunctionName,
+      Environment: { Variables: consumer.ingestEnvironment },
+    }),
+  );
+  await waitUntil(
+    `${FunctionName}'s environment as deployed`,
+    async () => {
+      const fn = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+      const variables = fn.Environment?.Variables ?? {};
+      return (
+        fn.LastUpdateStatus === 'Successful' &&
+        variables[ENV.topicArn] === consumer.ingestEnvironment[ENV.topicArn] &&
+        variables[DIRECT_QUEUE_VARIABLE] === consumer.ingestEnvironment[DIRECT_QUEUE_VARIABLE]
+      );
+    },
+    DEADLINE_MS,
+  );
+}

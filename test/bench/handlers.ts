@@ -1,13 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BatchGetItemCommand,
-  type BatchGetItemCommandInput,
-  DynamoDBClient,
-  PutItemCommand,
-  type PutItemCommandInput,
-  UpdateItemCommand,
-  type UpdateItemCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
@@ -17,15 +9,7 @@ import { deduplicationId, encodeEnvelope } from '../../lambdas/domain/envelope';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metric-names';
 import { makeRequests } from '../harness/load-run';
 import { lambdaContext, v1Event } from '../support/lambda-events';
-import {
-  consistentReadUnits,
-  type DynamoItem,
-  dynamoDbItemBytes,
-  itemAfterUpdate,
-  ledgerUnitsPerItem,
-  type RequestStorage,
-  writeUnits,
-} from './cost-model';
+import { ledgerUnitsPerItem, type RequestStorage } from './cost-model';
 import {
   BATCH_ENV,
   BUCKET_NAME,
@@ -36,6 +20,7 @@ import {
   TOPIC_ARN,
   WARMUP_MS,
 } from './measure';
+import { pricedTable } from './priced-table';
 
 /**
  * The real exported handlers with SQS, S3 and the ledger's DynamoDB answering instantly in process:
@@ -320,78 +305,6 @@ export async function benchHandlers(runs = 5, onProgress?: Progress): Promise<Ha
 /** The ledger table's partition key (cdk/lib/constructs/request-ledger.ts): entries and idempotency records. */
 const TABLE_KEY = 'pk';
 
-/** What the ledger's calls cost in one phase of a run. */
-interface LedgerMeter {
-  /** Calls by command, e.g. `UpdateItemCommand`. */
-  readonly calls: Record<string, number>;
-  readonly writeUnits: number;
-  readonly readUnits: number;
-}
-
-/**
- * The ledger table in memory, answering the calls the functions make (conditions taken as met: a
- * first attempt's) and pricing each by DynamoDB's rules (cost-model.ts). Any other command fails the
- * measurement, so nothing goes unpriced.
- */
-function pricedLedgerTable() {
-  const mock = mockClient(DynamoDBClient);
-  const items = new Map<string, DynamoItem>();
-  const sizeOf = (item: DynamoItem | undefined): number => (item === undefined ? 0 : dynamoDbItemBytes(item));
-  const idOf = (key: DynamoItem | undefined): string => JSON.stringify(key?.[TABLE_KEY]);
-  let units = { write: 0, read: 0 };
-  let largestItemBytes = 0;
-  const write = (key: DynamoItem | undefined, after: DynamoItem): DynamoItem | undefined => {
-    const before = items.get(idOf(key));
-    units.write += writeUnits(sizeOf(before), sizeOf(after));
-    largestItemBytes = Math.max(largestItemBytes, sizeOf(after));
-    items.set(idOf(key), after);
-    return before;
-  };
-
-  mock.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => {
-    const after = itemAfterUpdate(items.get(idOf(input.Key)), input);
-    const before = write(input.Key, after);
-    if (input.ReturnValues === 'ALL_NEW') return { Attributes: after };
-    return input.ReturnValues === 'ALL_OLD' ? { Attributes: before } : {};
-  });
-  mock.on(PutItemCommand).callsFake((input: PutItemCommandInput) => {
-    write(input.Item, input.Item ?? {});
-    return {};
-  });
-  mock.on(BatchGetItemCommand).callsFake((input: BatchGetItemCommandInput) => {
-    const Responses = Object.fromEntries(
-      Object.entries(input.RequestItems ?? {}).map(([table, { Keys = [] }]) => {
-        const found = Keys.flatMap((key) => {
-          const item = items.get(idOf(key));
-          return item === undefined ? [] : [item];
-        });
-        units.read += Keys.reduce((sum, key) => sum + consistentReadUnits(sizeOf(items.get(idOf(key)))), 0);
-        return [table, found];
-      }),
-    );
-    return { Responses };
-  });
-
-  const priced = new Set(['UpdateItemCommand', 'PutItemCommand', 'BatchGetItemCommand']);
-  return {
-    /** What the calls since the last take cost. */
-    take(): LedgerMeter {
-      const calls: Record<string, number> = {};
-      for (const call of mock.calls()) {
-        const name = (call.args[0] as object).constructor.name;
-        if (!priced.has(name)) throw new Error(`The ledger measurement does not price ${name}`);
-        calls[name] = (calls[name] ?? 0) + 1;
-      }
-      const meter = { calls, writeUnits: units.write, readUnits: units.read };
-      mock.resetHistory();
-      units = { write: 0, read: 0 };
-      return meter;
-    },
-    largestItemBytes: () => largestItemBytes,
-    restore: () => mock.restore(),
-  };
-}
-
 export interface LedgerRequestCounts {
   readonly itemsPerRequest: number;
   readonly idempotencyKey: boolean;
@@ -451,7 +364,7 @@ export async function measureLedgerRequests(
   const s3 = mockClient(S3Client);
   sns.on(PublishBatchCommand).resolves({ Successful: [], Failed: [] });
   s3.on(PutObjectCommand).resolves({});
-  const table = pricedLedgerTable();
+  const table = pricedTable([TABLE_KEY]);
   try {
     const { ingest, batch, ingestContext, batchContext } = await importHandlers();
     const results: LedgerRequestCounts[] = [];
@@ -496,7 +409,7 @@ export async function measureLedgerRequests(
           objectsPerItem: bodies.length / sent.length,
           writeUnitsPerItem: (ingestMeter.writeUnits + batchMeter.writeUnits) / sent.length,
           readUnitsPerItem: (ingestMeter.readUnits + batchMeter.readUnits) / sent.length,
-          modelWriteUnitsPerItem: model.ledgerWriteUnits,
+          modelWriteUnitsPerItem: model.dynamoDbWriteUnits,
           largestItemBytes: table.largestItemBytes(),
         });
       }

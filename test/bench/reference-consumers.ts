@@ -32,11 +32,12 @@ export const REFERENCE_CONSUMERS = {
 } as const;
 export type ReferenceConsumer = keyof typeof REFERENCE_CONSUMERS;
 
-async function deploymentPackage(entry: string): Promise<Buffer> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'bench-reference-'));
+/** A deployment package (index.js and its map) of `entry` bundled as the stack bundles, with `alias` on top. */
+export async function deploymentPackage(entry: string, alias: Record<string, string> = {}): Promise<Buffer> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-package-'));
   try {
     const outfile = path.join(dir, 'index.js');
-    await bundleLikeTheStack(entry, outfile);
+    await bundleLikeTheStack(entry, outfile, alias);
     return zipArchive([
       { name: 'index.js', data: await readFile(outfile) },
       { name: 'index.js.map', data: await readFile(`${outfile}.map`) },

@@ -5,15 +5,24 @@ import {
   capacityModelRows,
   DEFAULT_CAPACITY_INPUT,
   type LimitName,
+  MEASURED_ANALYSIS_WORK,
   scalingPlan,
   steadyUsagePerItem,
 } from '../bench/capacity-model';
 
-/** Round figures (maxConcurrency 2, as the stack had before the model), so each expected value can be worked out by hand. */
+/**
+ * Round figures (maxConcurrency 2, as the stack had before the model; no analysis unless a case adds
+ * one), so each expected value can be worked out by hand.
+ */
 const input = (overrides: Partial<CapacityInput> = {}): CapacityInput => ({
   batchInvocationMs: 60,
   mappingOverheadMs: 20,
   ingestInvocationMs: 40,
+  analysisInvocationMs: 30,
+  closerInvocationMs: 300,
+  analyses: 0,
+  analysisMaxConcurrency: 2,
+  analysisWork: MEASURED_ANALYSIS_WORK,
   itemsPerPost: 4,
   batchSize: 5,
   maxConcurrency: 2,
@@ -66,7 +75,7 @@ describe('capacityModel', () => {
       binding: 'Lambda concurrency',
     },
     {
-      case: 'batches of one, 1 ms each: 70,000 receives/s',
+      case: 'batches of one, 1 ms each: the dispatcher publishes 30,000 messages/s',
       overrides: {
         maxConcurrency: 1_000,
         throttleRateLimit: 10_000,
@@ -77,8 +86,31 @@ describe('capacityModel', () => {
         batchSize: 1,
         objectsPerItem: 0.001,
       },
-      sustained: 70_000,
-      binding: 'SQS ReceiveMessage, DeleteMessageBatch',
+      sustained: 30_000,
+      binding: 'SNS FIFO publish, message-group scope',
+    },
+    {
+      case: 'one message group: 300 messages/s, below even 2 pollers',
+      overrides: {
+        maxConcurrency: 1_000,
+        activeMessageGroups: 1,
+        batchInvocationMs: 1,
+        mappingOverheadMs: 0,
+      },
+      sustained: 300,
+      binding: 'SNS FIFO publish per message group',
+    },
+    {
+      case: 'one analysis at 2 pollers x 10 items per 50 ms, the batch consumer wide',
+      overrides: { analyses: 1, maxConcurrency: 1_000 },
+      sustained: 400,
+      binding: 'analysis consumer',
+    },
+    {
+      case: 'a slow analysis: 2 pollers x 10 items per (180 + 20) ms',
+      overrides: { analyses: 1, maxConcurrency: 1_000, analysisInvocationMs: 180 },
+      sustained: 100,
+      binding: 'analysis consumer',
     },
   ])('sustains $sustained items/s bound by $binding with $case', ({ overrides, sustained, binding }) => {
     // Act
@@ -96,7 +128,8 @@ describe('capacityModel', () => {
     { limit: 'API Gateway account', itemsPerSecond: 40_000, used: 31.25, headroom: 320 },
     // (40 ms / 4 + 60 ms / 5) per item: 0.022 s, so 125 items/s keep 2.75 executions busy.
     { limit: 'Lambda concurrency', itemsPerSecond: 1_000 / 0.022, used: 2.75, headroom: 1_000 / 2.75 },
-    { limit: 'SQS SendMessageBatch', itemsPerSecond: 280_000, used: 31.25, headroom: 2_240 },
+    { limit: 'SQS SendMessage (SNS deliveries)', itemsPerSecond: 70_000, used: 125, headroom: 560 },
+    { limit: 'SNS FIFO publish, message-group scope', itemsPerSecond: 30_000, used: 125, headroom: 240 },
     { limit: 'SQS ReceiveMessage, DeleteMessageBatch', itemsPerSecond: 350_000, used: 25, headroom: 2_800 },
     { limit: 'S3 PUTs per prefix', itemsPerSecond: 3_500 / 0.23, used: 28.75, headroom: 3_500 / 28.75 },
   ])(
@@ -132,22 +165,34 @@ describe('capacityModel', () => {
 });
 
 describe('steadyUsagePerItem', () => {
-  // BENCHMARKS.md's counts per item, end to end with batches of 5.
+  // BENCHMARKS.md's counts per item, end to end with batches of 5: SNS's delivery plus a receive and a
+  // delete per batch on the item queue; a PublishBatch per 10 items of a POST.
   it.each([
-    { itemsPerPost: 1, api: 1, invocations: 1.2, sqs: 1.4 },
-    { itemsPerPost: 4, api: 0.25, invocations: 0.45, sqs: 0.65 },
-    { itemsPerPost: 100, api: 0.01, invocations: 0.21, sqs: 0.5 },
+    { itemsPerPost: 1, api: 1, invocations: 1.2, publishes: 1 },
+    { itemsPerPost: 4, api: 0.25, invocations: 0.45, publishes: 0.25 },
+    { itemsPerPost: 100, api: 0.01, invocations: 0.21, publishes: 0.1 },
   ])(
     'counts what the bench measured at $itemsPerPost items per POST',
-    ({ itemsPerPost, api, invocations, sqs }) => {
+    ({ itemsPerPost, api, invocations, publishes }) => {
       // Act
       const usage = steadyUsagePerItem(input({ itemsPerPost }));
 
       // Assert
       expect(usage.apiRequests).toBeCloseTo(api, 9);
       expect(usage.lambdaInvocations).toBeCloseTo(invocations, 9);
-      expect(usage.sqsRequests).toBeCloseTo(sqs, 9);
+      expect(usage.sqsRequests).toBeCloseTo(1.4, 9);
       expect(usage.s3Puts).toBe(0.23);
+      expect(usage.dispatcher?.publishRequests).toBeCloseTo(publishes, 9);
+    },
+  );
+
+  it.each([
+    { analyses: 0, deliveries: 1 },
+    { analyses: 3, deliveries: 4 },
+  ])(
+    'delivers each item to the item queue and $analyses analyses: $deliveries',
+    ({ analyses, deliveries }) => {
+      expect(steadyUsagePerItem(input({ analyses })).dispatcher?.deliveries).toBe(deliveries);
     },
   );
 });
@@ -255,13 +300,19 @@ describe('capacityModelRows', () => {
       'inputs',
       'sustained',
       ...capacityModel(DEFAULT_CAPACITY_INPUT).limits.map((limit) => limit.name),
-      'consumer vs API throttle',
+      'SNS FIFO sizes',
+      'batch consumer vs API throttle',
+      'analysis consumer vs API throttle',
       '10x (4,000 items/s)',
       '100x (40,000 items/s)',
     ]);
-    // The defaults: 10 pollers x 5 items per (60 + 20) ms = 625 items/s; the throttle admits 100 x 4.
-    expect(rows.find((row) => row[1] === 'sustained')?.[3]).toBe('400; API throttle');
-    expect(rows.find((row) => row[1] === 'consumer vs API throttle')?.[3]).toBe('625 vs 400; 1.56x');
+    // The defaults: 10 pollers x 5 items per (60 + 20) ms = 625 items/s; the throttle admits 100 x 4;
+    // the analysis's 2 pollers x 10 items per (30 + 20) ms, exactly as much.
+    expect(rows.find((row) => row[1] === 'sustained')?.[3]).toBe('400; analysis consumer');
+    expect(rows.find((row) => row[1] === 'batch consumer vs API throttle')?.[3]).toBe('625 vs 400; 1.56x');
+    expect(rows.find((row) => row[1] === 'analysis consumer vs API throttle')?.[3]).toBe('400 vs 400; 1.00x');
+    // 4 envelopes in one PublishBatch; the item queue and the default analysis's queue.
+    expect(rows.find((row) => row[1] === 'SNS FIFO sizes')?.[3]).toMatch(/^\d{3} of 262,144; 2 of 100$/);
   });
 });
 
@@ -283,5 +334,46 @@ describe('the default maxConcurrency', () => {
   it('would fall behind the throttle at 2 pollers (0.31x), the reason it is not 2', () => {
     const { consumer, throttle } = capacities({ maxConcurrency: 2 });
     expect(consumer / throttle).toBeCloseTo(0.3125, 6);
+  });
+});
+
+describe('the analyses in the model', () => {
+  it('counts each analysis in the Lambda executions: (40 / 4 + 60 / 5 + 30 / 10) ms per item', () => {
+    // Act
+    const lambda = capacityModel(input({ analyses: 1 })).limits.find(
+      (limit) => limit.name === 'Lambda concurrency',
+    );
+
+    // Assert
+    expect(lambda?.itemsPerSecond).toBeCloseTo(1_000 / 0.025, 6);
+  });
+
+  it('raises analysisMaxConcurrency first for 10x when the analysis binds', () => {
+    // Act
+    const plan = scalingPlan(input({ analyses: 1, maxConcurrency: 1_000 }), 10);
+
+    // Assert: 4,000 items/s at 10 items per 50 ms is 20 pollers
+    expect(plan.steps[0]).toMatchObject({ field: 'analysisMaxConcurrency', from: 2, to: 20 });
+  });
+
+  it('prices an analysis on top of the storage path, less per item as the rate grows (windows are per second)', () => {
+    // Act
+    const slow = capacityModel(input({ analyses: 1, throttleRateLimit: 1 })).analysisCostPerMillionItems;
+    const fast = capacityModel(input({ analyses: 1 })).analysisCostPerMillionItems;
+
+    // Assert
+    expect(slow.total).toBeGreaterThan(fast.total);
+    expect(fast.sqs).toBeCloseTo(0.5 * 1.2, 9);
+  });
+});
+
+describe('the default analysisMaxConcurrency', () => {
+  it('drains what the default throttle admits at 4 items per POST with no headroom at the assumed 30 ms per batch', () => {
+    // Act
+    const { limits } = capacityModel(DEFAULT_CAPACITY_INPUT);
+    const of = (name: LimitName) => limits.find((limit) => limit.name === name)?.itemsPerSecond ?? 0;
+
+    // Assert
+    expect(of('analysis consumer') / of('API throttle')).toBeCloseTo(1, 9);
   });
 });

@@ -1,10 +1,14 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ANALYSES } from '../../lambdas/domain/analyses';
 import { redrivenUpdate, storedUpdate } from '../../lambdas/ledger/ledger-inputs';
+import { paneUpdates } from '../../lambdas/windows/window-inputs';
 import {
   costPerMillionItems,
   type DynamoItem,
+  dispatcherUsagePerItem,
   dynamoDbItemBytes,
+  ENVELOPE_BYTES,
   expectedObjectsPerRequest,
   itemAfterUpdate,
   type LedgerRunCounts,
@@ -12,7 +16,9 @@ import {
   type RequestStorage,
   type RunCounts,
   requestWriteUnits,
+  SNS_BILLING_CHUNK_BYTES,
   sendBatchesFor,
+  snsCostPerMillionItems,
   US_EAST_1_PRICES,
   usagePerItem,
   writeUnits,
@@ -20,6 +26,7 @@ import {
 
 const runCounts = (overrides: Partial<RunCounts> = {}): RunCounts => ({
   items: 100,
+  via: 'queue',
   requestSizes: Array.from({ length: 25 }, () => 4),
   ingest: { invocations: 25, billedMs: 500, memoryMb: 256 },
   batch: { invocations: 20, billedMs: 400, memoryMb: 256 },
@@ -63,6 +70,83 @@ describe('usagePerItem', () => {
 
   it('reports zero usage, not NaN, for a run that stored nothing', () => {
     expect(Object.values(usagePerItem(runCounts({ items: 0 })))).toEqual([0, 0, 0, 0, 0]);
+    expect(Object.values(usagePerItem(runCounts({ items: 0, via: 'topic' })))).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it("counts SNS's delivery of each item through the topic, and the PublishBatch calls instead of sends", () => {
+    // Act
+    const usage = usagePerItem(runCounts({ via: 'topic' }));
+
+    // Assert: 100 deliveries + 2 x 20 ESM calls over 100 items; 25 PublishBatch calls, one subscription
+    expect(usage.sqsRequests).toBe(1.4);
+    expect(usage.dispatcher).toStrictEqual(
+      dispatcherUsagePerItem(
+        Array.from({ length: 25 }, () => 4),
+        1,
+      ),
+    );
+    expect(usage.dispatcher?.publishRequests).toBe(0.25);
+  });
+});
+
+describe('dispatcherUsagePerItem', () => {
+  it.each([
+    { case: 'one item per POST', sizes: [1], subscriptions: 2, publishes: 1, deliveries: 2 },
+    { case: 'four per POST', sizes: [4, 4], subscriptions: 2, publishes: 0.25, deliveries: 2 },
+    {
+      case: 'fifteen: a full chunk and a rest',
+      sizes: [15],
+      subscriptions: 1,
+      publishes: 2 / 15,
+      deliveries: 1,
+    },
+    { case: 'a hundred', sizes: [100], subscriptions: 21, publishes: 0.1, deliveries: 21 },
+  ])('bills $publishes publishes and $deliveries deliveries per item for $case', (row) => {
+    // Act
+    const usage = dispatcherUsagePerItem(row.sizes, row.subscriptions);
+
+    // Assert
+    expect(usage.publishRequests).toBeCloseTo(row.publishes, 12);
+    expect(usage.deliveries).toBe(row.deliveries);
+    expect(usage.publishedGb).toBeCloseTo(ENVELOPE_BYTES / 1024 ** 3, 15);
+    expect(usage.deliveredGb).toBeCloseTo((row.subscriptions * ENVELOPE_BYTES) / 1024 ** 3, 15);
+  });
+
+  it('bills each 64 KB chunk of a request as one: ten messages of 40,000 bytes are 7 publishes', () => {
+    // Act
+    const usage = dispatcherUsagePerItem([10], 1, 40_000);
+
+    // Assert
+    expect(usage.publishRequests).toBeCloseTo(Math.ceil(400_000 / SNS_BILLING_CHUNK_BYTES) / 10, 12);
+    expect(usage.deliveries).toBe(1);
+  });
+
+  it('delivers a message over 64 KB as two chunks to each subscription', () => {
+    expect(dispatcherUsagePerItem([1], 3, 70_000).deliveries).toBe(6);
+  });
+
+  it('bills nothing for no items', () => {
+    expect(dispatcherUsagePerItem([], 2)).toStrictEqual({
+      publishRequests: 0,
+      publishedGb: 0,
+      deliveries: 0,
+      deliveredGb: 0,
+    });
+  });
+});
+
+describe('snsCostPerMillionItems', () => {
+  it('prices publishes, published GB, deliveries and delivered GB at the FIFO topic rates', () => {
+    // Act
+    const cost = snsCostPerMillionItems({
+      publishRequests: 1,
+      publishedGb: 1e-6,
+      deliveries: 2,
+      deliveredGb: 2e-6,
+    });
+
+    // Assert: $0.30 + 1 GB x $0.017 + 2 x $0.01 + 2 GB x $0.001
+    expect(cost).toBeCloseTo(0.3 + 0.017 + 0.02 + 0.002, 12);
   });
 });
 
@@ -75,8 +159,9 @@ describe('costPerMillionItems', () => {
       lambdaGbSeconds: 1,
       sqsRequests: 1,
       s3Puts: 1,
-      ledgerWriteUnits: 1,
-      ledgerReadUnits: 1,
+      dynamoDbWriteUnits: 1,
+      dynamoDbReadUnits: 1,
+      dispatcher: { publishRequests: 1, publishedGb: 0, deliveries: 1, deliveredGb: 0 },
     });
 
     // Assert
@@ -85,7 +170,8 @@ describe('costPerMillionItems', () => {
     expect(cost.sqs).toBe(0.5);
     expect(cost.s3).toBeCloseTo(5, 9);
     expect(cost.dynamoDb).toBe(0.625 + 0.125);
-    expect(cost.total).toBeCloseTo(3.5 + 0.2 + 13.3334 + 0.5 + 5 + 0.75, 6);
+    expect(cost.sns).toBeCloseTo(0.3 + 0.01, 12);
+    expect(cost.total).toBeCloseTo(3.5 + 0.2 + 13.3334 + 0.31 + 0.5 + 5 + 0.75, 6);
   });
 
   it('gives the floor for objects of five items: S3 PUTs at $1.00 per million items', () => {
@@ -96,8 +182,8 @@ describe('costPerMillionItems', () => {
 
   it.each([
     { case: 'not counted', ledger: {}, dynamoDb: 0 },
-    { case: 'three writes per item', ledger: { ledgerWriteUnits: 3 }, dynamoDb: 1.875 },
-    { case: 'reads only', ledger: { ledgerReadUnits: 2 }, dynamoDb: 0.25 },
+    { case: 'three writes per item', ledger: { dynamoDbWriteUnits: 3 }, dynamoDb: 1.875 },
+    { case: 'reads only', ledger: { dynamoDbReadUnits: 2 }, dynamoDb: 0.25 },
   ])(
     'prices the ledger at on-demand rates: $dynamoDb per million items with $case',
     ({ ledger, dynamoDb }) => {
@@ -193,6 +279,44 @@ describe('itemAfterUpdate', () => {
     });
   });
 
+  it("writes a pane row's items under their own names (v3, t3), first arrivals kept", () => {
+    // Prepare
+    const analysis = DEFAULT_ANALYSES[0];
+    if (analysis === undefined) throw new Error('No default analysis');
+    const retention = { settleMs: 11_000, retentionDays: 30 };
+    const write = (receivedAtMs: number, indexes: number[]) =>
+      paneUpdates(
+        'windows',
+        analysis,
+        {
+          paneStart: 1_795_428_000,
+          requestId: 'req-A',
+          items: indexes.map((index) => ({ index, value: 7 })),
+          receivedAtMs,
+        },
+        retention,
+      )[0];
+    const first = write(1_000, [0, 1]);
+    const again = write(2_000, [1, 3]);
+    if (first === undefined || again === undefined) throw new Error('No pane update');
+
+    // Act
+    const after = itemAfterUpdate(itemAfterUpdate(undefined, first), again);
+
+    // Assert
+    expect(after).toStrictEqual<Record<string, AttributeValue>>({
+      pk: { S: 'pane#items-60s#1795428000' },
+      sk: { S: 'req-A' },
+      v0: { N: '7' },
+      t0: { N: '1000' },
+      v1: { N: '7' },
+      t1: { N: '1000' },
+      v3: { N: '7' },
+      t3: { N: '2000' },
+      expiresAt: first.ExpressionAttributeValues?.[':expiresAt'] as AttributeValue,
+    });
+  });
+
   it('refuses to price an update it does not model, such as a DELETE from a set', () => {
     expect(() => itemAfterUpdate(undefined, redrivenUpdate('req-A', [1], context))).toThrow(
       /not modelled: DELETE/,
@@ -251,8 +375,8 @@ describe('ledgerUnitsPerItem', () => {
     const units = ledgerUnitsPerItem(run);
 
     // Assert
-    expect(units.ledgerWriteUnits).toBeCloseTo(writes, 12);
-    expect(units.ledgerReadUnits).toBeCloseTo(reads, 12);
+    expect(units.dynamoDbWriteUnits).toBeCloseTo(writes, 12);
+    expect(units.dynamoDbReadUnits).toBeCloseTo(reads, 12);
   });
 
   it("keeps the ledger within the issue's +25% at 4 items per POST without Idempotency-Keys", () => {

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { Analysis } from '../../../lambdas/domain/analyses';
 import { analysesEnvironment, ENV, windowEnvironment } from '../../../lambdas/domain/environment';
 import { SETTINGS } from '../../../lambdas/domain/settings';
-import { WINDOWS_PREFIX } from '../../../lambdas/domain/windows';
+import { CLOSER_INTERVAL_MINUTES, WINDOWS_PREFIX } from '../../../lambdas/domain/windows';
 import { SERVICES } from '../../../lambdas/shared/metric-names';
 import { PipelineFunction } from './pipeline-function';
 import type { WindowsTable } from './windows-table';
@@ -71,7 +71,7 @@ export class WindowCloser extends Construct {
     this.closerFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
     // EventBridge's shortest rate; windows become final on their own schedule in between.
     this.schedule = new Rule(this, 'Schedule', {
-      schedule: Schedule.rate(Duration.minutes(1)),
+      schedule: Schedule.rate(Duration.minutes(CLOSER_INTERVAL_MINUTES)),
       targets: [new LambdaFunction(this.closerFunction, { retryAttempts: 0 })],
     });
   }
