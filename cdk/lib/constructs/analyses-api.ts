@@ -4,8 +4,6 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Analysis } from '../../../lambdas/domain/analyses';
-import { analysesEnvironment, windowEnvironment } from '../../../lambdas/domain/environment';
-import { SETTINGS } from '../../../lambdas/domain/settings';
 import { SERVICES } from '../../../lambdas/shared/metric-names';
 import { PipelineFunction } from './pipeline-function';
 import type { WindowsTable } from './windows-table';
@@ -29,9 +27,10 @@ export class AnalysesApi extends Construct {
 
   constructor(scope: Construct, id: string, props: AnalysesApiProps) {
     super(scope, id);
-    const analysisFunctionTimeoutSeconds = SETTINGS.analysisFunctionTimeoutSeconds.check(
-      `${id}.analysisFunctionTimeout in seconds`,
-      props.analysisFunctionTimeout.toSeconds({ integral: false }),
+    const readerEnvironment = props.windows.readerEnvironment(
+      id,
+      props.analyses,
+      props.analysisFunctionTimeout,
     );
     this.analysesFunction = new PipelineFunction(this, 'Analyses', {
       entry: 'lambdas/analyses-api/handler.ts',
@@ -39,12 +38,7 @@ export class AnalysesApi extends Construct {
       timeout: Duration.seconds(10),
       logRetention: props.logRetention,
       environment: {
-        ...analysesEnvironment(props.analyses),
-        ...windowEnvironment({
-          windowsTableName: props.windows.table.tableName,
-          windowRetentionDays: props.windows.retentionDays,
-          analysisFunctionTimeoutSeconds,
-        }),
+        ...readerEnvironment,
       },
     }).function;
     props.windows.grantReader(this.analysesFunction, props.analyses);

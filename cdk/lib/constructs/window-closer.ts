@@ -7,8 +7,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { Analysis } from '../../../lambdas/domain/analyses';
-import { analysesEnvironment, ENV, windowEnvironment } from '../../../lambdas/domain/environment';
-import { SETTINGS } from '../../../lambdas/domain/settings';
+import { ENV } from '../../../lambdas/domain/environment';
 import { CLOSER_INTERVAL_MINUTES, WINDOWS_PREFIX } from '../../../lambdas/domain/windows';
 import { SERVICES } from '../../../lambdas/shared/metric-names';
 import { PipelineFunction } from './pipeline-function';
@@ -36,9 +35,10 @@ export class WindowCloser extends Construct {
 
   constructor(scope: Construct, id: string, props: WindowCloserProps) {
     super(scope, id);
-    const analysisFunctionTimeoutSeconds = SETTINGS.analysisFunctionTimeoutSeconds.check(
-      `${id}.analysisFunctionTimeout in seconds`,
-      props.analysisFunctionTimeout.toSeconds({ integral: false }),
+    const readerEnvironment = props.windows.readerEnvironment(
+      id,
+      props.analyses,
+      props.analysisFunctionTimeout,
     );
     this.closerFunction = new PipelineFunction(this, 'Closer', {
       entry: 'lambdas/closer/handler.ts',
@@ -47,12 +47,7 @@ export class WindowCloser extends Construct {
       timeout: Duration.seconds(60),
       logRetention: props.logRetention,
       environment: {
-        ...analysesEnvironment(props.analyses),
-        ...windowEnvironment({
-          windowsTableName: props.windows.table.tableName,
-          windowRetentionDays: props.windows.retentionDays,
-          analysisFunctionTimeoutSeconds,
-        }),
+        ...readerEnvironment,
         [ENV.bucketName]: props.bucket.bucketName,
       },
     }).function;

@@ -1,8 +1,9 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { Analysis } from '../../../lambdas/domain/analyses';
+import { analysesEnvironment, windowEnvironment } from '../../../lambdas/domain/environment';
 import { SETTINGS } from '../../../lambdas/domain/settings';
 import { partitionKeyPatterns } from '../../../lambdas/windows/window-inputs';
 
@@ -53,6 +54,30 @@ export class WindowsTable extends Construct {
       keys.flatMap(({ panes, windows, watermark }) => [panes, windows, watermark]),
       ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
     );
+  }
+
+  /**
+   * The variables of a function that reads every analysis's windows (the closer, the analyses API):
+   * the analyses, this table, its retention, and the consumers' timeout, which sets when a window is
+   * final. Checks the timeout, named after `owner`, the construct that asks.
+   */
+  readerEnvironment(
+    owner: string,
+    analyses: readonly Analysis[],
+    analysisFunctionTimeout: Duration,
+  ): Record<string, string> {
+    const analysisFunctionTimeoutSeconds = SETTINGS.analysisFunctionTimeoutSeconds.check(
+      `${owner}.analysisFunctionTimeout in seconds`,
+      analysisFunctionTimeout.toSeconds({ integral: false }),
+    );
+    return {
+      ...analysesEnvironment(analyses),
+      ...windowEnvironment({
+        windowsTableName: this.table.tableName,
+        windowRetentionDays: this.retentionDays,
+        analysisFunctionTimeoutSeconds,
+      }),
+    };
   }
 
   /** The analyses API: reads panes, windows and watermarks, nothing else. */
