@@ -62,10 +62,9 @@ export async function applyAccountSetting(
 ): Promise<AccountSettingOutcome> {
   const current = await deps.currentRoleArn();
   if (request.requestType === 'Delete') return { roleArn: current, changed: false };
-  const ours = current !== undefined && current === request.previousRoleArn;
-  if ((current !== undefined && !ours) || current === request.roleArn) {
-    return { roleArn: current, changed: false };
-  }
+  // Ours to set: nobody has set one, or it still names the role this resource offered before.
+  const oursToSet = current === undefined || current === request.previousRoleArn;
+  if (!oursToSet || current === request.roleArn) return { roleArn: current, changed: false };
   await setWhenReady(request.roleArn, deps);
   return { roleArn: request.roleArn, changed: true };
 }

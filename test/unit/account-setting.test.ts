@@ -85,6 +85,48 @@ describe('the API Gateway account setting', () => {
     expect(state.sets).toEqual([OURS]);
   });
 
+  it('is set to our role on an update when the account has none, whatever role we offered before', async () => {
+    // Prepare: someone removed the setting since the resource was created
+    const { state, deps } = account(undefined);
+
+    // Act
+    const outcome = await applyAccountSetting(
+      { requestType: 'Update', roleArn: OURS, previousRoleArn: THEIRS },
+      deps,
+    );
+
+    // Assert
+    expect(outcome).toEqual({ roleArn: OURS, changed: true });
+    expect(state.sets).toEqual([OURS]);
+  });
+
+  it('changes nothing on an update that offers the same role it offered before, when the setting names it', async () => {
+    // Prepare: our role is set and stays the one we offer (another property of the resource changed)
+    const { state, deps } = account(OURS);
+
+    // Act
+    const outcome = await applyAccountSetting(
+      { requestType: 'Update', roleArn: OURS, previousRoleArn: OURS },
+      deps,
+    );
+
+    // Assert
+    expect(outcome).toEqual({ roleArn: OURS, changed: false });
+    expect(state.sets).toEqual([]);
+  });
+
+  it('sets nothing on delete even when the account has no role: the stack is going, nobody logs through it', async () => {
+    // Prepare
+    const { state, deps } = account(undefined);
+
+    // Act
+    const outcome = await applyAccountSetting({ requestType: 'Delete', roleArn: OURS }, deps);
+
+    // Assert
+    expect(outcome).toEqual({ roleArn: undefined, changed: false });
+    expect(state.sets).toEqual([]);
+  });
+
   it('changes nothing when it already names our role, or on delete (other APIs may log through it)', async () => {
     // Prepare
     const same = account(OURS);
@@ -124,7 +166,11 @@ describe('the API Gateway account setting', () => {
     const other = applyAccountSetting({ requestType: 'Create', roleArn: OURS }, broken.deps);
 
     // Assert
-    await expect(giveUp).rejects.toMatchObject({ code: 'ROLE_NOT_ACCEPTED' });
+    await expect(giveUp).rejects.toMatchObject({
+      code: 'ROLE_NOT_ACCEPTED',
+      message: `API Gateway still refused ${OURS} after ${ROLE_READY_ATTEMPTS} attempts`,
+      cause: expect.any(NotReady),
+    });
     await expect(giveUp).rejects.toBeInstanceOf(RoleNotAcceptedError);
     expect(refused.state.pauses).toHaveLength(ROLE_READY_ATTEMPTS - 1);
     await expect(other).rejects.toBe(failure);
@@ -179,5 +225,14 @@ describe("the custom resource's answer to CloudFormation", () => {
       body: JSON.stringify(body),
     });
     await expect(refused).rejects.toBeInstanceOf(ResponseNotDeliveredError);
+    await expect(refused).rejects.toMatchObject({
+      code: 'RESPONSE_NOT_DELIVERED',
+      message: "CloudFormation's response URL answered 403",
+    });
+  });
+
+  it('keeps the physical id deployed stacks hold: another one would read to CloudFormation as a replacement', () => {
+    // Act / Assert
+    expect(PHYSICAL_ID).toBe('apigateway-account-cloudwatch-role');
   });
 });

@@ -1,8 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type ParkedMessage, reconcileParked } from '../../lambdas/batch/dead-letter-reconcile';
+import { decodeEnvelope } from '../../lambdas/domain/envelope';
 import type { FailureRecord } from '../../lambdas/domain/stored-objects';
 import { ACCEPTED_AT, FIXED_MINUTE_PATH, FIXED_NOW, queueRecord } from './factories.batch';
 import { fakeLedger } from './factories.ledger';
+
+// The real decoder, watched so one test can make it fail as no body does (a bug in it, say).
+vi.mock('../../lambdas/domain/envelope', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../lambdas/domain/envelope')>();
+  return { ...actual, decodeEnvelope: vi.fn(actual.decodeEnvelope) };
+});
 
 /** A parked message made from a queue record of the factories: SQS moved it unless `recorded`. */
 const parked = (spec: Parameters<typeof queueRecord>[0], recorded = false): ParkedMessage => {
@@ -37,17 +44,24 @@ describe('reconciling the dead-letter queue', () => {
 
     // Assert
     expect(outcome).toEqual({ recordsWritten: 1, itemsFailed: 1, malformed: 0 });
-    expect(records).toEqual([
+    expect(records).toStrictEqual([
       {
         key: `failed/${FIXED_MINUTE_PATH}/msg-A-0.json`,
-        record: expect.objectContaining({
+        record: {
+          v: 1,
+          minute: '2026-11-23T10:42Z',
+          writtenAt: FIXED_NOW,
           reason: 'receives_exhausted',
+          error:
+            'SQS moved the message to the dead-letter queue after maxReceiveCount receives the function never concluded',
+          messageId: 'msg-A-0',
+          groupId: 'A',
+          receiveCount: 6,
           item: 21,
           requestId: 'req-A',
           index: 0,
-          receiveCount: 6,
           acceptedAt: ACCEPTED_AT,
-        }),
+        },
       },
     ]);
     expect(ledger.entries.get('req-A')?.failed).toEqual([0]);
@@ -79,5 +93,22 @@ describe('reconciling the dead-letter queue', () => {
     // Assert
     expect(outcome).toEqual({ recordsWritten: 0, itemsFailed: 0, malformed: 1 });
     expect(records).toEqual([]);
+  });
+
+  it('stops at a decoding failure that is not a malformed body, rather than counting it malformed', async () => {
+    // Prepare
+    const { ledger, records, deps } = reconcileDeps();
+    const bug = new TypeError('decoder bug');
+    vi.mocked(decodeEnvelope).mockImplementationOnce(() => {
+      throw bug;
+    });
+
+    // Act
+    const pass = reconcileParked([parked({ item: 21 }), parked({ group: 'B', item: 22 })], deps);
+
+    // Assert
+    await expect(pass).rejects.toBe(bug);
+    expect(records).toEqual([]);
+    expect(ledger.entries.size).toBe(0);
   });
 });
