@@ -35,6 +35,12 @@ function parseJsonContext(text: string): unknown {
 
 /** The rules between settings; each setting's own range was checked before. */
 function checkRelations(config: PipelineConfig): void {
+  if (config.apiType === 'http' && config.auth === 'apiKey' && config.apiKeyRequired) {
+    throw new ConfigError(
+      'pipeline.apiType "http" has no API keys or usage plans: set pipeline.auth to "iam", ' +
+        'or pipeline.apiKeyRequired to false for routes without authorization, or use pipeline.apiType "rest"',
+    );
+  }
   checkAtLeast(
     'pipeline.visibilityTimeoutSeconds',
     config.visibilityTimeoutSeconds,

@@ -18,6 +18,10 @@ import { ConfigError } from './errors';
  */
 
 export type Ordering = 'perRequest' | 'global';
+/** How producers prove who they are: the usage plan's API key, or a SigV4 signature (IAM). */
+export type Auth = 'apiKey' | 'iam';
+/** API Gateway's REST API (usage plans, keys, WAF) or its HTTP API (a third of the request price). */
+export type ApiType = 'rest' | 'http';
 export type ExclusionPair = readonly [number, number];
 
 export interface Limit<T> {
@@ -36,6 +40,21 @@ export function checkOrdering(name: string, value: unknown): Ordering {
   }
   return value;
 }
+
+/** A setting that is one of a few words; the message lists them. */
+const oneOf =
+  <T extends string>(...choices: readonly T[]): Check<T> =>
+  (name, value) => {
+    if (!choices.includes(value as T)) {
+      throw new ConfigError(
+        `${name} must be ${choices.map((choice) => `"${choice}"`).join(' or ')} (got ${describeValue(value)})`,
+      );
+    }
+    return value as T;
+  };
+
+export const checkAuth: Check<Auth> = oneOf('apiKey', 'iam');
+export const checkApiType: Check<ApiType> = oneOf('rest', 'http');
 
 export function checkExclusionPairs(name: string, value: unknown): ExclusionPair[] {
   const isPair = (pair: unknown): pair is ExclusionPair =>
@@ -153,7 +172,14 @@ export const SETTINGS = {
   maxItemsPerRequest: integer({ default: 500, min: 1, max: 500 }),
   /** Body bytes per POST; more answer 413 PAYLOAD_TOO_LARGE. */
   maxBodyBytes: integer({ default: 64 * 1024, min: 2, max: 1024 * 1024 }),
-  /** Require `x-api-key` on `POST /items`. */
+  /**
+   * `apiKey`: the usage plan's key in `x-api-key` (when `apiKeyRequired`); `iam`: every route requires a
+   * SigV4 signature (AWS_IAM), and the stack's producer policy grants exactly its routes.
+   */
+  auth: setting<Auth>('apiKey', checkAuth),
+  /** `rest`: REST API with usage plans and per-key quotas; `http`: HTTP API, no keys, cheaper requests. */
+  apiType: setting<ApiType>('rest', checkApiType),
+  /** Require `x-api-key` on every route (with `auth` apiKey). */
   apiKeyRequired: setting(true, checkBoolean),
   /**
    * Include the account stack that sets API Gateway's CloudWatch Logs role (one per account and Region,

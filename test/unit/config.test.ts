@@ -22,12 +22,26 @@ describe('resolveConfig', () => {
       ordering: 'perRequest',
       maxItemsPerRequest: 500,
       maxBodyBytes: 64 * 1024,
+      auth: 'apiKey',
+      apiType: 'rest',
       apiKeyRequired: true,
       apiGatewayCloudWatchRole: true,
       faultRate: 0,
     });
     expect(config.visibilityTimeoutSeconds).toBe(6 * config.batchFunctionTimeoutSeconds);
     expect(config).toEqual(DEFAULT_CONFIG);
+  });
+
+  it.each([
+    { auth: 'iam', apiType: 'http', apiKeyRequired: true },
+    { auth: 'apiKey', apiType: 'http', apiKeyRequired: false },
+    { auth: 'iam', apiType: 'rest', apiKeyRequired: true },
+  ])('accepts auth $auth on apiType $apiType (apiKeyRequired $apiKeyRequired)', (raw) => {
+    // Act
+    const config = resolveConfig(raw);
+
+    // Assert
+    expect(config).toMatchObject(raw);
   });
 
   it('reads a JSON string context, as given by `cdk synth -c pipeline=...`', () => {
@@ -107,6 +121,21 @@ describe('resolveConfig', () => {
       name: 'apiKeyRequired "yes"',
       raw: { apiKeyRequired: 'yes' },
       mentions: ['pipeline.apiKeyRequired', 'got "yes"'],
+    },
+    {
+      name: 'auth "sigv4", not one of its words',
+      raw: { auth: 'sigv4' },
+      mentions: ['pipeline.auth', '"apiKey" or "iam"', 'got "sigv4"'],
+    },
+    {
+      name: 'apiType "websocket"',
+      raw: { apiType: 'websocket' },
+      mentions: ['pipeline.apiType', '"rest" or "http"', 'got "websocket"'],
+    },
+    {
+      name: 'an HTTP API with a required API key, which HTTP APIs do not have',
+      raw: { apiType: 'http' },
+      mentions: ['pipeline.apiType "http"', 'pipeline.auth', 'pipeline.apiKeyRequired'],
     },
     {
       name: 'a visibility timeout below 6x the batch timeout',
