@@ -102,6 +102,7 @@ export class PipelineStack extends Stack {
           windows: this.windowsTable,
           timeout: analysisFunctionTimeout,
           maxConcurrency: config.analysisMaxConcurrency,
+          writeAttempts: config.writeAttempts,
           maxReceiveCount: config.maxReceiveCount,
           deadLetterRetention: Duration.days(config.deadLetterRetentionDays),
           faults: {

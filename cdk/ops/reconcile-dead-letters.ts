@@ -15,10 +15,10 @@ import {
   type ReconcileOutcome,
   reconcileParked,
 } from '../../lambdas/batch/dead-letter-reconcile';
-import { DEAD_LETTERED_BY } from '../../lambdas/batch/dead-letters';
 import { s3ObjectStore } from '../../lambdas/batch/s3-object-store';
 import { readLedgerSettings } from '../../lambdas/domain/environment';
 import { dynamoDbLedger } from '../../lambdas/ledger/dynamodb-ledger';
+import { DEAD_LETTERED_BY } from '../../lambdas/shared/dead-letters';
 import { clientConfig, clientsFor, type Deployment } from './deployment';
 
 /** Marks the copies one pass made, so the pass knows a group is done when it meets its own copy. */

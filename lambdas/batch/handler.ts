@@ -11,10 +11,10 @@ import { ledgerClient } from '../shared/ledger-client';
 import { METRIC } from '../shared/metric-names';
 import { logger, metrics } from '../shared/observability';
 import { toQueueRecord } from '../shared/queue-records';
+import { sqsDeadLetters } from '../shared/sqs-dead-letters';
 import { withStorageFaults } from './fault-injection';
 import { type BatchOutcome, processBatch } from './process-batch';
 import { s3ObjectStore } from './s3-object-store';
-import { sqsDeadLetters } from './sqs-dead-letters';
 
 // Read once per cold start: a missing or bad setting fails the first invocation with its name.
 const settings = readBatchSettings(process.env);

@@ -5,8 +5,8 @@ import { redeliveredRequests, withoutAlreadyStored } from '../domain/ledger';
 import { segmentByExclusion } from '../domain/segment';
 import type { ResultsObject } from '../domain/stored-objects';
 import type { BatchLedger } from '../ledger/ledger-interfaces';
+import { ATTEMPT_PAUSE_MS, type DeadLetters } from '../shared/dead-letters';
 import { decodeRecords, type Entry, type QueueRecord } from '../shared/queue-records';
-import type { DeadLetters } from './dead-letters';
 import {
   type FailureReport,
   NEXT_RETRY,
@@ -28,12 +28,6 @@ export interface BatchDeps {
   /** Waits between attempts. */
   readonly pause: (ms: number) => Promise<void>;
 }
-
-/**
- * The pause before attempt n + 1 is n x this: short, since the SDK already backs off within each
- * attempt and a local function has 2 s in all.
- */
-export const ATTEMPT_PAUSE_MS = 100;
 
 /** A results object written in this invocation: its key and its items in order. */
 export interface WrittenSegment {

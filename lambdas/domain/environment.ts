@@ -122,26 +122,39 @@ export function readIngestSettings(env: Env): IngestSettings {
   };
 }
 
-/** What the batch writer's rules need (the contract's Batch writer). */
-export interface BatchRules {
-  readonly batchSize: number;
-  readonly exclusionPairs: readonly ExclusionPair[];
+/** A consumer's own attempts (the batch writer's, each analysis's): how many, and where what failed them all goes. */
+export interface AttemptSettings {
   /** Attempts at a failing write before the function dead-letters the items itself. */
   readonly writeAttempts: number;
-}
-
-export interface BatchSettings extends BatchRules {
-  readonly bucketName: string;
   /** Where the function moves what failed every attempt. */
   readonly deadLetterQueueUrl: string;
+}
+
+export const attemptEnvironment = (settings: AttemptSettings): Record<string, string> => ({
+  [ENV.writeAttempts]: String(settings.writeAttempts),
+  [ENV.deadLetterQueueUrl]: settings.deadLetterQueueUrl,
+});
+
+export const readAttemptSettings = (env: Env): AttemptSettings => ({
+  writeAttempts: readNumber(env, ENV.writeAttempts, SETTINGS.writeAttempts.check),
+  deadLetterQueueUrl: required(env, ENV.deadLetterQueueUrl),
+});
+
+/** What the batch writer's rules need (the contract's Batch writer). */
+export interface BatchRules extends Pick<AttemptSettings, 'writeAttempts'> {
+  readonly batchSize: number;
+  readonly exclusionPairs: readonly ExclusionPair[];
+}
+
+export interface BatchSettings extends BatchRules, AttemptSettings {
+  readonly bucketName: string;
 }
 
 export const batchEnvironment = (settings: BatchSettings): Record<string, string> => ({
   [ENV.bucketName]: settings.bucketName,
   [ENV.batchSize]: String(settings.batchSize),
   [ENV.exclusionPairs]: formatExclusionPairs(settings.exclusionPairs),
-  [ENV.writeAttempts]: String(settings.writeAttempts),
-  [ENV.deadLetterQueueUrl]: settings.deadLetterQueueUrl,
+  ...attemptEnvironment(settings),
 });
 
 /** The bucket of the batch writer's objects and the closed windows. */
@@ -152,8 +165,7 @@ export function readBatchSettings(env: Env): BatchSettings {
     bucketName: readBucketName(env),
     batchSize: readNumber(env, ENV.batchSize, SETTINGS.batchSize.check),
     exclusionPairs: readExclusionPairs(env, ENV.exclusionPairs),
-    writeAttempts: readNumber(env, ENV.writeAttempts, SETTINGS.writeAttempts.check),
-    deadLetterQueueUrl: required(env, ENV.deadLetterQueueUrl),
+    ...readAttemptSettings(env),
   };
 }
 

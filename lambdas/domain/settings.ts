@@ -145,7 +145,8 @@ export const SETTINGS = {
   /**
    * Attempts the batch function makes at a failing results write within one invocation (the original
    * system's 3 retries of a save); after the last, it writes the failure record, marks the items failed
-   * in the ledger and moves them to the dead-letter queue itself.
+   * in the ledger and moves them to the dead-letter queue itself. Each analysis's consumer makes as many
+   * at a failing pane write, then moves the items to its own dead-letter queue.
    */
   writeAttempts: integer({ default: 3, min: 1, max: 10 }),
   /** The batch function's timeout (Lambda: at most 900 s). */

@@ -44,6 +44,8 @@ export const METRIC = {
   itemsCounted: 'ItemsCounted',
   /** an analysis: items that arrived too late for at least one of their windows (counted there, not added). */
   itemsLate: 'ItemsLate',
+  /** an analysis: records it moved to its dead-letter queue after its last attempt at their pane write. */
+  itemsDeadLettered: 'ItemsDeadLettered',
   /** an analysis: records whose envelope is not valid, acknowledged (the storage path keeps their failure record). */
   itemsMalformed: 'ItemsMalformed',
   /** the closer: windows it wrote as final (an empty window needs no write). */

@@ -11,12 +11,19 @@ import {
   paneOf,
   settleMsFor,
 } from '../../lambdas/domain/windows';
+import type { DeadLetters } from '../../lambdas/shared/dead-letters';
 import type { QueueRecord } from '../../lambdas/shared/queue-records';
 import { dynamoDbWindows } from '../../lambdas/windows/dynamodb-windows';
 import { makeRequests } from '../harness/load-run';
 import type { AnalysisWork } from './analysis-cost';
 import { pricedTable, type TableMeter } from './priced-table';
 
+/** The metered table never refuses a write here, so nothing is ever dead-lettered. */
+const noDeadLetters: DeadLetters = {
+  move: async () => {
+    throw new Error('nothing fails in the metered run, so nothing is dead-lettered');
+  },
+};
 /**
  * An analysis's DynamoDB units, measured on its real code: a stream of uniform items at a steady rate
  * goes through the consumer's recordItems (batches of ANALYSIS_BATCH_SIZE records, in publish order, as
@@ -164,7 +171,13 @@ export async function measureAnalysisUnits(
       const outcome = await recordItems(
         batch.map(({ record }) => record),
         analysis,
-        { windows, clock: () => new Date(receivedAtMs) },
+        1,
+        {
+          windows,
+          clock: () => new Date(receivedAtMs),
+          deadLetters: noDeadLetters,
+          pause: async () => {},
+        },
       );
       if (outcome.itemsCounted !== batch.length || outcome.itemsLate > 0) {
         throw new Error(

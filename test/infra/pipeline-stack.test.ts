@@ -201,6 +201,34 @@ describe('batch writer', () => {
   });
 });
 
+describe('analysis consumer', () => {
+  const [consumer] = stack.analyses;
+  if (!consumer) throw new Error('the default configuration registers one analysis');
+  const analysisDeadLetterId = ref(consumer.queues.deadLetterQueue);
+
+  it('may send only to its own dead-letter queue, where it moves what failed every attempt', () => {
+    const roleId = roleOf(consumer.consumerFunction);
+    const sends = statementsOf(roleId).filter((statement) =>
+      [statement.Action].flat().includes('sqs:SendMessage'),
+    );
+    expect(sends.map((statement) => statement.Resource)).toEqual([
+      { 'Fn::GetAtt': [analysisDeadLetterId, 'Arn'] },
+    ]);
+  });
+
+  it('gets its attempts and its dead-letter queue through its environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ANALYSIS: Match.stringLikeRegexp('"name":"items-60s"'),
+          WRITE_ATTEMPTS: '3',
+          DEAD_LETTER_QUEUE_URL: { Ref: analysisDeadLetterId },
+        }),
+      },
+    });
+  });
+});
+
 describe('ingest', () => {
   it('may only publish to the dispatcher and write to the ledger (and write its own logs and traces)', () => {
     const roleId = roleOf(stack.ingestApi.ingestFunction);

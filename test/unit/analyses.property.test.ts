@@ -16,6 +16,7 @@ import {
 } from '../../lambdas/domain/windows';
 import { dynamoDbWindows } from '../../lambdas/windows/dynamodb-windows';
 import { fakeWindowObjects, itemRecord } from './factories.analyses';
+import { fakeDeadLetters } from './factories.batch';
 import {
   analysisArbitrary,
   fakeWindowsTable,
@@ -216,7 +217,13 @@ describe('analyses properties', () => {
             const records = taken.map((message) =>
               itemRecord({ ...message, item: message.value, acceptedAtMs: message.acceptedAtMs }),
             );
-            const outcome = await recordItems(records, analysis, { windows, clock: () => new Date(clock) });
+            // One attempt, and a dead-letter queue that refuses: every failure goes back to the model's queue.
+            const outcome = await recordItems(records, analysis, 1, {
+              windows,
+              clock: () => new Date(clock),
+              deadLetters: fakeDeadLetters('all'),
+              pause: async () => {},
+            });
             table.failWhen = undefined;
             // A pane write that reached the table keeps the first arrival of each of its items.
             for (const message of taken) {

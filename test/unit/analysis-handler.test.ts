@@ -1,10 +1,12 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { formatAnalysis } from '../../lambdas/domain/analyses';
 import { lambdaContext } from '../support/lambda-events';
 import {
+  ANALYSIS_DEAD_LETTER_QUEUE_URL,
   ANALYSIS_FUNCTION_ENV,
   fiveMinutes,
   functionEnv,
@@ -16,6 +18,10 @@ import { type FakeWindowsTable, fakeWindowsTable, msAfterT0, T0, WINDOW_TABLE } 
 import { functionRuntimeAt, type Printed, restoreFunctionRuntime } from './function-output';
 
 const ddbMock = mockClient(DynamoDBClient);
+const sqsMock = mockClient(SQSClient);
+// The pauses between attempts take no time here, and each is recorded.
+const { pause } = vi.hoisted(() => ({ pause: vi.fn(async (_ms: number): Promise<void> => undefined) }));
+vi.mock('node:timers/promises', () => ({ setTimeout: pause }));
 /** The invocation's clock: T0 + 45 s, late for window T0 - 50 of an item accepted at T0 + 5 s (on time before T0 + 40 s). */
 const NOW_MS = msAfterT0(45);
 /** A pane row of pane T0 expires 30 days after window T0 is final: T0 + 60 + 30 + 11 s (the 10 s timeout, plus 1). */
@@ -36,9 +42,19 @@ async function loadHandler(): Promise<AnalysisHandler> {
 const failedIds = (response: SQSBatchResponse): string[] =>
   response.batchItemFailures.map(({ itemIdentifier }) => itemIdentifier);
 const updates = () => ddbMock.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+/** Message id and queue of each record moved to a dead-letter queue, in order. */
+const deadLettered = () =>
+  sqsMock
+    .commandCalls(SendMessageCommand)
+    .map((call) => [call.args[0].input.MessageDeduplicationId, call.args[0].input.QueueUrl]);
+const paneWrites = (requestId: string) =>
+  table.calls.filter((call) => call === `UpdateItem pane#items-60s#${T0} ${requestId}`);
 
 beforeEach(() => {
   ddbMock.reset();
+  sqsMock.reset();
+  sqsMock.on(SendMessageCommand).resolves({});
+  pause.mockClear();
   table = fakeWindowsTable(ddbMock);
   printed = functionRuntimeAt(functionEnv(ANALYSIS_FUNCTION_ENV, 'analysis-items-60s'), NOW_MS);
 });
@@ -85,7 +101,7 @@ describe('analysis handler', () => {
     expect(table.calls).toEqual([`UpdateItem pane#items-5m#${T0 - 120} req-A`]);
   });
 
-  it("reports a group's records as batch item failures when its pane write fails, and acknowledges the others", async () => {
+  it("moves a group's records to the analysis's dead-letter queue after 3 attempts at its pane write, and acknowledges every record", async () => {
     // Prepare
     const handler = await loadHandler();
     table.failWhen = ({ sk }) => (sk === 'req-B' ? 'refused' : undefined);
@@ -99,7 +115,32 @@ describe('analysis handler', () => {
     const response = await handler(event);
 
     // Assert
-    expect(failedIds(response)).toEqual(['msg-req-B-0', 'msg-req-B-1']);
+    expect(failedIds(response)).toEqual([]);
+    expect(paneWrites('req-B')).toHaveLength(3);
+    expect(paneWrites('req-A')).toHaveLength(1);
+    expect(pause.mock.calls.map(([ms]) => ms)).toEqual([100, 200]);
+    expect(deadLettered()).toEqual([
+      ['msg-req-B-0', ANALYSIS_DEAD_LETTER_QUEUE_URL],
+      ['msg-req-B-1', ANALYSIS_DEAD_LETTER_QUEUE_URL],
+    ]);
+    expect(sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input).toMatchObject({
+      MessageBody: event.Records[1]?.body,
+      MessageAttributes: { reason: { DataType: 'String', StringValue: 'write_failed' } },
+    });
+  });
+
+  it('reports as batch item failures the records its dead-letter queue refuses, so SQS redelivers them', async () => {
+    // Prepare
+    sqsMock.on(SendMessageCommand).rejects(new Error('SQS is down'));
+    const handler = await loadHandler();
+    table.failWhen = ({ sk }) => (sk === 'req-B' ? 'refused' : undefined);
+    const event = sqsEvent([itemRecord({ requestId: 'req-A' }), itemRecord({ requestId: 'req-B' })]);
+
+    // Act
+    const response = await handler(event);
+
+    // Assert
+    expect(failedIds(response)).toEqual(['msg-req-B-0']);
   });
 
   it('fails the pane writes of FAULT_ITEMS items before they reach the table', async () => {
@@ -114,8 +155,9 @@ describe('analysis handler', () => {
     // Act
     const response = await handler(event);
 
-    // Assert
-    expect(failedIds(response)).toEqual(['msg-req-A-0']);
+    // Assert: item 13 fails every attempt and goes to the dead-letter queue
+    expect(failedIds(response)).toEqual([]);
+    expect(deadLettered()).toEqual([['msg-req-A-0', ANALYSIS_DEAD_LETTER_QUEUE_URL]]);
     expect(table.calls.filter((call) => call.startsWith('UpdateItem pane#'))).toEqual([
       `UpdateItem pane#items-60s#${T0} req-B`,
     ]);
@@ -134,7 +176,7 @@ describe('analysis handler', () => {
     expect(table.row(`pane#items-60s#${T0}`, 'req-A')).toMatchObject({ v0: { N: '7' }, v1: { N: '7' } });
   });
 
-  it('publishes the items counted, late, failed and malformed once per invocation', async () => {
+  it('publishes the items counted, late, failed, dead-lettered and malformed once per invocation', async () => {
     // Prepare: req-A's item is late for one window, req-B's write fails, one record is malformed
     const handler = await loadHandler();
     table.failWhen = ({ sk }) => (sk === 'req-B' ? 'refused' : undefined);
@@ -148,12 +190,13 @@ describe('analysis handler', () => {
     const response = await handler(event);
 
     // Assert
-    expect(failedIds(response)).toEqual(['msg-req-B-0']);
+    expect(failedIds(response)).toEqual([]);
     expect(printed.metrics).toEqual([
       expect.objectContaining({
         ItemsCounted: 1,
         ItemsLate: 1,
         ItemsFailed: 1,
+        ItemsDeadLettered: 1,
         ItemsMalformed: 1,
         _aws: expect.objectContaining({
           CloudWatchMetrics: [expect.objectContaining({ Namespace: 'FifoBatchPipelineTest' })],
@@ -179,10 +222,12 @@ describe('analysis handler', () => {
     expect(printed.logs).toEqual([
       expect.objectContaining({
         level: 'WARN',
-        message: 'Record failed, retried',
+        message: 'Record failed',
         messageId: 'msg-req-B-0',
         item: 8,
         receiveCount: 2,
+        attempts: 3,
+        next: 'dead-lettered after 3 attempts',
         error: `Error: DynamoDB refused UpdateItem pane#items-60s#${T0}`,
       }),
       expect.objectContaining({
@@ -206,7 +251,13 @@ describe('analysis handler', () => {
     // Assert
     expect(printed.logs).toEqual([]);
     expect(printed.metrics).toEqual([
-      expect.objectContaining({ ItemsCounted: 1, ItemsLate: 0, ItemsFailed: 0, ItemsMalformed: 0 }),
+      expect.objectContaining({
+        ItemsCounted: 1,
+        ItemsLate: 0,
+        ItemsFailed: 0,
+        ItemsDeadLettered: 0,
+        ItemsMalformed: 0,
+      }),
     ]);
   });
 

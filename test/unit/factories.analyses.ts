@@ -68,10 +68,16 @@ export const WINDOW_ENV: Readonly<Record<string, string>> = {
 export const analysesVariable = (analyses: readonly Analysis[]): string =>
   `[${analyses.map(formatAnalysis).join(',')}]`;
 
+/** The analysis's own dead-letter queue, where its consumer moves what failed every attempt. */
+export const ANALYSIS_DEAD_LETTER_QUEUE_URL =
+  'https://sqs.eu-west-1.amazonaws.com/123456789012/items-60s-dlq.fifo';
+
 /** Every variable the stack gives an analysis's consumer, for the default analysis with its faults off. */
 export const ANALYSIS_FUNCTION_ENV: Readonly<Record<string, string>> = {
   ANALYSIS: formatAnalysis(analysis()),
   ...WINDOW_ENV,
+  WRITE_ATTEMPTS: '3',
+  DEAD_LETTER_QUEUE_URL: ANALYSIS_DEAD_LETTER_QUEUE_URL,
   ...FAULTS_OFF_ENV,
 };
 

@@ -1,12 +1,12 @@
 import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import type { DeadLetter, DeadLetters } from '../../lambdas/batch/dead-letters';
 import type { BatchDeps } from '../../lambdas/batch/process-batch';
 import { s3ObjectStore } from '../../lambdas/batch/s3-object-store';
 import type { BatchRules } from '../../lambdas/domain/environment';
 import type { FailureRecord, ResultsObject } from '../../lambdas/domain/stored-objects';
 import type { BatchLedger } from '../../lambdas/ledger/ledger-interfaces';
+import type { DeadLetter, DeadLetters } from '../../lambdas/shared/dead-letters';
 import type { FaultSettings } from '../../lambdas/shared/fault-injection';
 import type { QueueRecord } from '../../lambdas/shared/queue-records';
 import { fakeLedger, LEDGER_ENV } from './factories.ledger';
@@ -125,7 +125,7 @@ export const DEAD_LETTER_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456
 
 /** A dead-letter queue in memory: what was moved, in order; `refuse` names messages it will not take. */
 export function fakeDeadLetters(
-  refuse: readonly string[] = [],
+  refuse: readonly string[] | 'all' = [],
 ): DeadLetters & { readonly moved: DeadLetter[] } {
   const moved: DeadLetter[] = [];
   return {
@@ -133,7 +133,7 @@ export function fakeDeadLetters(
     async move(letters) {
       const errors = new Map<string, string>();
       for (const letter of letters) {
-        if (refuse.includes(letter.record.messageId))
+        if (refuse === 'all' || refuse.includes(letter.record.messageId))
           errors.set(letter.record.messageId, 'Error: SQS refused it');
         else moved.push(letter);
       }

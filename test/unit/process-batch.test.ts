@@ -2,7 +2,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { ATTEMPT_PAUSE_MS, processBatch } from '../../lambdas/batch/process-batch';
+import { processBatch } from '../../lambdas/batch/process-batch';
+import { ATTEMPT_PAUSE_MS } from '../../lambdas/shared/dead-letters';
 import { CONFLICT_ATTEMPTS } from '../../lambdas/shared/s3-json';
 import {
   ACCEPTED_AT,

@@ -3,11 +3,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type RecordOutcome, recordItems } from '../../lambdas/analysis/record-items';
 import { computeWindow, isoOf } from '../../lambdas/domain/windows';
+import { ATTEMPT_PAUSE_MS, type DeadLetters } from '../../lambdas/shared/dead-letters';
 import type { QueueRecord } from '../../lambdas/shared/queue-records';
 import { dynamoDbWindows } from '../../lambdas/windows/dynamodb-windows';
 import { paneRowFrom } from '../../lambdas/windows/window-inputs';
 import { itemRecord } from './factories.analyses';
-import { malformedRecord } from './factories.batch';
+import { fakeDeadLetters, malformedRecord } from './factories.batch';
 import {
   analysis,
   type FakeWindowsTable,
@@ -33,11 +34,32 @@ const PANE_T0_WINDOWS = [T0 - 50, T0 - 40, T0 - 30, T0 - 20, T0 - 10, T0];
 
 let table: FakeWindowsTable;
 
-/** Records the items as an invocation received at `receivedAtMs` does. */
-const record = (records: readonly QueueRecord[], receivedAtMs: number): Promise<RecordOutcome> =>
-  recordItems(records, items60s, { windows, clock: () => new Date(receivedAtMs) });
+let pauses: number[];
 
-const NOTHING_FAILED = { failedMessageIds: [], failures: [], malformed: [] };
+/**
+ * Records the items as an invocation received at `receivedAtMs` does, with one attempt and a dead-letter
+ * queue that refuses everything unless told otherwise: what fails goes back to SQS.
+ */
+const record = (
+  records: readonly QueueRecord[],
+  receivedAtMs: number,
+  {
+    writeAttempts = 1,
+    deadLetters = fakeDeadLetters('all'),
+  }: { writeAttempts?: number; deadLetters?: DeadLetters } = {},
+): Promise<RecordOutcome> =>
+  recordItems(records, items60s, writeAttempts, {
+    windows,
+    clock: () => new Date(receivedAtMs),
+    deadLetters,
+    pause: async (ms) => {
+      pauses.push(ms);
+    },
+  });
+
+/** Everything counted in one attempt. */
+const NOTHING_FAILED = { failedMessageIds: [], failures: [], malformed: [], deadLettered: 0, attempts: 1 };
+const REFUSED = 'retried by SQS: the dead-letter queue refused it (Error: SQS refused it)';
 
 /** The ids on a window row's late set, or none. */
 const lateIds = (windowStart: number): string[] =>
@@ -59,6 +81,7 @@ async function countsOfPaneT0Windows(): Promise<number[]> {
 beforeEach(() => {
   ddbMock.reset();
   table = fakeWindowsTable(ddbMock);
+  pauses = [];
 });
 
 describe('recordItems', () => {
@@ -196,9 +219,11 @@ describe('recordItems', () => {
     expect(outcome).toStrictEqual({
       failedMessageIds: ['msg-req-B-0', 'msg-req-B-1'],
       failures: [
-        { messageId: 'msg-req-B-0', item: 2, receiveCount: 2, error },
-        { messageId: 'msg-req-B-1', item: 4, receiveCount: 2, error },
+        { messageId: 'msg-req-B-0', item: 2, receiveCount: 2, error, retried: true, next: REFUSED },
+        { messageId: 'msg-req-B-1', item: 4, receiveCount: 2, error, retried: true, next: REFUSED },
       ],
+      deadLettered: 0,
+      attempts: 1,
       itemsCounted: 2,
       itemsLate: 0,
       malformed: [],
@@ -236,6 +261,8 @@ describe('recordItems', () => {
     expect(outcome).toStrictEqual({
       failedMessageIds: [],
       failures: [],
+      deadLettered: 0,
+      attempts: 1,
       itemsCounted: 1,
       itemsLate: 0,
       malformed: [{ messageId: 'msg-bad', error: 'Message body is not JSON' }],
@@ -247,7 +274,77 @@ describe('recordItems', () => {
     const outcome = await record([], msAfterT0(12));
 
     // Assert
-    expect(outcome).toStrictEqual({ ...NOTHING_FAILED, itemsCounted: 0, itemsLate: 0 });
+    expect(outcome).toStrictEqual({ ...NOTHING_FAILED, attempts: 0, itemsCounted: 0, itemsLate: 0 });
     expect(table.calls).toEqual([]);
+  });
+  it('tries a failed pane write again within the invocation, pausing longer each time, and counts it once it lands', async () => {
+    // Prepare: req-B's write is refused twice, then lands
+    let refusals = 2;
+    table.failWhen = ({ sk }) => (sk === 'req-B' && refusals-- > 0 ? 'refused' : undefined);
+    const records = [itemRecord({ requestId: 'req-A' }), itemRecord({ requestId: 'req-B', item: 2 })];
+
+    // Act
+    const outcome = await record(records, msAfterT0(12), { writeAttempts: 3 });
+
+    // Assert
+    expect(outcome).toStrictEqual({ ...NOTHING_FAILED, attempts: 3, itemsCounted: 2, itemsLate: 0 });
+    expect(pauses).toEqual([ATTEMPT_PAUSE_MS, 2 * ATTEMPT_PAUSE_MS]);
+    // The row that landed first is not written again.
+    expect(table.calls.filter((call) => call.endsWith('req-A'))).toHaveLength(1);
+    expect(storedRow(T0, 'req-B').items.size).toBe(1);
+  });
+
+  it('moves what failed every attempt to the dead-letter queue in delivery order and acknowledges it', async () => {
+    // Prepare
+    table.failWhen = ({ sk }) => (sk === 'req-A' ? undefined : 'refused');
+    const deadLetters = fakeDeadLetters();
+    const records = [
+      itemRecord({ requestId: 'req-C', item: 5 }),
+      itemRecord({ requestId: 'req-A', item: 1 }),
+      itemRecord({ requestId: 'req-B', item: 2 }),
+      itemRecord({ requestId: 'req-C', index: 1, item: 6 }),
+    ];
+
+    // Act
+    const outcome = await record(records, msAfterT0(12), { writeAttempts: 2, deadLetters });
+
+    // Assert
+    expect(outcome.failedMessageIds).toEqual([]);
+    expect(outcome.deadLettered).toBe(3);
+    expect(outcome.attempts).toBe(2);
+    expect(outcome.itemsCounted).toBe(1);
+    expect(outcome.failures.map(({ messageId, next }) => [messageId, next])).toEqual([
+      ['msg-req-C-0', 'dead-lettered after 2 attempts'],
+      ['msg-req-B-0', 'dead-lettered after 2 attempts'],
+      ['msg-req-C-1', 'dead-lettered after 2 attempts'],
+    ]);
+    expect(
+      deadLetters.moved.map(({ record: moved, reason, attempts, recorded }) => [
+        moved.messageId,
+        reason,
+        attempts,
+        recorded,
+      ]),
+    ).toEqual([
+      ['msg-req-C-0', 'write_failed', 2, false],
+      ['msg-req-B-0', 'write_failed', 2, false],
+      ['msg-req-C-1', 'write_failed', 2, false],
+    ]);
+    expect(pauses).toEqual([ATTEMPT_PAUSE_MS]);
+  });
+
+  it('leaves to SQS only the records the dead-letter queue refuses', async () => {
+    // Prepare
+    table.failWhen = () => 'refused';
+    const deadLetters = fakeDeadLetters(['msg-req-B-0']);
+    const records = [itemRecord({ requestId: 'req-A' }), itemRecord({ requestId: 'req-B' })];
+
+    // Act
+    const outcome = await record(records, msAfterT0(12), { writeAttempts: 1, deadLetters });
+
+    // Assert
+    expect(outcome.failedMessageIds).toEqual(['msg-req-B-0']);
+    expect(outcome.deadLettered).toBe(1);
+    expect(deadLetters.moved.map(({ record: moved }) => moved.messageId)).toEqual(['msg-req-A-0']);
   });
 });

@@ -1,7 +1,7 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { sqsDeadLetters } from '../../lambdas/batch/sqs-dead-letters';
+import { sqsDeadLetters } from '../../lambdas/shared/sqs-dead-letters';
 import { DEAD_LETTER_QUEUE_URL, queueRecords } from './factories.batch';
 
 const sqsMock = mockClient(SQSClient);

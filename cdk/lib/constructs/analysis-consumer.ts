@@ -1,10 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ANALYSIS_BATCH_SIZE, type Analysis, checkAnalysis } from '../../../lambdas/domain/analyses';
-import { analysisEnvironment, windowEnvironment } from '../../../lambdas/domain/environment';
+import {
+  analysisEnvironment,
+  attemptEnvironment,
+  windowEnvironment,
+} from '../../../lambdas/domain/environment';
 import { SETTINGS, VISIBILITY_TIMEOUT_FACTOR } from '../../../lambdas/domain/settings';
 import { type FaultSettings, faultEnvironment } from '../../../lambdas/shared/fault-injection';
 import { analysisService } from '../../../lambdas/shared/metric-names';
@@ -27,7 +32,15 @@ export interface AnalysisConsumerProps {
   readonly timeout: Duration;
   /** Most functions of this analysis at once. An integer from 2 to 1,000 (`SETTINGS.analysisMaxConcurrency`). */
   readonly maxConcurrency: number;
-  /** Receives before a message moves to the analysis's dead-letter queue. An integer from 1 to 1,000. */
+  /**
+   * Attempts the function makes at a failing pane write within one invocation before it moves the items
+   * to the analysis's dead-letter queue itself. An integer from 1 to 10 (`SETTINGS.writeAttempts`).
+   */
+  readonly writeAttempts: number;
+  /**
+   * SQS's backstop: receives before SQS itself moves a message to the analysis's dead-letter queue (a
+   * crashed or timed-out invocation). An integer from 5 to 1,000 (`SETTINGS.maxReceiveCount`).
+   */
   readonly maxReceiveCount: number;
   /** How long the analysis's dead-letter queue keeps a message. 1 to 14 days. */
   readonly deadLetterRetention: Duration;
@@ -62,6 +75,7 @@ export class AnalysisConsumer extends Construct {
       props.timeout.toSeconds({ integral: false }),
     );
     SETTINGS.analysisMaxConcurrency.check(`${id}.maxConcurrency`, props.maxConcurrency);
+    SETTINGS.writeAttempts.check(`${id}.writeAttempts`, props.writeAttempts);
 
     this.queues = new ItemQueues(this, 'Queues', {
       consumer: this.analysis.name,
@@ -83,10 +97,21 @@ export class AnalysisConsumer extends Construct {
           windowRetentionDays: props.windows.retentionDays,
           analysisFunctionTimeoutSeconds: timeoutSeconds,
         }),
+        ...attemptEnvironment({
+          writeAttempts: props.writeAttempts,
+          deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
+        }),
         ...faultEnvironment(props.faults ?? NO_FAULTS),
       },
     }).function;
     props.windows.grantConsumer(this.consumerFunction, this.analysis);
+    // SendMessage alone: the function has its dead-letter queue's URL in its environment.
+    this.consumerFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: [this.queues.deadLetterQueue.queueArn],
+      }),
+    );
 
     this.eventSource = new SqsEventSource(this.queues.queue, {
       batchSize: ANALYSIS_BATCH_SIZE,
