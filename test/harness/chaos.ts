@@ -40,8 +40,9 @@ the batch function and in every analysis's consumer, and the analyses' lateness 
 (so that redelivered and redriven items still count), sends the items, stops the faults, measures
 the drain of every queue, redrives every dead-letter queue, drains again, audits the contract's
 Invariants with the accepted record, then waits until the analyses' windows are final and checks
-each against the stored items (count + late = the window's items; the exact sum where none came
-late; an S3 object per final window with items). Redeploys with the local defaults at the end.
+each against this run's stored items (count + late = the window's items; the exact sum where none
+came late; an S3 object per final window with items): use a fresh local cloud, or one that took no
+items for a window's width before the run. Redeploys with the local defaults at the end.
 Defaults: 10000 items, fault rate 0.3, crash rate 0.05, analysis fault rate 0.3, analysis crash
 rate 0.05, lateness 600 s, 50 requests/s, 8 in flight.`;
 
@@ -71,15 +72,23 @@ async function drainAndRedriveAnalysis(deployment: Deployment, analysis: Deploye
   return { drainSeconds, redriven: moved, redriveDrainSeconds };
 }
 
-/** Every stored item once (a duplicate object holds the same item), with its acceptance time. */
-async function storedTimedItems(deployment: Deployment): Promise<TimedItem[]> {
+/**
+ * Every stored item of this run's requests once (a duplicate object holds the same item), with its
+ * acceptance time. Items of earlier runs on the same cloud are left out: an isolation run, for one,
+ * purges what its failing analysis dead-lettered, so its windows hold fewer items than S3 by design.
+ */
+async function storedTimedItems(
+  deployment: Deployment,
+  runRequests: ReadonlySet<string>,
+): Promise<TimedItem[]> {
   const objects = await readResultsObjects(clientsFor(deployment), deployment.bucketName, {
     concurrency: 32,
   });
   const items = new Map<string, TimedItem>();
   for (const { body } of objects) {
     for (const { requestId, index, item, acceptedAt } of body.items) {
-      items.set(`${requestId}:${index}`, { item, acceptedAtMs: Date.parse(acceptedAt) });
+      if (runRequests.has(requestId))
+        items.set(`${requestId}:${index}`, { item, acceptedAtMs: Date.parse(acceptedAt) });
     }
   }
   return [...items.values()];
@@ -231,7 +240,10 @@ runTool(async () => {
   );
   const result = await auditDeployment(deployment, load.accepted);
   const { audit } = result;
-  const timedItems = await storedTimedItems(deployment);
+  const timedItems = await storedTimedItems(
+    deployment,
+    new Set(load.accepted.map(({ requestId }) => requestId)),
+  );
   const windowAudits = await mapConcurrently(analyses, 4, (analysis) =>
     auditFinalWindows(deployment, analysis, timedItems, log),
   );
