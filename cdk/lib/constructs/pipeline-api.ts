@@ -150,7 +150,12 @@ export abstract class PipelineApi extends Construct {
     }
     this.added.push({ method, path });
     this.bindRoute(method, path, handler, options);
-    this.producerStatement?.addResources(this.arnForExecuteApi(method, arnPathOf(path)));
+    this.producerStatement?.addResources(this.routeArn({ method, path }));
+  }
+
+  /** The execute-api ARN IAM matches every request on `route` with, on the stage: a `*` for each path parameter. */
+  public routeArn({ method, path }: Route): string {
+    return this.arnForExecuteApi(method, arnPathOf(path));
   }
 
   /** The routes added, in order. */
