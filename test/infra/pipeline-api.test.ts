@@ -1,10 +1,12 @@
-import type { CfnElement } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
+import { HttpPipelineApi } from '../../cdk/lib/constructs/http-pipeline-api';
 import { API_GATEWAY_ACCOUNT_STACK_NAME } from '../../cdk/project';
 import { ConfigError } from '../../lambdas/domain/errors';
-import { type Synthesized, synthPipeline } from './synth';
+import { assemblyDir, type Synthesized, synthPipeline } from './synth';
 
 /**
  * The front door in each of its four forms (auth apiKey|iam x apiType rest|http), each synthesized
@@ -335,6 +337,22 @@ describe('the API configuration', () => {
           'pipeline.apiKeyRequired to false for routes without authorization, or use pipeline.apiType "rest"',
       ),
     );
+  });
+
+  it('refuses to synthesize an API without routes', () => {
+    // Prepare
+    const app = new App({ outdir: assemblyDir() });
+    const stack = new Stack(app, 'NoRoutes');
+    new HttpPipelineApi(stack, 'Api', {
+      auth: 'iam',
+      apiKeyRequired: false,
+      throttleRateLimit: 1,
+      throttleBurstLimit: 1,
+      logRetention: RetentionDays.ONE_DAY,
+    });
+
+    // Act / Assert
+    expect(() => app.synth()).toThrow('Api has no routes: add them with addRoute');
   });
 
   it.each([

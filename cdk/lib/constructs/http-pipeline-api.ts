@@ -17,7 +17,7 @@ import { type ApiMetrics, PipelineApi, type PipelineApiProps, type RouteMethod }
  * One JSON line per request, the REST stage's standard fields where an HTTP API has them (`routeKey`
  * for `resourcePath`), plus why API Gateway answered itself. `caller` is the signer with `auth: 'iam'`.
  */
-export const HTTP_ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+const HTTP_ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   JSON.stringify({
     requestId: '$context.requestId',
     ip: '$context.identity.sourceIp',

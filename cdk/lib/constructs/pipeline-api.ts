@@ -66,7 +66,7 @@ const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 const ROUTE_PATH = /^(\/([A-Za-z0-9_.-]+|\{[A-Za-z0-9_]+\}))+$/;
 
 /** A route's path as its execute-api ARN matches every request on it: each path parameter a `*`. */
-export const arnPathOf = (path: string): string => path.replace(/\{[^}]+\}/g, '*');
+const arnPathOf = (path: string): string => path.replace(/\{[^}]+\}/g, '*');
 
 /** The names of a route path's parameters, e.g. `requestId` for `/requests/{requestId}`. */
 export const pathParametersOf = (path: string): string[] =>
@@ -125,6 +125,10 @@ export abstract class PipelineApi extends Construct {
     this.auth = props.auth;
     this.stageName = props.stageName ?? 'prod';
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+    // An API without routes deploys nothing callable (and its producer policy would grant nothing).
+    this.node.addValidation({
+      validate: () => (this.added.length === 0 ? [`${id} has no routes: add them with addRoute`] : []),
+    });
     if (props.auth === 'iam') {
       this.producerStatement = new PolicyStatement({ actions: ['execute-api:Invoke'] });
       this.producerPolicy = new ManagedPolicy(this, 'ProducerPolicy', {
