@@ -33,14 +33,25 @@ function parseJsonContext(text: string): unknown {
   }
 }
 
-/** The rules between settings; each setting's own range was checked before. */
-function checkRelations(config: PipelineConfig): void {
-  if (config.apiType === 'http' && config.auth === 'apiKey' && config.apiKeyRequired) {
+/**
+ * HTTP APIs have no API keys or usage plans: an HTTP API whose routes require a key is refused, by the
+ * configuration (`pipeline`) and by the API construct (its id), in the same words.
+ */
+export function checkApiAccess(
+  prefix: string,
+  access: Pick<PipelineConfig, 'apiType' | 'auth' | 'apiKeyRequired'>,
+): void {
+  if (access.apiType === 'http' && access.auth === 'apiKey' && access.apiKeyRequired) {
     throw new ConfigError(
-      'pipeline.apiType "http" has no API keys or usage plans: set pipeline.auth to "iam", ' +
-        'or pipeline.apiKeyRequired to false for routes without authorization, or use pipeline.apiType "rest"',
+      `${prefix}.apiType "http" has no API keys or usage plans: set ${prefix}.auth to "iam", ` +
+        `or ${prefix}.apiKeyRequired to false for routes without authorization, or use ${prefix}.apiType "rest"`,
     );
   }
+}
+
+/** The rules between settings; each setting's own range was checked before. */
+function checkRelations(config: PipelineConfig): void {
+  checkApiAccess('pipeline', config);
   checkAtLeast(
     'pipeline.visibilityTimeoutSeconds',
     config.visibilityTimeoutSeconds,

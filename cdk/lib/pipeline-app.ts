@@ -25,7 +25,8 @@ export function addPipeline(
   const stack = new PipelineStack(app, stackName, { config, env });
   acknowledgeNagFindings(stack);
   suppressTemplateFindings(stack);
-  if (config.apiGatewayCloudWatchRole) {
+  // Only a REST stage logs through the account's role; an HTTP API's access logs need none.
+  if (config.apiGatewayCloudWatchRole && config.apiType === 'rest') {
     const fresh = app.node.tryFindChild(API_GATEWAY_ACCOUNT_STACK_NAME) === undefined;
     const account = ApiGatewayAccountStack.inApp(app, { env, logRetention: config.logRetentionDays });
     // The stage logs, which API Gateway refuses until the account names a logging role.

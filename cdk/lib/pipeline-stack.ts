@@ -1,18 +1,22 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { ITEMS_PATH } from '../../lambdas/domain/api-paths';
 import { SERVICES } from '../../lambdas/shared/metric-names';
 import type { PipelineConfig } from './config';
 import { AnalysesApi } from './constructs/analyses-api';
 import { AnalysisConsumer } from './constructs/analysis-consumer';
 import { BatchWriter } from './constructs/batch-writer';
 import { Dispatcher } from './constructs/dispatcher';
+import { HttpPipelineApi } from './constructs/http-pipeline-api';
 import { IngestApi } from './constructs/ingest-api';
 import { ItemQueues } from './constructs/item-queues';
 import { PipelineAlarms } from './constructs/pipeline-alarms';
+import type { PipelineApi } from './constructs/pipeline-api';
 import { PipelineDashboard } from './constructs/pipeline-dashboard';
 import { RequestLedger } from './constructs/request-ledger';
 import { RequestStatusApi } from './constructs/request-status-api';
+import { RestPipelineApi } from './constructs/rest-pipeline-api';
 import { Storage } from './constructs/storage';
 import { WindowCloser } from './constructs/window-closer';
 import { WindowsTable } from './constructs/windows-table';
@@ -31,6 +35,8 @@ export class PipelineStack extends Stack {
   public readonly queues: ItemQueues;
   public readonly dispatcher: Dispatcher;
   public readonly requestLedger: RequestLedger;
+  /** The front door: a REST or HTTP API (`apiType`), every route behind the same authentication (`auth`). */
+  public readonly api: PipelineApi;
   public readonly ingestApi: IngestApi;
   public readonly requestStatus: RequestStatusApi;
   public readonly batchWriter: BatchWriter;
@@ -57,22 +63,29 @@ export class PipelineStack extends Stack {
       retentionDays: config.ledgerRetentionDays,
       idempotencyWindowHours: config.idempotencyWindowHours,
     });
+    const apiProps = {
+      auth: config.auth,
+      apiKeyRequired: config.apiKeyRequired,
+      throttleRateLimit: config.throttleRateLimit,
+      throttleBurstLimit: config.throttleBurstLimit,
+      logRetention: config.logRetentionDays,
+    };
+    this.api =
+      config.apiType === 'http'
+        ? new HttpPipelineApi(this, 'Api', apiProps)
+        : new RestPipelineApi(this, 'Api', { ...apiProps, dailyQuota: config.dailyQuota });
     this.ingestApi = new IngestApi(this, 'IngestApi', {
+      api: this.api,
       topic: this.dispatcher.topic,
       ledger: this.requestLedger,
       ordering: config.ordering,
       maxItemsPerRequest: config.maxItemsPerRequest,
       maxBodyBytes: config.maxBodyBytes,
-      apiKeyRequired: config.apiKeyRequired,
-      throttleRateLimit: config.throttleRateLimit,
-      throttleBurstLimit: config.throttleBurstLimit,
-      dailyQuota: config.dailyQuota,
       logRetention: config.logRetentionDays,
     });
     this.requestStatus = new RequestStatusApi(this, 'RequestStatus', {
-      api: this.ingestApi.api,
+      api: this.api,
       ledger: this.requestLedger,
-      apiKeyRequired: config.apiKeyRequired,
       // Every item is stored or dead-lettered within its receives, each a visibility timeout apart.
       staleAfter: Duration.seconds((config.maxReceiveCount + 1) * config.visibilityTimeoutSeconds),
       logRetention: config.logRetentionDays,
@@ -121,11 +134,10 @@ export class PipelineStack extends Stack {
       logRetention: config.logRetentionDays,
     });
     this.analysesApi = new AnalysesApi(this, 'AnalysesApi', {
-      api: this.ingestApi.api,
+      api: this.api,
       analyses: config.analyses,
       windows: this.windowsTable,
       analysisFunctionTimeout,
-      apiKeyRequired: config.apiKeyRequired,
       logRetention: config.logRetentionDays,
     });
     const analysisQueues = this.analyses.map(({ analysis, queues }) => ({
@@ -138,6 +150,7 @@ export class PipelineStack extends Stack {
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
       undelivered: this.dispatcher.undelivered,
+      api: this.api.metrics,
       functions: {
         Ingest: this.ingestApi.ingestFunction,
         BatchWriter: this.batchWriter.batchFunction,
@@ -158,7 +171,7 @@ export class PipelineStack extends Stack {
     });
 
     this.dashboard = new PipelineDashboard(this, 'Dashboard', {
-      api: this.ingestApi.api,
+      api: this.api.metrics,
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
       ingestFunction: this.ingestApi.ingestFunction,
@@ -173,11 +186,16 @@ export class PipelineStack extends Stack {
     });
 
     // Read by the local tools (.local/outputs.json) and by anyone scripting against a deployment.
+    const { apiKey, producerPolicy } = this.api;
     const outputs: Record<string, string> = {
-      ApiUrl: this.ingestApi.itemsUrl,
-      ApiId: this.ingestApi.api.restApiId,
-      StageName: this.ingestApi.api.deploymentStage.stageName,
-      ApiKeyId: this.ingestApi.apiKey.keyId,
+      ApiUrl: this.api.urlForPath(ITEMS_PATH),
+      ApiId: this.api.apiId,
+      StageName: this.api.stageName,
+      Auth: this.api.auth,
+      ApiType: this.api.apiType,
+      // Only what exists: a key with auth apiKey on a REST API, the producers' policy with auth iam.
+      ...(apiKey ? { ApiKeyId: apiKey.keyId } : {}),
+      ...(producerPolicy ? { ProducerPolicyArn: producerPolicy.managedPolicyArn } : {}),
       BucketName: this.storage.bucket.bucketName,
       TopicArn: this.dispatcher.topic.topicArn,
       QueueUrl: this.queues.queue.queueUrl,

@@ -2,6 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { CfnEventSourceMapping, CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import type { ApiGatewayAccountStack } from './api-gateway-account-stack';
+import { RestPipelineApi } from './constructs/rest-pipeline-api';
 import type { PipelineStack } from './pipeline-stack';
 
 /** Where our reason for each cfn-lint `ignore_checks` entry goes: cfn-lint's own metadata has no place for it. */
@@ -79,7 +80,7 @@ function suppressFunctionFindings(fn: IFunction): void {
 export function suppressTemplateFindings(stack: PipelineStack): void {
   const { bucket } = stack.storage;
   const { queue, deadLetterQueue } = stack.queues;
-  const { ingestFunction, api } = stack.ingestApi;
+  const { ingestFunction } = stack.ingestApi;
   const { batchFunction } = stack.batchWriter;
   const { statusFunction } = stack.requestStatus;
   const { closerFunction } = stack.windowCloser;
@@ -158,7 +159,7 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
       'UndeliveredNotEmpty alarm fires on the first one; a queue behind it would only hide them.',
   );
 
-  const logGroups = [...functions.map((fn) => fn.logGroup), stack.ingestApi.node.findChild('AccessLogs')];
+  const logGroups = [...functions.map((fn) => fn.logGroup), stack.api.accessLogs];
   for (const logGroup of logGroups) {
     suppress(
       logGroup,
@@ -251,12 +252,14 @@ export function suppressTemplateFindings(stack: PipelineStack): void {
       'dead-letter queue would hold only stale schedule events.',
   );
 
-  suppress(
-    api.deploymentStage,
-    'CKV_AWS_120',
-    'The only method is POST /items, which API Gateway does not cache; a cache cluster would bill ' +
-      'hourly for nothing.',
-  );
+  if (stack.api instanceof RestPipelineApi) {
+    suppress(
+      stack.api.api.deploymentStage,
+      'CKV_AWS_120',
+      'Every answer is per request and changes (a POST, a request status, provisional windows); a cache ' +
+        'cluster would bill hourly for stale answers.',
+    );
+  }
 }
 
 /** The account stack's one function, invoked by CloudFormation for the custom resource. */

@@ -1,24 +1,35 @@
 import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
-import { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { BatchWriter, type BatchWriterProps } from '../../cdk/lib/constructs/batch-writer';
+import { HttpPipelineApi } from '../../cdk/lib/constructs/http-pipeline-api';
 import { IngestApi, type IngestApiProps } from '../../cdk/lib/constructs/ingest-api';
 import { ItemQueues, type ItemQueuesProps } from '../../cdk/lib/constructs/item-queues';
 import { PipelineAlarms } from '../../cdk/lib/constructs/pipeline-alarms';
+import type { PipelineApiProps } from '../../cdk/lib/constructs/pipeline-api';
 import { PipelineFunction, type PipelineFunctionProps } from '../../cdk/lib/constructs/pipeline-function';
 import { RequestLedger, type RequestLedgerProps } from '../../cdk/lib/constructs/request-ledger';
 import { RequestStatusApi, type RequestStatusApiProps } from '../../cdk/lib/constructs/request-status-api';
+import { RestPipelineApi, type RestPipelineApiProps } from '../../cdk/lib/constructs/rest-pipeline-api';
 import { Storage } from '../../cdk/lib/constructs/storage';
 import { ConfigError } from '../../lambdas/domain/errors';
 import { assemblyDir } from './synth';
 
+const API_PROPS: RestPipelineApiProps = {
+  auth: 'apiKey',
+  apiKeyRequired: true,
+  throttleRateLimit: 100,
+  throttleBurstLimit: 200,
+  dailyQuota: 1_000_000,
+  logRetention: RetentionDays.ONE_MONTH,
+};
+
 /**
- * A stack to build one construct in, with a queue, a topic, a bucket, a ledger table and a REST API to give it;
- * bundling is skipped.
+ * A stack to build one construct in, with a queue, a topic, a bucket, a ledger table and a REST pipeline API
+ * to give it; bundling is skipped.
  */
 function testStack() {
   const app = new App({ outdir: assemblyDir(), context: { 'aws:cdk:bundling-stacks': [] } });
@@ -30,7 +41,7 @@ function testStack() {
     topic: new Topic(stack, 'Topic', { fifo: true }),
     bucket: new Bucket(stack, 'Bucket'),
     ledger: new RequestLedger(stack, 'Ledger', { retentionDays: 30, idempotencyWindowHours: 24 }),
-    api: new RestApi(stack, 'Api', { deploy: false }),
+    api: new RestPipelineApi(stack, 'Api', API_PROPS),
   };
 }
 
@@ -67,20 +78,23 @@ const batchWriter = (
     ...props,
   });
 
-const ingestApi = ({ stack, topic, ledger }: Built, props: Partial<IngestApiProps>) =>
+const ingestApi = ({ stack, topic, ledger, api }: Built, props: Partial<IngestApiProps>) =>
   new IngestApi(stack, 'IngestApi', {
+    api,
     topic,
     ledger,
     ordering: 'perRequest',
     maxItemsPerRequest: 500,
     maxBodyBytes: 65_536,
-    apiKeyRequired: true,
-    throttleRateLimit: 100,
-    throttleBurstLimit: 200,
-    dailyQuota: 1_000_000,
     logRetention: RetentionDays.ONE_MONTH,
     ...props,
   });
+
+const restApi = ({ stack }: Built, props: Partial<RestPipelineApiProps>) =>
+  new RestPipelineApi(stack, 'RestApi', { ...API_PROPS, ...props });
+
+const httpApi = ({ stack }: Built, props: Partial<PipelineApiProps>) =>
+  new HttpPipelineApi(stack, 'HttpApi', { ...API_PROPS, auth: 'iam', ...props });
 
 const requestLedger = ({ stack }: Built, props: Partial<RequestLedgerProps>) =>
   new RequestLedger(stack, 'RequestLedger', { retentionDays: 30, idempotencyWindowHours: 24, ...props });
@@ -89,7 +103,6 @@ const requestStatus = ({ stack, api, ledger }: Built, props: Partial<RequestStat
   new RequestStatusApi(stack, 'RequestStatus', {
     api,
     ledger,
-    apiKeyRequired: true,
     staleAfter: Duration.seconds(720),
     logRetention: RetentionDays.ONE_MONTH,
     ...props,
@@ -163,9 +176,36 @@ describe('construct props', () => {
       message: 'IngestApi.maxItemsPerRequest must be an integer from 1 to 500 (got 501)',
     },
     {
-      name: 'IngestApi a burst below the rate',
-      build: (built) => ingestApi(built, { throttleRateLimit: 100, throttleBurstLimit: 50 }),
-      message: 'IngestApi.throttleBurstLimit must be at least IngestApi.throttleRateLimit (100) (got 50)',
+      name: 'RestPipelineApi a burst below the rate',
+      build: (built) => restApi(built, { throttleRateLimit: 100, throttleBurstLimit: 50 }),
+      message: 'RestApi.throttleBurstLimit must be at least RestApi.throttleRateLimit (100) (got 50)',
+    },
+    {
+      name: 'RestPipelineApi auth "sigv4"',
+      build: (built) => restApi(built, { auth: 'sigv4' as 'iam' }),
+      message: 'RestApi.auth must be "apiKey" or "iam" (got "sigv4")',
+    },
+    {
+      name: 'RestPipelineApi dailyQuota 0',
+      build: (built) => restApi(built, { dailyQuota: 0 }),
+      message: 'RestApi.dailyQuota must be an integer from 1 to 2000000000 (got 0)',
+    },
+    {
+      name: 'RestPipelineApi stageName "$default"',
+      build: (built) => restApi(built, { stageName: '$default' }),
+      message: 'RestApi.stageName must be 1 to 128 letters, digits, "-" and "_" (got "$default")',
+    },
+    {
+      name: 'HttpPipelineApi with a required API key',
+      build: (built) => httpApi(built, { auth: 'apiKey', apiKeyRequired: true }),
+      message:
+        'HttpApi.apiType "http" has no API keys or usage plans: set HttpApi.auth to "iam", or ' +
+        'HttpApi.apiKeyRequired to false for routes without authorization, or use HttpApi.apiType "rest"',
+    },
+    {
+      name: 'HttpPipelineApi throttleRateLimit 0',
+      build: (built) => httpApi(built, { throttleRateLimit: 0 }),
+      message: 'HttpApi.throttleRateLimit must be an integer from 1 to 10000 (got 0)',
     },
     {
       name: 'PipelineAlarms oldestMessageAge 30 s',
@@ -240,6 +280,8 @@ describe('construct props', () => {
     { name: 'ItemQueues', build: (built: Built) => itemQueues(built, {}) },
     { name: 'BatchWriter', build: (built: Built) => batchWriter(built, {}) },
     { name: 'IngestApi', build: (built: Built) => ingestApi(built, {}) },
+    { name: 'RestPipelineApi', build: (built: Built) => restApi(built, {}) },
+    { name: 'HttpPipelineApi', build: (built: Built) => httpApi(built, {}) },
     { name: 'PipelineFunction', build: (built: Built) => pipelineFunction(built, {}) },
     { name: 'RequestLedger', build: (built: Built) => requestLedger(built, {}) },
     { name: 'RequestStatusApi', build: (built: Built) => requestStatus(built, {}) },

@@ -105,11 +105,15 @@ describe('two pipeline stacks in one account and Region', () => {
       );
       expect(ownAlarms).toHaveLength(3);
       for (const alarm of ownAlarms) expect(alarm.Properties.Namespace).toBe(namespace);
-      // The AWS metrics' alarms read the stack's own resources (by reference), never a shared name.
+      // The AWS metrics' alarms read the stack's own resources (by reference, or the REST API by its
+      // stack-named name, which is how API Gateway keys its metrics), never a shared name.
       for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
         if (alarm.Properties.Namespace === namespace) continue;
         expect(alarm.Properties.Namespace).toMatch(/^AWS\//);
-        for (const { Value } of alarm.Properties.Dimensions) expect(typeof Value).not.toBe('string');
+        for (const { Name, Value } of alarm.Properties.Dimensions) {
+          if (Name === 'ApiName') expect(Value).toBe(`${name}-api`);
+          else expect(typeof Value).not.toBe('string');
+        }
       }
     },
   );

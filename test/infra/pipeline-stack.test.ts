@@ -250,38 +250,6 @@ describe('ingest', () => {
     expect(snsStatement?.Resource).toEqual({ Ref: topicId });
   });
 
-  it('requires an API key on POST /items and leaves body validation to the function', () => {
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'POST',
-      ApiKeyRequired: true,
-      RequestValidatorId: Match.absent(),
-    });
-    template.resourceCountIs('AWS::ApiGateway::RequestValidator', 0);
-  });
-
-  it('throttles and caps the API key with a usage plan on the deployed stage', () => {
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-      Throttle: { RateLimit: 100, BurstLimit: 200 },
-      Quota: { Limit: 1_000_000, Period: 'DAY' },
-      ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
-    });
-    template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
-  });
-
-  it('gives gateway-made errors the same JSON error shape as the function', () => {
-    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: 'REQUEST_TOO_LARGE',
-      StatusCode: '413',
-      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"PAYLOAD_TOO_LARGE"') },
-    });
-    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
-      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-        ResponseType: type,
-        ResponseTemplates: { 'application/json': Match.stringLikeRegexp('^\\{"error":\\{"code":') },
-      });
-    }
-  });
-
   it('makes no API Gateway account setting or logging role of its own: the account stack does, once', () => {
     template.resourceCountIs('AWS::ApiGateway::Account', 0);
     template.resourceCountIs('Custom::ApiGatewayCloudWatchRole', 0);
@@ -299,14 +267,6 @@ describe('ingest', () => {
     expect(withoutRole.dependencies).toEqual([]);
     Template.fromStack(withoutRole).hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
-    });
-  });
-
-  it('traces, throttles and access-logs the stage', () => {
-    template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      TracingEnabled: true,
-      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
-      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })],
     });
   });
 });
@@ -474,8 +434,8 @@ describe('dashboard', () => {
       expect(text).toContain(ref(fn));
     }
     const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
-    // 9 of the storage path, errors of the closer, the analyses API and the analysis, its DLQ and age
-    expect(alarms).toHaveLength(14);
+    // 10 of the storage path (API 5xx included), errors of the closer, the analyses API and the analysis, its DLQ and age
+    expect(alarms).toHaveLength(15);
     for (const alarm of alarms) expect(text).toContain(alarm);
   });
 });

@@ -15,9 +15,11 @@ import {
 } from '../static/template-checks';
 import { assemblyDir, synthPipeline } from './synth';
 
-// Runs cfn-lint and checkov (Python) four times: about 12 s, plus about 50 s once to install them.
+// Runs cfn-lint and checkov (Python) six times: about 18 s, plus about 50 s once to install them.
 const { app, template, stack } = synthPipeline();
 const appTemplate: CfnTemplate = template.toJSON();
+/** The other API type with the other authentication: an HTTP API whose routes are signed with IAM. */
+const httpIamTemplate: CfnTemplate = synthPipeline({ apiType: 'http', auth: 'iam' }).template.toJSON();
 const accountTemplate: CfnTemplate = Template.fromStack(
   app.node.findChild(API_GATEWAY_ACCOUNT_STACK_NAME) as Stack,
 ).toJSON();
@@ -41,9 +43,12 @@ const keyOf = ({ tool, resource, rule }: { tool: string; resource: string; rule:
 beforeAll(() => ensureCheckTools(console.error), 300_000);
 
 describe('template checks (cfn-lint with serverless rules, checkov)', () => {
-  it('find nothing unsuppressed in the app template', async () => {
+  it.each([
+    { name: 'the app template', body: appTemplate },
+    { name: 'the template with an HTTP API and IAM auth', body: httpIamTemplate },
+  ])('find nothing unsuppressed in $name', async ({ body }) => {
     // Act
-    const findings = await check('app', appTemplate);
+    const findings = await check('app', body);
 
     // Assert
     expect(report(findings, 0).text).toContain('no findings');
@@ -71,19 +76,25 @@ describe('template checks (cfn-lint with serverless rules, checkov)', () => {
     expect(report(findings, 0).passed).toBe(false);
   });
 
-  it('find exactly what is suppressed once the suppressions are removed: each one is still needed', async () => {
-    // Prepare
-    const bare = templateCopy();
-    for (const resource of Object.values(bare.Resources ?? {})) {
-      for (const key of ['checkov', 'cfn-lint', CFN_LINT_REASONS]) delete resource.Metadata?.[key];
-    }
+  it.each([
+    { name: 'the app template', body: appTemplate },
+    { name: 'the template with an HTTP API and IAM auth', body: httpIamTemplate },
+  ])(
+    'find exactly what is suppressed in $name once the suppressions are removed: each one is still needed',
+    async ({ body }) => {
+      // Prepare
+      const bare = structuredClone(body);
+      for (const resource of Object.values(bare.Resources ?? {})) {
+        for (const key of ['checkov', 'cfn-lint', CFN_LINT_REASONS]) delete resource.Metadata?.[key];
+      }
 
-    // Act
-    const findings = await check('unsuppressed', bare);
+      // Act
+      const findings = await check('unsuppressed', bare);
 
-    // Assert
-    expect(findings.map(keyOf).sort()).toEqual(suppressionsOf(appTemplate).map(keyOf).sort());
-  });
+      // Assert
+      expect(findings.map(keyOf).sort()).toEqual(suppressionsOf(body).map(keyOf).sort());
+    },
+  );
 });
 
 describe('suppressions (cdk/lib/template-suppressions.ts)', () => {

@@ -1,22 +1,21 @@
 import { Duration } from 'aws-cdk-lib';
-import { LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Analysis } from '../../../lambdas/domain/analyses';
+import { ANALYSES_PATH } from '../../../lambdas/domain/api-paths';
 import { SERVICES } from '../../../lambdas/shared/metric-names';
+import type { PipelineApi } from './pipeline-api';
 import { PipelineFunction } from './pipeline-function';
 import type { WindowsTable } from './windows-table';
 
 export interface AnalysesApiProps {
-  /** The REST API `POST /items` is on; the routes join it, behind the same key and usage plan. */
-  readonly api: RestApi;
+  /** The API `POST /items` is on; the routes join it, behind the same authentication. */
+  readonly api: PipelineApi;
   readonly analyses: readonly Analysis[];
   readonly windows: WindowsTable;
   /** The analysis functions' timeout, from which a window's final instant follows. 1 to 900 seconds. */
   readonly analysisFunctionTimeout: Duration;
-  /** Whether the routes require the API key, as `POST /items` does. */
-  readonly apiKeyRequired: boolean;
   /** Retention of the function's log group. */
   readonly logRetention: RetentionDays;
 }
@@ -43,19 +42,9 @@ export class AnalysesApi extends Construct {
     }).function;
     props.windows.grantReader(this.analysesFunction, props.analyses);
 
-    const integration = new LambdaIntegration(this.analysesFunction);
-    const analyses = props.api.root.addResource('analyses');
-    analyses.addMethod('GET', integration, { apiKeyRequired: props.apiKeyRequired });
-    analyses
-      .addResource('{name}')
-      .addResource('windows')
-      .addMethod('GET', integration, {
-        apiKeyRequired: props.apiKeyRequired,
-        requestParameters: {
-          'method.request.path.name': true,
-          'method.request.querystring.from': false,
-          'method.request.querystring.to': false,
-        },
-      });
+    props.api.addRoute('GET', ANALYSES_PATH, this.analysesFunction);
+    props.api.addRoute('GET', `${ANALYSES_PATH}/{name}/windows`, this.analysesFunction, {
+      queryParameters: ['from', 'to'],
+    });
   }
 }

@@ -9,6 +9,7 @@ import { ConfigError } from '../../../lambdas/domain/errors';
 import { SETTINGS } from '../../../lambdas/domain/settings';
 import { METRIC } from '../../../lambdas/shared/metric-names';
 import { ownMetric } from './own-metrics';
+import type { ApiMetrics } from './pipeline-api';
 
 export interface PipelineAlarmsProps {
   /** The item queue: alarms when its oldest message is older than `oldestMessageAge`. */
@@ -27,6 +28,14 @@ export interface PipelineAlarmsProps {
     readonly queue: Queue;
     readonly deadLetterQueue: Queue;
   }[];
+  /**
+   * The API producers call: alarms on any 5xx it answers, REST or HTTP alike (each reads its own type's
+   * metric): a dispatcher that kept failing (503 ENQUEUE_FAILED), an unreadable ledger or windows
+   * table, or an error API Gateway made itself (a throttled or failed function, a 6-10 MB body),
+   * which no function's Errors alarm sees.
+   * @default - no API alarm
+   */
+  readonly api?: ApiMetrics;
   /** Functions whose errors alarm, by a name used in the alarm's id and description (e.g. `Ingest`). */
   readonly functions: Readonly<Record<string, IFunction>>;
   /**
@@ -56,6 +65,8 @@ export class PipelineAlarms extends Construct {
   public readonly deadLetterQueueNotEmpty: Alarm;
   public readonly undeliveredNotEmpty: Alarm;
   public readonly oldestMessageTooOld: Alarm;
+  /** Undefined without `api`. */
+  public readonly apiServerErrors: Alarm | undefined;
   public readonly functionErrors: Alarm[];
   public readonly ledgerErrors: Alarm[];
   public readonly analysisAlarms: Alarm[];
@@ -102,6 +113,18 @@ export class PipelineAlarms extends Construct {
       evaluationPeriods: 3,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.apiServerErrors =
+      props.api &&
+      new Alarm(this, 'ApiServerErrors', {
+        alarmDescription:
+          'The API answered 5xx: the dispatcher kept failing (ENQUEUE_FAILED), the ledger or windows table was ' +
+          'unreadable, or API Gateway could not reach a function (see the access logs and function logs)',
+        metric: props.api.metricServerError({ period, statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
     this.functionErrors = Object.entries(props.functions).map(
       ([name, fn]) =>
         new Alarm(this, `${name}Errors`, {
@@ -160,6 +183,7 @@ export class PipelineAlarms extends Construct {
       this.deadLetterQueueNotEmpty,
       this.undeliveredNotEmpty,
       this.oldestMessageTooOld,
+      ...(this.apiServerErrors ? [this.apiServerErrors] : []),
       ...this.functionErrors,
       ...this.ledgerErrors,
       ...this.analysisAlarms,

@@ -1,5 +1,4 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   AlarmStatusWidget,
   Dashboard,
@@ -15,10 +14,11 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { analysisService, METRIC, SERVICES } from '../../../lambdas/shared/metric-names';
 import { ownMetric } from './own-metrics';
+import type { ApiMetrics } from './pipeline-api';
 
 export interface PipelineDashboardProps {
-  /** The REST API producers POST to: requests, 4xx/5xx and latency. */
-  readonly api: RestApi;
+  /** The API producers call (REST or HTTP, each its own metrics): requests, 4xx/5xx and latency. */
+  readonly api: ApiMetrics;
   /** The item queue: depth, in flight and age of the oldest message. */
   readonly queue: Queue;
   /** The dead-letter queue: items that failed every retry. */

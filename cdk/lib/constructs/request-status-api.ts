@@ -1,21 +1,19 @@
 import { Duration } from 'aws-cdk-lib';
-import { LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { statusEnvironment } from '../../../lambdas/domain/environment';
 import { DERIVED_LIMITS } from '../../../lambdas/domain/settings';
 import { SERVICES } from '../../../lambdas/shared/metric-names';
+import type { PipelineApi } from './pipeline-api';
 import { PipelineFunction } from './pipeline-function';
 import type { RequestLedger } from './request-ledger';
 
 export interface RequestStatusApiProps {
-  /** The REST API of `POST /items`; the route joins its stage, usage plan and gateway responses. */
-  readonly api: RestApi;
+  /** The API of `POST /items`; the route joins it, behind the same authentication. */
+  readonly api: PipelineApi;
   /** The ledger the status is read from; the function may only read its entries. */
   readonly ledger: RequestLedger;
-  /** Whether `GET /requests/{requestId}` requires the API key, as `POST /items` does. */
-  readonly apiKeyRequired: boolean;
   /**
    * A request with pending items and nothing recorded for this long is answered `"stale": true`: every
    * item is stored or dead-lettered within its retries unless the queue is backed up, so the ledger
@@ -47,12 +45,6 @@ export class RequestStatusApi extends Construct {
     }).function;
     props.ledger.grantStatusReader(this.statusFunction);
 
-    props.api.root
-      .addResource('requests')
-      .addResource('{requestId}')
-      .addMethod('GET', new LambdaIntegration(this.statusFunction), {
-        apiKeyRequired: props.apiKeyRequired,
-        requestParameters: { 'method.request.path.requestId': true },
-      });
+    props.api.addRoute('GET', '/requests/{requestId}', this.statusFunction);
   }
 }
