@@ -381,6 +381,8 @@ export function requestWriteUnits({ items, objects }: RequestStorage): number {
         itemsHash: itemsHash([]),
         acceptedAt: SAMPLE.now,
         windowStart: SAMPLE.now.toISOString(),
+        // Sized alike either way: the two forms differ in their expressions only.
+        repeatable: false,
       },
       context,
     ),

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeEnvelope } from '../../lambdas/domain/envelope';
 import { EnqueueFailedError } from '../../lambdas/domain/errors';
 import { IdempotencyKeyReusedError, itemsHash, RequestInProgressError } from '../../lambdas/domain/ledger';
-import { acceptItems } from '../../lambdas/ingest/accept-items';
+import { acceptItems, MAX_ATTEMPTS } from '../../lambdas/ingest/accept-items';
 import { powertoolsIdempotency } from '../../lambdas/ingest/idempotency';
 import {
   API_KEY_ID,
@@ -59,6 +59,25 @@ function keyedDeps(ledger = fakeLedger(), clock = () => new Date(FIXED_NOW)) {
 
 const keyed = (items: number[], idempotencyKey = 'order-42') => ({ items, idempotencyKey });
 
+/** The ledger in memory, whose entry writes wait for `entry.release()`. */
+function heldLedger() {
+  const ledger = fakeLedger();
+  const write = ledger.recordAccepted.bind(ledger);
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const entry = { requested: false, written: false, release };
+  vi.spyOn(ledger, 'recordAccepted').mockImplementation(async (request) => {
+    entry.requested = true;
+    await released;
+    const previous = await write(request);
+    entry.written = true;
+    return previous;
+  });
+  return { ledger, entry };
+}
+
 beforeEach(() => {
   snsMock.reset();
   ddbMock.reset();
@@ -67,14 +86,9 @@ beforeEach(() => {
 });
 
 describe('acceptItems: the ledger entry', () => {
-  it('writes the entry (caller, count, hash of the items, time) before the first item is enqueued', async () => {
+  it('writes the entry: the caller, the count, a hash of the items and the time of acceptance', async () => {
     // Prepare
     const ledger = fakeLedger();
-    let entryWhenSending: unknown;
-    snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
-      entryWhenSending ??= ledger.entries.get('random-1');
-      return snsAnswer(input);
-    });
 
     // Act
     const accepted = await acceptItems(
@@ -92,12 +106,86 @@ describe('acceptItems: the ledger entry', () => {
       tracked: true,
       enqueuedNow: 4,
     });
-    expect(entryWhenSending).toMatchObject({
+    expect(ledger.entries.get('random-1')).toMatchObject({
       apiKeyId: API_KEY_ID,
       itemCount: 4,
       itemsHash: itemsHash([1, 2, 3, 4]),
       acceptedAt: FIXED_NOW,
     });
+  });
+
+  it('publishes without an Idempotency-Key while the entry is being written, and answers once it is', async () => {
+    // Prepare
+    const { ledger, entry } = heldLedger();
+    let writtenWhenSending: boolean | undefined;
+    snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+      writtenWhenSending ??= entry.written;
+      return snsAnswer(input);
+    });
+    let answered = false;
+
+    // Act
+    const accepting = acceptItems(
+      { items: itemsUpTo(12), idempotencyKey: undefined },
+      API_KEY_ID,
+      ingestSettings(),
+      ingestDeps(sns, { ledger }),
+    ).finally(() => {
+      answered = true;
+    });
+    await vi.waitUntil(() => snsMock.commandCalls(PublishBatchCommand).length === 2);
+    const answeredBeforeTheEntry = answered;
+    entry.release();
+
+    // Assert
+    expect(writtenWhenSending).toBe(false);
+    expect(answeredBeforeTheEntry).toBe(false);
+    await expect(accepting).resolves.toMatchObject({ accepted: 12, tracked: true });
+  });
+
+  it('writes the entry with an Idempotency-Key before the first item is published', async () => {
+    // Prepare: the entry says what an earlier attempt enqueued
+    const { ledger, entry } = heldLedger();
+    let writtenWhenSending: boolean | undefined;
+    snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+      writtenWhenSending ??= entry.written;
+      return snsAnswer(input);
+    });
+
+    // Act
+    const accepting = acceptItems(keyed([1, 2]), API_KEY_ID, ingestSettings(), ingestDeps(sns, { ledger }));
+    await vi.waitUntil(() => entry.requested);
+    entry.release();
+    const accepted = await accepting;
+
+    // Assert
+    expect(writtenWhenSending).toBe(true);
+    expect(accepted).toMatchObject({ accepted: 2, tracked: true });
+  });
+
+  it('records what a 503 without an Idempotency-Key took only after the entry is written', async () => {
+    // Prepare: the dispatcher takes the first chunk and keeps refusing the second
+    snsMock
+      .on(PublishBatchCommand)
+      .callsFake((input: PublishBatchCommandInput) => snsAnswer(input, (id) => Number(id) >= 10));
+    const { ledger, entry } = heldLedger();
+
+    // Act
+    const failing = rejectionOf(
+      acceptItems(
+        { items: itemsUpTo(12), idempotencyKey: undefined },
+        API_KEY_ID,
+        ingestSettings(),
+        ingestDeps(sns, { ledger }),
+      ),
+    );
+    await vi.waitUntil(() => snsMock.commandCalls(PublishBatchCommand).length === 1 + MAX_ATTEMPTS);
+    entry.release();
+    const error = await failing;
+
+    // Assert
+    expect(error).toMatchObject({ code: 'ENQUEUE_FAILED', enqueued: 10, total: 12 });
+    expect(ledger.calls).toEqual(['accepted random-1 12', 'enqueued random-1 0,1,2,3,4,5,6,7,8,9']);
   });
 
   it('accepts and enqueues every item when the ledger is unreachable, says the status is not tracked and reports it', async () => {
