@@ -138,10 +138,44 @@ describe('the request ledger, on the deployed pipeline', () => {
     expect(JSON.parse(asOwner.body)).toMatchObject({ requestId, accepted: 2 });
     expect(asOther.statusCode).toBe(404);
     expect(JSON.parse(asOther.body)).toStrictEqual({
-      error: { code: 'REQUEST_NOT_FOUND', message: `No request ${requestId} for this API key` },
+      error: { code: 'REQUEST_NOT_FOUND', message: `No request ${requestId} for this caller` },
     });
     // The emulator's callers (no key id) are a third scope: the request is not theirs either.
     expect(overHttp.status).toBe(404);
+  });
+
+  it('scopes a request an assumed role signed to the role: a later session repeats and reads it, another role gets 404', async () => {
+    // Prepare: API Gateway's part (the verified caller in the identity) is played by the event, as above
+    const role = 'arn:aws:sts::123456789012:assumed-role/e2e-producer';
+    const signedBy = (session: string) => `${role}/${session}`;
+    const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': `iam-e2e-${Date.now()}` };
+    const first = await invoke(
+      deployment.ingestFunctionName,
+      v1Event({ body: '[11,12]', headers, apiKeyId: null, userArn: signedBy('session-1') }),
+    );
+    const { requestId } = JSON.parse(first.body) as { requestId: string };
+
+    // Act
+    const retry = await invoke(
+      deployment.ingestFunctionName,
+      v1Event({ body: '[11,12]', headers, apiKeyId: null, userArn: signedBy('session-2') }),
+    );
+    const asRole = await invoke(
+      await statusFunctionName(),
+      statusEvent(requestId, null, signedBy('session-3')),
+    );
+    const asOther = await invoke(
+      await statusFunctionName(),
+      statusEvent(requestId, null, 'arn:aws:sts::123456789012:assumed-role/e2e-other/session-1'),
+    );
+
+    // Assert
+    expect(first.statusCode).toBe(202);
+    expect(retry.statusCode).toBe(202);
+    expect((JSON.parse(retry.body) as { requestId: string }).requestId).toBe(requestId);
+    expect(asRole.statusCode).toBe(200);
+    expect(JSON.parse(asRole.body)).toMatchObject({ requestId, accepted: 2 });
+    expect(asOther.statusCode).toBe(404);
   });
 
   it("leaves the same entry on the local cloud's DynamoDB whether ingest's write lands before or after the batch writer's", async () => {

@@ -4,9 +4,17 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeEnvelope } from '../../lambdas/domain/envelope';
 import { EnqueueFailedError } from '../../lambdas/domain/errors';
-import { IdempotencyKeyReusedError, itemsHash, RequestInProgressError } from '../../lambdas/domain/ledger';
+import {
+  IDEMPOTENCY_KEY_PREFIX,
+  IdempotencyKeyReusedError,
+  itemsHash,
+  REQUEST_KEY_PREFIX,
+  RequestInProgressError,
+} from '../../lambdas/domain/ledger';
 import { acceptItems, MAX_ATTEMPTS } from '../../lambdas/ingest/accept-items';
 import { powertoolsIdempotency } from '../../lambdas/ingest/idempotency';
+import { dynamoDbLedger } from '../../lambdas/ledger/dynamodb-ledger';
+import { toApiRequest } from '../../lambdas/shared/http';
 import {
   API_KEY_ID,
   FIXED_NOW,
@@ -16,6 +24,7 @@ import {
   itemsUpTo,
   lambdaContext,
   rejectionOf,
+  v1Event,
 } from './factories.ingest';
 import { fakeIdempotencyTable, fakeLedger, LEDGER_TABLE } from './factories.ledger';
 
@@ -449,6 +458,39 @@ describe('acceptItems: outside the window and without the store', () => {
     expect(accepted).toMatchObject({ accepted: 3, tracked: false });
     expect(sentDeduplicationIds()).toEqual([0, 1, 2].map((index) => `${accepted.requestId}:${index}`));
     expect(storeErrors).toEqual(['Idempotency record not written']);
+  });
+});
+
+describe('acceptItems: a caller scoped by its IAM principal', () => {
+  it("keeps an assumed role's Idempotency-Key across its sessions, within the ingest role's leading keys", async () => {
+    // Prepare: the real ledger and idempotency records on a mocked DynamoDB
+    const ledger = dynamoDbLedger(ddb, {
+      tableName: LEDGER_TABLE,
+      retentionDays: 30,
+      clock: () => new Date(FIXED_NOW),
+    });
+    const { deps } = keyedDeps();
+    const withLedger = { ...deps, ledger };
+    const scopeOf = (session: string) =>
+      toApiRequest(
+        v1Event({ apiKeyId: null, userArn: `arn:aws:sts::123456789012:assumed-role/producer/${session}` }),
+      ).callerScope;
+
+    // Act: the producer's credentials were refreshed between the request and its retry
+    const first = await acceptItems(keyed([1, 2]), scopeOf('session-1'), ingestSettings(), withLedger);
+    const retry = await acceptItems(keyed([1, 2]), scopeOf('session-2'), ingestSettings(), withLedger);
+
+    // Assert
+    expect(retry).toEqual({ ...first, enqueuedNow: 0 });
+    expect(first.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const keys = ddbMock.calls().map((call) => {
+      const input = call.args[0].input as { Key?: { pk?: { S?: string } }; Item?: { pk?: { S?: string } } };
+      return input.Key?.pk?.S ?? input.Item?.pk?.S ?? '';
+    });
+    expect(keys).toContain(`${REQUEST_KEY_PREFIX}${first.requestId}`);
+    expect(
+      keys.every((key) => key.startsWith(REQUEST_KEY_PREFIX) || key.startsWith(`${IDEMPOTENCY_KEY_PREFIX}#`)),
+    ).toBe(true);
   });
 });
 
