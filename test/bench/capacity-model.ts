@@ -131,7 +131,7 @@ export const ASSUMED_AWS_TIMES = {
    * in Region. AWS does not document the mapping's per-batch overhead.
    */
   mappingOverheadMs: 20,
-  /** One POST of up to 10 items: the ledger write, then one PublishBatch; warm, p50. */
+  /** One POST of up to 10 items: the ledger write and one PublishBatch (at once without an Idempotency-Key); warm, p50. */
   ingestInvocationMs: 40,
   /**
    * One invocation of an analysis's consumer, a batch of 10 records: its pane rows' UpdateItems (3 to 4
