@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { readAnalyses, readWindowSettings } from '../domain/environment';
 import { settleMsFor } from '../domain/windows';
-import { errorAnswer, jsonResponse } from '../shared/http';
+import { type ApiEvent, errorAnswer, jsonResponse } from '../shared/http';
 import { logger, metrics } from '../shared/observability';
 import { dynamoDbWindows } from '../windows/dynamodb-windows';
 import {
@@ -22,10 +22,7 @@ const ddb = new DynamoDBClient({});
 const retention = { settleMs, retentionDays: settings.windowRetentionDays };
 
 /** `GET /analyses` and `GET /analyses/{name}/windows`: 200, or 400 INVALID_RANGE, 404 ANALYSIS_NOT_FOUND, 503. */
-export const handler = async (
-  event: APIGatewayProxyEvent,
-  context: Context,
-): Promise<APIGatewayProxyResult> => {
+export const handler = async (event: ApiEvent, context: Context): Promise<APIGatewayProxyResult> => {
   logger.addContext(context);
   try {
     const name = event.pathParameters?.name;

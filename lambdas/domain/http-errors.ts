@@ -44,7 +44,7 @@ export const HTTP_ERRORS = {
   REQUEST_NOT_FOUND: {
     status: 404,
     madeBy: 'function',
-    when: 'GET /requests/{requestId}: no such request, or the request of another API key',
+    when: 'GET /requests/{requestId}: no such request, or the request of another caller',
   },
   ANALYSIS_NOT_FOUND: {
     status: 404,

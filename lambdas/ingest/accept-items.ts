@@ -104,18 +104,19 @@ interface Recorded {
 }
 
 /**
- * The ledger entry, before the first item is enqueued. A ledger that cannot be written never stops the
- * request (the contract: the ledger is not on the path of data loss): it is reported, and the 202 then
- * names no status URL. Only a key used for other items stops it (422).
+ * The ledger entry. A ledger that cannot be written never stops the request (the contract: the ledger
+ * is not on the path of data loss): it is reported, and the 202 then names no status URL. Only a key
+ * used for other items stops it (422).
  */
 async function recordAccepted(
   requestId: string,
   items: readonly number[],
   callerScope: string,
+  now: Date,
+  keyed: boolean,
   settings: IngestSettings,
   deps: IngestDeps,
 ): Promise<Recorded> {
-  const now = deps.clock();
   try {
     const previous = await deps.ledger.recordAccepted({
       requestId,
@@ -124,6 +125,7 @@ async function recordAccepted(
       itemsHash: itemsHash(items),
       acceptedAt: now,
       windowStart: windowStart(now, settings.idempotencyWindowHours),
+      repeatable: keyed,
     });
     return { tracked: true, previous };
   } catch (error) {
@@ -146,22 +148,33 @@ async function recordEnqueued(
   }
 }
 
+/** What publishing a request's items came to; a shortfall is answered 503 once the entry is written. */
+interface Published {
+  /** Indexes the dispatcher has: the earlier attempts' and this one's. */
+  readonly enqueued: number[];
+  readonly enqueuedOutOfOrder: number[];
+  /** Items this attempt put in the dispatcher. */
+  readonly enqueuedNow: number;
+  /** The dispatcher kept failing: the cause, and the rest of the request was not sent. */
+  readonly shortfall?: { readonly cause: unknown };
+}
+
 /**
- * Writes the ledger entry, then publishes every item the dispatcher does not have yet, one message
- * each. Chunks go one after another because order within a message group is the order of publishing.
- * Deduplication ids are derived from the request id and index, so our own retries never enqueue an
- * item twice; a repeat after a 503 skips what the ledger says the dispatcher took, whenever it comes.
+ * Publishes every item the dispatcher does not have yet, one message each. Chunks go one after another
+ * because order within a message group is the order of publishing; the first chunk the dispatcher
+ * keeps failing stops the rest. Deduplication ids are derived from the request id and index, so our
+ * own retries never enqueue an item twice.
  */
-async function enqueueOnce(
+async function publishItems(
   requestId: string,
   items: readonly number[],
-  callerScope: string,
+  previous: LedgerEntry | undefined,
+  now: Date,
   settings: IngestSettings,
   deps: IngestDeps,
-): Promise<Accepted> {
-  const { tracked, previous } = await recordAccepted(requestId, items, callerScope, settings, deps);
+): Promise<Published> {
   // A repeat's items carry the first attempt's acceptance time, as the items that attempt enqueued do.
-  const acceptedAt = previous?.acceptedAt ?? deps.clock().toISOString();
+  const acceptedAt = previous?.acceptedAt ?? now.toISOString();
   const alreadyEnqueued = new Set(previous?.enqueued);
   const groupId = messageGroupId(settings.ordering, requestId);
   const entries = items.flatMap((item, index): PublishBatchRequestEntry[] =>
@@ -183,29 +196,61 @@ async function enqueueOnce(
     enqueued.push(...taken);
     enqueuedOutOfOrder.push(...outOfOrder);
     if (taken.length < entriesOfChunk.length) {
-      if (tracked) await recordEnqueued(requestId, enqueued, deps);
-      throw new EnqueueFailedError(
-        requestId,
-        enqueued.length,
-        items.length,
-        enqueued.length - alreadyEnqueued.size,
-        {
-          cause: lastError,
-        },
-      );
+      const enqueuedNow = enqueued.length - alreadyEnqueued.size;
+      return { enqueued, enqueuedOutOfOrder, enqueuedNow, shortfall: { cause: lastError } };
     }
+  }
+  return { enqueued, enqueuedOutOfOrder, enqueuedNow: entries.length };
+}
+
+/**
+ * Writes the ledger entry and publishes the items. With an Idempotency-Key the entry comes first: an
+ * earlier attempt's entry says what the dispatcher already has, and a repeat skips it, whenever it
+ * comes. Without one the request id is new, so there is nothing to skip, and the entry is written
+ * while the items are published: the batch writer's updates may reach the entry before it, and it
+ * commutes with them (ledger-inputs.ts). Either way the answer waits for the entry, which decides
+ * the status URL and must be in place before a 503 records what was taken.
+ */
+async function enqueueOnce(
+  requestId: string,
+  items: readonly number[],
+  callerScope: string,
+  keyed: boolean,
+  settings: IngestSettings,
+  deps: IngestDeps,
+): Promise<Accepted> {
+  const now = deps.clock();
+  const recording = recordAccepted(requestId, items, callerScope, now, keyed, settings, deps);
+  let recorded: Recorded;
+  let published: Published;
+  if (keyed) {
+    recorded = await recording;
+    published = await publishItems(requestId, items, recorded.previous, now, settings, deps);
+  } else {
+    [recorded, published] = await Promise.all([
+      recording,
+      publishItems(requestId, items, undefined, now, settings, deps),
+    ]);
+  }
+  const { tracked } = recorded;
+  const { enqueued, enqueuedOutOfOrder, enqueuedNow, shortfall } = published;
+  if (shortfall !== undefined) {
+    if (tracked) await recordEnqueued(requestId, enqueued, deps);
+    throw new EnqueueFailedError(requestId, enqueued.length, items.length, enqueuedNow, {
+      cause: shortfall.cause,
+    });
   }
   return {
     requestId,
     accepted: items.length,
     enqueuedOutOfOrder: enqueuedOutOfOrder.sort((a, b) => a - b),
     tracked,
-    enqueuedNow: entries.length,
+    enqueuedNow,
   };
 }
 
 /**
- * Accepts a request: its entry in the ledger, then every item in the dispatcher. With an Idempotency-Key
+ * Accepts a request: its entry in the ledger and every item in the dispatcher. With an Idempotency-Key
  * the request id is derived from the key and the caller, and the request runs once per window: a
  * repeat gets the first answer (idempotency.ts).
  */
@@ -216,8 +261,9 @@ export async function acceptItems(
   deps: IngestDeps,
 ): Promise<Accepted> {
   const requestId = requestIdFor(request.idempotencyKey, callerScope, deps.randomId);
-  const enqueue = () => enqueueOnce(requestId, request.items, callerScope, settings, deps);
-  if (request.idempotencyKey === undefined) return enqueue();
+  const keyed = request.idempotencyKey !== undefined;
+  const enqueue = () => enqueueOnce(requestId, request.items, callerScope, keyed, settings, deps);
+  if (!keyed) return enqueue();
   let ran = false;
   const answer = await deps.idempotency.once({ requestId, items: request.items }, () => {
     ran = true;

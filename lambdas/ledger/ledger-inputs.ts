@@ -13,7 +13,7 @@ import { entryKey, expiresAtEpoch, type LedgerEntry, REQUEST_KEY_PREFIX } from '
  * has none, so even an entry only the batch writer could write expires.
  */
 
-/** Ingest's part of an entry, written before the first item is enqueued. */
+/** Ingest's part of an entry. */
 export interface AcceptedEntry {
   readonly requestId: string;
   /** The caller's API key id: only this caller may read the entry. */
@@ -23,6 +23,11 @@ export interface AcceptedEntry {
   readonly acceptedAt: Date;
   /** A repeat is answered only for a first request accepted at or after this time (ISO 8601). */
   readonly windowStart: string;
+  /**
+   * The request id can come again (it is derived from an Idempotency-Key), and the entry is written
+   * before the items are published. Otherwise the id is new, and the entry is written while they are.
+   */
+  readonly repeatable: boolean;
 }
 
 /** What every write needs besides its own values. */
@@ -73,16 +78,25 @@ function upsertBase(context: WriteContext) {
  * after a 503) finds it and keeps its acceptance time, and the old entry comes back (ALL_OLD) so the
  * repeat can skip what is already in SQS. The condition refuses other items under the same id, and a
  * repeat after the idempotency window: DynamoDB answers ConditionalCheckFailed with the entry.
+ *
+ * The batch writer's updates may reach a new id's entry first (ingest writes it while it publishes),
+ * and the entry commutes with them: they only ADD to sets and never write the attributes set here,
+ * save two. `updatedAt` keeps their time, which is later than the acceptance (a completed request's
+ * `completedAt`), and `expiresAt` is set from the acceptance, over the one their upsert gave. A
+ * repeatable id's entry is written before anything is published, so it refreshes `updatedAt` (a
+ * repeat after a 503 is news) and keeps the first attempt's expiry.
  */
 export function acceptedUpdate(request: AcceptedEntry, context: WriteContext): UpdateItemCommandInput {
   const acceptedAt = request.acceptedAt.toISOString();
+  const times = request.repeatable
+    ? '#updatedAt = :now, #expiresAt = if_not_exists(#expiresAt, :expiresAt)'
+    : '#updatedAt = if_not_exists(#updatedAt, :now), #expiresAt = :expiresAt';
   return {
     TableName: context.tableName,
     Key: keyOf(request.requestId),
     UpdateExpression:
       'SET #apiKeyId = :apiKeyId, #itemCount = :itemCount, #itemsHash = :itemsHash, ' +
-      '#acceptedAt = if_not_exists(#acceptedAt, :acceptedAt), #updatedAt = :now, ' +
-      '#expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+      `#acceptedAt = if_not_exists(#acceptedAt, :acceptedAt), ${times}`,
     ConditionExpression:
       'attribute_not_exists(#itemsHash) OR (#itemsHash = :itemsHash AND #acceptedAt >= :windowStart)',
     ExpressionAttributeNames: names(

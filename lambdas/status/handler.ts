@@ -1,9 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { readStatusSettings } from '../domain/environment';
 import { LedgerUnavailableError, RequestNotFoundError } from '../domain/ledger';
 import { readEntry } from '../ledger/dynamodb-ledger';
-import { errorAnswer, jsonResponse, toApiRequest } from '../shared/http';
+import { type ApiEvent, errorAnswer, jsonResponse, toApiRequest } from '../shared/http';
 import { ledgerClient } from '../shared/ledger-client';
 import { METRIC } from '../shared/metric-names';
 import { logger, metrics } from '../shared/observability';
@@ -15,10 +15,7 @@ const ddb = ledgerClient();
 const ledger = { read: (requestId: string) => readEntry(ddb, settings.ledgerTableName, requestId) };
 
 /** `GET /requests/{requestId}`: 200 with the status, 404 REQUEST_NOT_FOUND, or 503 LEDGER_UNAVAILABLE. */
-export const handler = async (
-  event: APIGatewayProxyEvent,
-  context: Context,
-): Promise<APIGatewayProxyResult> => {
+export const handler = async (event: ApiEvent, context: Context): Promise<APIGatewayProxyResult> => {
   logger.addContext(context);
   try {
     const status = await readRequestStatus(ledger, {

@@ -27,7 +27,7 @@ export interface StatusQuery {
  */
 export async function readRequestStatus(ledger: StatusLedger, query: StatusQuery): Promise<RequestStatus> {
   const { requestId = '', callerScope } = query;
-  const notFound = new RequestNotFoundError(`No request ${requestId} for this API key`);
+  const notFound = new RequestNotFoundError(`No request ${requestId} for this caller`);
   if (!REQUEST_ID.test(requestId)) throw notFound;
   let entry: Awaited<ReturnType<StatusLedger['read']>>;
   try {

@@ -7,7 +7,13 @@ import { table } from '../../cdk/ops/terminal';
 import { LOCAL_DIR } from '../../cdk/project';
 import type { ItemMix } from '../harness/load-run';
 import { benchAnalysisCosts } from './analysis-bench';
-import { capacityModel, capacityModelRows, DEFAULT_CAPACITY_INPUT } from './capacity-model';
+import {
+  apiTypeCostRows,
+  apiTypeCosts,
+  capacityModel,
+  capacityModelRows,
+  DEFAULT_CAPACITY_INPUT,
+} from './capacity-model';
 import { benchColdStart } from './cold-start';
 import { US_EAST_1_PRICES } from './cost-model';
 import { benchEndToEnd } from './end-to-end-suite';
@@ -21,7 +27,7 @@ Measures cold start, handler cost, the segmenting rule, and the deployed stack e
 local cloud of its own (or AWS_ENDPOINT_URL): the batch path and the full path alternated in rounds
 with reference consumers deployed beside them (the baseline) and the emulator's raw SQS FIFO, each
 run on a fresh queue; then latency at half the measured rate, and the cost runs; last, the capacity
-model for AWS (test/bench/capacity-model.ts). Prints one table and writes every figure to .local/bench/.
+model for AWS and the cost of a REST and an HTTP API (test/bench/capacity-model.ts). Prints one table and writes every figure to .local/bench/.
 
   --items N      items per end-to-end run (default 2000; the paced latency run sends half)
   --mix MIX      uniform (0-9), exclusion (half 1s and 2s), pairs (only 1s and 2s) (default uniform)
@@ -29,7 +35,8 @@ model for AWS (test/bench/capacity-model.ts). Prints one table and writes every 
   --rounds N     alternated end-to-end rounds, medians and per-round ratios reported (default 3;
                  more on a busy machine)
   --no-cloud     in-process benchmarks only
-  --model        the capacity model for AWS only (instant: nothing is measured)
+  --model        the capacity model for AWS and the cost of each API type at 1, 4 and 100 items
+                 per POST only (instant: nothing is measured)
   --out FILE     results as JSON (default .local/bench/<time>.json, copied to .local/bench/latest.json)`;
 
 const STACK_NAME = 'FifoBatchPipelineBench';
@@ -124,7 +131,10 @@ runTool(async () => {
     out: { type: 'string' },
   });
   const header: Row = ['benchmark', 'case', 'measure', 'value', 'side by side'];
-  const modelRows = capacityModelRows(DEFAULT_CAPACITY_INPUT) as Row[];
+  const modelRows = [
+    ...capacityModelRows(DEFAULT_CAPACITY_INPUT),
+    ...apiTypeCostRows(DEFAULT_CAPACITY_INPUT),
+  ] as Row[];
   if (values.model) {
     console.log(table([header, ...modelRows]));
     return 0;
@@ -147,6 +157,7 @@ runTool(async () => {
     ...local.results,
     ...(cloud ? { endToEnd: cloud.results } : {}),
     capacityModel: { input: DEFAULT_CAPACITY_INPUT, ...capacityModel(DEFAULT_CAPACITY_INPUT) },
+    apiTypeCosts: apiTypeCosts(DEFAULT_CAPACITY_INPUT),
   };
   const out =
     values.out ?? path.join(LOCAL_DIR, 'bench', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);

@@ -1,15 +1,17 @@
 import { ANALYSIS_BATCH_SIZE, ANALYSIS_LIMITS, DEFAULT_ANALYSES } from '../../lambdas/domain/analyses';
-import { FUNCTION_LIMITS, SETTINGS } from '../../lambdas/domain/settings';
+import { type ApiType, FUNCTION_LIMITS, SETTINGS } from '../../lambdas/domain/settings';
 import { CLOSER_INTERVAL_MINUTES } from '../../lambdas/domain/windows';
 import { CHUNK_SIZE } from '../../lambdas/ingest/accept-items';
 import { type AnalysisWork, analysisCostPerMillionItems } from './analysis-cost';
 import {
+  billedApiRequests,
   type CostPerMillionItems,
   costPerMillionItems,
   dispatcherUsagePerItem,
   ENVELOPE_BYTES,
   expectedObjectsPerRequest,
   ledgerUnitsPerItem,
+  postBodyBytes,
   type RequestStorage,
   SQS_REQUESTS_PER_BATCH_INVOCATION,
   SQS_REQUESTS_PER_DELIVERY,
@@ -129,7 +131,7 @@ export const ASSUMED_AWS_TIMES = {
    * in Region. AWS does not document the mapping's per-batch overhead.
    */
   mappingOverheadMs: 20,
-  /** One POST of up to 10 items: the ledger write, then one PublishBatch; warm, p50. */
+  /** One POST of up to 10 items: the ledger write and one PublishBatch (at once without an Idempotency-Key); warm, p50. */
   ingestInvocationMs: 40,
   /**
    * One invocation of an analysis's consumer, a batch of 10 records: its pane rows' UpdateItems (3 to 4
@@ -173,6 +175,8 @@ export interface CapacityInput {
   readonly analysisMaxConcurrency: number;
   readonly analysisWork: AnalysisWork;
   readonly itemsPerPost: number;
+  /** The API type in front of ingest (`apiType`): it sets the price of each POST. */
+  readonly apiType: ApiType;
   readonly batchSize: number;
   readonly maxConcurrency: number;
   /** Message groups with messages waiting (`perRequest`: requests in the queue; `global`: 1); Infinity for a backlog. */
@@ -192,6 +196,7 @@ export interface CapacityInput {
 export const DEFAULT_CAPACITY_INPUT: CapacityInput = {
   ...ASSUMED_AWS_TIMES,
   itemsPerPost: 4,
+  apiType: SETTINGS.apiType.default,
   batchSize: SETTINGS.batchSize.default,
   maxConcurrency: SETTINGS.maxConcurrency.default,
   analyses: DEFAULT_ANALYSES.length,
@@ -389,7 +394,8 @@ export function steadyUsagePerItem(input: CapacityInput): UsagePerItem {
   const { itemsPerPost, batchSize } = input;
   const gbSecondsPerMs = input.memoryMb / 1024 / 1000;
   return {
-    apiRequests: 1 / itemsPerPost,
+    apiRequests: billedApiRequests(input.apiType, postBodyBytes(itemsPerPost)) / itemsPerPost,
+    apiType: input.apiType,
     lambdaInvocations: 1 / itemsPerPost + 1 / batchSize,
     lambdaGbSeconds:
       (input.ingestInvocationMs / itemsPerPost + input.batchInvocationMs / batchSize) * gbSecondsPerMs,
@@ -435,6 +441,32 @@ export function capacityModel(input: CapacityInput): CapacityResult {
     costPerMillionItems: costPerMillionItems(steadyUsagePerItem(input)),
     analysisCostPerMillionItems: analysisCostAt(input, sustained),
   };
+}
+
+/** The sizes of POST the bench prices each API type at. */
+export const PRICED_ITEMS_PER_POST = [1, 4, 100] as const;
+const API_TYPES: readonly ApiType[] = ['rest', 'http'];
+
+export interface ApiTypeCost {
+  readonly itemsPerPost: number;
+  readonly apiType: ApiType;
+  /** The storage path and the dispatcher, as `capacityModel` prices them, behind this API type. */
+  readonly cost: CostPerMillionItems;
+  /** Its total over the REST API's at the same size of POST. */
+  readonly ofRest: number;
+}
+
+/** Each API type's cost per million items at 1, 4 and 100 items per POST, all else as `input`. */
+export function apiTypeCosts(input: CapacityInput): ApiTypeCost[] {
+  return PRICED_ITEMS_PER_POST.flatMap((itemsPerPost) => {
+    const costOf = (apiType: ApiType) =>
+      costPerMillionItems(steadyUsagePerItem({ ...input, itemsPerPost, apiType }));
+    const rest = costOf('rest');
+    return API_TYPES.map((apiType) => {
+      const cost = costOf(apiType);
+      return { itemsPerPost, apiType, cost, ofRest: cost.total / rest.total };
+    });
+  });
 }
 
 export interface ScalingStep {
@@ -528,6 +560,19 @@ function costText(cost: CostPerMillionItems): string {
     ['DynamoDB', cost.dynamoDb],
   ] as const;
   return `${dollars(cost.total)} = ${parts.map(([name, value]) => `${name} ${dollars(value)}`).join(' + ')}`;
+}
+
+const API_TYPE_NAMES: Record<ApiType, string> = { rest: 'REST API', http: 'HTTP API' };
+
+/** The cost of each API type as rows of the bench's table: a REST row and an HTTP API row per size of POST. */
+export function apiTypeCostRows(input: CapacityInput): string[][] {
+  return apiTypeCosts(input).map(({ itemsPerPost, apiType, cost, ofRest }) => [
+    'AWS model',
+    `cost per 1M items, ${itemsPerPost} item${itemsPerPost === 1 ? '' : 's'}/POST, ${API_TYPE_NAMES[apiType]}`,
+    `storage path and the dispatcher, ${subscriptionsOf(input)} subscriptions`,
+    dollars(cost.total),
+    `${costText(cost)}${apiType === 'rest' ? '' : `; ${formatted(ofRest, 3)}x the REST API's`}`,
+  ]);
 }
 
 /**

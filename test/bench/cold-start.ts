@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { FUNCTION_BUNDLING } from '../../cdk/lib/function-bundling';
 import { PROJECT_ROOT } from '../../cdk/project';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metric-names';
@@ -68,6 +68,39 @@ if (typeof loaded.handler !== 'function') throw new Error(file + ' exports no ha
 process.stdout.write('\\n${INIT_LINE}' + ms + '\\n');
 `;
 
+/** Modules swapped in a bundle on top of the stack's own: the bench's variants of a function. */
+export interface BundleSwaps {
+  /** Packages -> replacements (esbuild's `alias`), e.g. SNS's client for ingest before the dispatcher. */
+  readonly packages?: Readonly<Record<string, string>>;
+  /**
+   * Own modules, by their path from the root without extension (`lambdas/ledger/dynamodb-ledger`) ->
+   * replacement files. esbuild's alias takes packages only; each one named here must be bundled.
+   */
+  readonly modules?: Readonly<Record<string, string>>;
+  /** The tree to bundle (a commit checked out elsewhere); the project root by default. */
+  readonly root?: string;
+}
+
+/** Resolves relative imports of the swapped own modules to their replacements, noting which it met. */
+function swapOwnModules(root: string, modules: Readonly<Record<string, string>>, met: Set<string>): Plugin {
+  return {
+    name: 'swap-own-modules',
+    setup(builder) {
+      builder.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const module = path
+          .relative(root, path.resolve(args.resolveDir, args.path))
+          .split(path.sep)
+          .join('/')
+          .replace(/\.[cm]?[jt]s$/, '');
+        const replacement = modules[module];
+        if (replacement === undefined) return undefined;
+        met.add(module);
+        return { path: replacement };
+      });
+    },
+  };
+}
+
 /**
  * The esbuild options NodejsFunction derives from PipelineFunction's bundling props, from the same
  * settings (cdk/lib/function-bundling.ts), run from the project root as CDK does. `sourcemap: true`
@@ -76,13 +109,14 @@ process.stdout.write('\\n${INIT_LINE}' + ms + '\\n');
 export async function bundleLikeTheStack(
   entry: string,
   outfile: string,
-  /** Modules swapped on top of the stack's own (the bench's ingest variant before the dispatcher). */
-  alias: Record<string, string> = {},
+  swaps: BundleSwaps = {},
 ): Promise<Metafile> {
+  const { packages = {}, modules = {}, root = PROJECT_ROOT } = swaps;
+  const met = new Set<string>();
   const result = await build({
     entryPoints: [entry],
     outfile,
-    absWorkingDir: PROJECT_ROOT,
+    absWorkingDir: root,
     bundle: true,
     platform: 'node',
     target: FUNCTION_BUNDLING.target,
@@ -92,11 +126,14 @@ export async function bundleLikeTheStack(
     sourcemap: FUNCTION_BUNDLING.sourceMap,
     sourcesContent: FUNCTION_BUNDLING.sourcesContent,
     mainFields: [...FUNCTION_BUNDLING.mainFields],
-    alias: { ...FUNCTION_BUNDLING.alias, ...alias },
+    alias: { ...FUNCTION_BUNDLING.alias, ...packages },
+    plugins: Object.keys(modules).length === 0 ? [] : [swapOwnModules(root, modules, met)],
     external: [],
     metafile: true,
     logLevel: 'warning',
   });
+  const missing = Object.keys(modules).filter((module) => !met.has(module));
+  if (missing.length > 0) throw new Error(`${entry} in ${root} imports no ${missing.join(', ')} to swap`);
   return result.metafile;
 }
 

@@ -33,24 +33,30 @@ import { LOCAL_DIR, PROJECT_ROOT } from '../../cdk/project';
 import { messageOf } from '../../lambdas/domain/errors';
 import { makeRequests, type Percentiles, percentiles } from '../harness/load-run';
 import {
+  compareSeries,
   dependencyMismatches,
   type PackageLock,
   type PackageManifest,
   pairedRatios,
   roundOrder,
+  type Side,
+  sidesOf,
   summarize,
 } from './compare-logic';
+import { deployIngestCode, ingestWithoutLedgerPackage } from './ingest-code';
 
-const USAGE = `usage: npm run bench:compare -- --base REF [options]
+const USAGE = `usage: npm run bench:compare -- [options]
 
-Ingest latency (the POST /items round trip, timed by the client) of this working tree against a git
-ref, side by side on one local cloud of its own (or AWS_ENDPOINT_URL): the base is checked out in a
-git worktree under .local/ and deployed with its own code, this tree's stack next to it, and the
-rounds alternate between them (A B, B A, ...). Each round sends every series once: the base and this
-tree, each without and with a unique Idempotency-Key per request. Prints p50/p95/p99 per series and
-per round; writes every figure to .local/bench/compare-<time>.json.
+Ingest latency (the POST /items round trip, timed by the client) of this working tree with and without
+the request ledger, side by side on one local cloud of its own (or AWS_ENDPOINT_URL): the tree is
+deployed twice, once as the stack deploys it and once with an ingest function whose ledger writes
+nothing (test/bench/no-ledger/), and with --base a git ref is checked out in a git worktree under
+.local/ and deployed with its own code beside them. The rounds alternate the series (A B C, C B A, ...):
+this tree without the ledger, with it, and with a unique Idempotency-Key per request; with --base, the
+base without and with a key too. Prints p50/p95/p99 per series, the ratios of each series to the ones
+it is set against (round by round), and per round; writes every figure to .local/bench/compare-<time>.json.
 
-  --base REF                 the commit to compare against (required), e.g. bd1fd4e
+  --base REF                 a commit to compare against as well, e.g. bd1fd4e
   --current REF              a commit to measure instead of this working tree, checked out and
                              deployed like the base (e.g. HEAD, leaving uncommitted edits out)
   --requests N               POSTs per series per round (default 400)
@@ -61,30 +67,16 @@ per round; writes every figure to .local/bench/compare-<time>.json.
                              drains the queue after it, so ingest has the machine to itself, as on
                              AWS; running: it works during the load, as deployed`;
 
-const CURRENT_STACK = 'FifoBatchPipelineCompare';
-const BASE_STACK = 'FifoBatchPipelineCompareBase';
+const STACKS: Record<Side, string> = {
+  current: 'FifoBatchPipelineCompare',
+  noLedger: 'FifoBatchPipelineCompareNoLedger',
+  base: 'FifoBatchPipelineCompareBase',
+};
 /** The usage plan's default 100 requests/s would measure the throttle (429s), not ingest. */
 const UNTHROTTLED = { throttleRateLimit: 5_000, throttleBurstLimit: 5_000 };
 const CONSUMER_MODES = ['paused', 'running'] as const;
 type ConsumerMode = (typeof CONSUMER_MODES)[number];
 const CLI_LOG = path.join(LOCAL_DIR, 'compare-cdk.log');
-
-type Side = 'base' | 'current';
-interface Series {
-  readonly name: string;
-  readonly side: Side;
-  readonly withKey: boolean;
-  /** The series it is set against: the same request before the change. */
-  readonly reference?: string;
-}
-
-/** Run order of round 1 (later rounds alternate it): the sides take turns. */
-const SERIES: readonly Series[] = [
-  { name: 'base', side: 'base', withKey: false },
-  { name: 'current', side: 'current', withKey: false, reference: 'base' },
-  { name: 'base, key', side: 'base', withKey: true, reference: 'base' },
-  { name: 'current, key', side: 'current', withKey: true, reference: 'base, key' },
-];
 
 const log = (message: string): void => console.error(`[compare] ${message}`);
 const fixed = (value: number | undefined, digits: number): string =>
@@ -401,8 +393,6 @@ runTool(async () => {
     consumer: { type: 'string' },
     current: { type: 'string' },
   });
-  if (!values.base)
-    throw new UsageError('--base REF is required: the commit to compare against, e.g. --base bd1fd4e');
   const requests = integerOption(values.requests, 'requests', 400, 10, 100_000);
   const itemsPerRequest = integerOption(values['items-per-request'], 'items-per-request', 4, 1, 500);
   const rounds = integerOption(values.rounds, 'rounds', 5, 1, 100);
@@ -411,15 +401,19 @@ runTool(async () => {
   if (!CONSUMER_MODES.includes(consumer)) {
     throw new UsageError(`--consumer must be one of ${CONSUMER_MODES.join(', ')} (got ${values.consumer})`);
   }
-  const baseCommit = commitOf(values.base, 'base');
+  const baseCommit = values.base ? commitOf(values.base, 'base') : undefined;
   const currentCommit = values.current ? commitOf(values.current, 'current') : undefined;
+  const series = compareSeries(baseCommit !== undefined);
 
   const started = Date.now();
   const phases: Record<string, number> = {};
   try {
-    log(`checking out ${values.base} (${baseCommit.slice(0, 7)}) in a worktree`);
-    const base: Source = { ref: values.base, commit: baseCommit, ...checkOut('base', baseCommit) };
-    log(`base dependencies: ${base.dependencies}`);
+    let base: Source | undefined;
+    if (values.base && baseCommit) {
+      log(`checking out ${values.base} (${baseCommit.slice(0, 7)}) in a worktree`);
+      base = { ref: values.base, commit: baseCommit, ...checkOut('base', baseCommit) };
+      log(`base dependencies: ${base.dependencies}`);
+    }
     let current: Source;
     if (values.current && currentCommit) {
       log(`checking out ${values.current} (${currentCommit.slice(0, 7)}) in a worktree`);
@@ -434,7 +428,6 @@ runTool(async () => {
     }
     phases.checkout = secondsSince(started);
 
-    let phase = Date.now();
     let endpoint = process.env.AWS_ENDPOINT_URL;
     if (!endpoint) {
       ensureMiniStack(log);
@@ -448,31 +441,40 @@ runTool(async () => {
     }
     writeFileSync(CLI_LOG, '');
     const deploy = { endpoint, pipeline: UNTHROTTLED, cliLogFile: CLI_LOG };
-    // One after the other: the first deploy bootstraps the emulator for both.
-    log(
-      `deploying the current side (${current.ref}) as ${CURRENT_STACK}; cdk output in ${path.relative(process.cwd(), CLI_LOG)}`,
-    );
-    const currentDeployment = await deploySide('current', current, { ...deploy, stackName: CURRENT_STACK });
-    phases.deployCurrent = secondsSince(phase);
-    phase = Date.now();
-    log(`deploying the base (${base.ref}) as ${BASE_STACK} with its own deploy code`);
-    const baseDeployment = await deploySide('base', base, { ...deploy, stackName: BASE_STACK });
-    phases.deployBase = secondsSince(phase);
-    const targets: Record<Side, Target> = {
-      current: await targetFor(currentDeployment),
-      base: await targetFor(baseDeployment),
+    const sources: Record<Side, Source | undefined> = { current, noLedger: current, base };
+    const targets: Partial<Record<Side, Target>> = {};
+    // One after the other: the first deploy bootstraps the emulator for the others.
+    for (const side of sidesOf(series)) {
+      const source = sources[side];
+      if (source === undefined) throw new Error(`no code for the ${side} side`);
+      const phase = Date.now();
+      log(
+        `deploying the ${side} side (${source.ref}) as ${STACKS[side]}; cdk output in ${path.relative(process.cwd(), CLI_LOG)}`,
+      );
+      const deployment = await deploySide(side, source, { ...deploy, stackName: STACKS[side] });
+      if (side === 'noLedger') {
+        log(`${STACKS[side]}: ingest without the ledger, bundled from ${source.ref}`);
+        await deployIngestCode(deployment, await ingestWithoutLedgerPackage(source.worktree));
+      }
+      targets[side] = await targetFor(deployment);
+      phases[`deploy ${side}`] = secondsSince(phase);
+    }
+    const targetOf = (side: Side): Target => {
+      const target = targets[side];
+      if (target === undefined) throw new Error(`the ${side} side was not deployed`);
+      return target;
     };
 
-    phase = Date.now();
+    let phase = Date.now();
     const warmUp = makeRequests({
       items: streams * 8 * itemsPerRequest,
       requests: streams * 8,
       mix: 'uniform',
       seed: 0,
     }).map((items) => JSON.stringify(items));
-    for (const series of SERIES) {
-      log(`warm-up: ${series.name}, ${warmUp.length} POSTs (not counted)`);
-      await sendSeries(targets[series.side], warmUp, { streams, withKey: series.withKey, consumer });
+    for (const one of series) {
+      log(`warm-up: ${one.name}, ${warmUp.length} POSTs (not counted)`);
+      await sendSeries(targetOf(one.side), warmUp, { streams, withKey: one.withKey, consumer });
     }
     phases.warmUp = secondsSince(phase);
 
@@ -486,36 +488,43 @@ runTool(async () => {
         mix: 'uniform',
         seed: round,
       }).map((items) => JSON.stringify(items));
-      for (const [index, series] of roundOrder(SERIES, round).entries()) {
-        const target = targets[series.side];
-        const load = await sendSeries(target, bodies, { streams, withKey: series.withKey, consumer });
+      for (const [index, one] of roundOrder(series, round).entries()) {
+        const target = targetOf(one.side);
+        const load = await sendSeries(target, bodies, { streams, withKey: one.withKey, consumer });
         const billed = await ingestBilledMs(target.deployment, load.startedAt, load.latenciesMs.length);
-        const run: Run = { round, position: index + 1, series: series.name, ...load, ingestBilledMs: billed };
+        const run: Run = { round, position: index + 1, series: one.name, ...load, ingestBilledMs: billed };
         runs.push(run);
         const errors = Object.entries(load.errors).map(([what, count]) => `${count} ${what}`);
         log(
-          `round ${round}/${rounds} ${series.name}: p50/p95/p99 ${triple(percentiles(load.latenciesMs))} ms, billed p50 ${fixed(percentiles(billed).p50, 0)} ms, drained in ${fixed(load.drainSeconds, 1)} s${errors.length ? `; not 202: ${errors.join(', ')}` : ''}`,
+          `round ${round}/${rounds} ${one.name}: p50/p95/p99 ${triple(percentiles(load.latenciesMs))} ms, billed p50 ${fixed(percentiles(billed).p50, 0)} ms, drained in ${fixed(load.drainSeconds, 1)} s${errors.length ? `; not 202: ${errors.join(', ')}` : ''}`,
         );
       }
     }
     phases.rounds = secondsSince(phase);
 
-    const results = SERIES.map((series) => {
-      const own = runs.filter((run) => run.series === series.name);
+    const results = series.map((one) => {
+      const own = runs.filter((run) => run.series === one.name);
       return {
-        series,
+        series: one,
         latency: summarize(own.map((run) => run.latenciesMs)),
         billed: summarize(own.map((run) => run.ingestBilledMs)),
         notAccepted: own.reduce((sum, run) => sum + Object.values(run.errors).reduce((a, b) => a + b, 0), 0),
       };
     });
-    const compared = results.map((result) => {
-      const reference = results.find((other) => other.series.name === result.series.reference);
-      return {
-        ...result,
-        ratio: reference ? pairedRatios(result.latency.rounds, reference.latency.rounds) : undefined,
-      };
-    });
+    const ratios = results.flatMap((result) =>
+      result.series.against.flatMap((name) => {
+        const reference = results.find((other) => other.series.name === name);
+        return reference
+          ? [
+              {
+                series: result.series.name,
+                against: name,
+                ratio: pairedRatios(result.latency.rounds, reference.latency.rounds),
+              },
+            ]
+          : [];
+      }),
+    );
     phases.total = secondsSince(started);
 
     const stamp = new Date(started).toISOString();
@@ -531,9 +540,10 @@ runTool(async () => {
           options: { requests, itemsPerRequest, rounds, streams, consumer },
           endpoint,
           seconds: phases,
-          base: { ...base, stackName: BASE_STACK },
-          current: { ...current, stackName: CURRENT_STACK },
-          series: compared.map(({ series, ...figures }) => ({ ...series, ...figures })),
+          current: { ...current, stackName: STACKS.current, withoutLedger: STACKS.noLedger },
+          ...(base ? { base: { ...base, stackName: STACKS.base } } : {}),
+          series: results.map(({ series: one, ...figures }) => ({ ...one, ...figures })),
+          ratios,
           runs,
         },
         null,
@@ -545,8 +555,10 @@ runTool(async () => {
     console.log(
       `Ingest latency: POST /items round trip, ${requests} POSTs of ${itemsPerRequest} items per series and round, ` +
         `${streams} in flight, ${rounds} rounds, consumer ${consumer} during the load. ` +
-        `Base ${base.ref} (${base.commit.slice(0, 7)}); current ${current.ref} (${current.commit.slice(0, 7)}` +
-        `${current.uncommitted?.length ? ` + ${current.uncommitted.length} uncommitted files` : ''}).\n`,
+        `Current ${current.ref} (${current.commit.slice(0, 7)}` +
+        `${current.uncommitted?.length ? ` + ${current.uncommitted.length} uncommitted files` : ''}), ` +
+        `without the ledger as ${STACKS.noLedger}` +
+        `${base ? `; base ${base.ref} (${base.commit.slice(0, 7)})` : ''}.\n`,
     );
     console.log(
       table([
@@ -557,20 +569,16 @@ runTool(async () => {
           'p95 ms',
           'p99 ms',
           'pooled p50/p95/p99 ms',
-          'vs',
-          'ratio p50/p95/p99',
           'ingest billed p50/p95 ms',
           'not 202',
         ],
-        ...compared.map(({ series, latency, billed, ratio, notAccepted }) => [
-          series.name,
+        ...results.map(({ series: one, latency, billed, notAccepted }) => [
+          one.name,
           latency.samples,
           pick(latency.medianOfRounds, 'p50'),
           pick(latency.medianOfRounds, 'p95'),
           pick(latency.medianOfRounds, 'p99'),
           triple(latency.pooled),
-          series.reference ?? '',
-          ratio ? triple(ratio, 2) : '',
           `${fixed(billed.medianOfRounds.p50, 0)} / ${fixed(billed.medianOfRounds.p95, 0)}`,
           notAccepted,
         ]),
@@ -578,40 +586,45 @@ runTool(async () => {
     );
     console.log(
       `\np50/p95/p99: median over the ${rounds} rounds of each round's percentile; pooled: all rounds' requests together;\n` +
-        "ratio: median of the rounds' own ratios to the series in 'vs'; billed: the emulator's REPORT lines (median of the rounds).\n",
+        "billed: the emulator's REPORT lines (median of the rounds).\n",
     );
     console.log(
       table([
-        [
-          'round',
-          'position',
-          'series',
-          'p50 / p95 / p99 ms',
-          'vs reference p50 / p95',
-          'billed p50 ms',
-          'queued at end',
-          'drain s',
-        ],
-        ...runs.map((run) => {
-          const own = percentiles(run.latenciesMs);
-          const referenceName = SERIES.find((series) => series.name === run.series)?.reference;
-          const reference = runs.find((other) => other.series === referenceName && other.round === run.round);
-          const ratio = reference && pairedRatios([own], [percentiles(reference.latenciesMs)]);
-          return [
-            run.round,
-            run.position,
-            run.series,
-            triple(own),
-            ratio ? `${fixed(ratio.p50, 2)} / ${fixed(ratio.p95, 2)}` : '',
-            fixed(percentiles(run.ingestBilledMs).p50, 0),
-            run.queuedAtEnd,
-            fixed(run.drainSeconds, 1),
-          ];
+        ['series', 'against', 'ratio p50 / p95 / p99', 'p50 ratio by round'],
+        ...ratios.map(({ series: name, against, ratio }) => {
+          const own = runs.filter((run) => run.series === name);
+          const byRound = own.map((run) => {
+            const reference = runs.find((other) => other.series === against && other.round === run.round);
+            return reference
+              ? pairedRatios([percentiles(run.latenciesMs)], [percentiles(reference.latenciesMs)]).p50
+              : undefined;
+          });
+          return [name, against, triple(ratio, 2), byRound.map((value) => fixed(value, 2)).join(', ')];
         }),
       ]),
     );
     console.log(
-      `\nWall time ${fixed(phases.total, 0)} s (checkout ${phases.checkout} s, deploys ${phases.deployCurrent} + ${phases.deployBase} s, ` +
+      "\nratio: median of the rounds' own ratios (each round's percentile over the other series' in the same round).\n",
+    );
+    console.log(
+      table([
+        ['round', 'position', 'series', 'p50 / p95 / p99 ms', 'billed p50 ms', 'queued at end', 'drain s'],
+        ...runs.map((run) => [
+          run.round,
+          run.position,
+          run.series,
+          triple(percentiles(run.latenciesMs)),
+          fixed(percentiles(run.ingestBilledMs).p50, 0),
+          run.queuedAtEnd,
+          fixed(run.drainSeconds, 1),
+        ]),
+      ]),
+    );
+    const deploys = sidesOf(series)
+      .map((side) => `${side} ${phases[`deploy ${side}`]} s`)
+      .join(', ');
+    console.log(
+      `\nWall time ${fixed(phases.total, 0)} s (checkout ${phases.checkout} s, deploys ${deploys}, ` +
         `warm-up ${phases.warmUp} s, rounds ${phases.rounds} s). All figures: ${path.relative(process.cwd(), out)}`,
     );
     return 0;

@@ -1,7 +1,46 @@
 import { median } from '../../cdk/ops/stats';
 import { type Percentiles, percentiles } from '../harness/load-run';
 
-/** The pure part of `npm run bench:compare` (compare-ingest.ts): order, summaries, dependency check. */
+/** The pure part of `npm run bench:compare` (compare-ingest.ts): series, order, summaries, dependency check. */
+
+/**
+ * A deployment of the run: `current`, this tree (or `--current REF`) as the stack deploys it;
+ * `noLedger`, the same with an ingest function whose ledger writes nothing (ingest-code.ts); `base`,
+ * the `--base REF` commit with its own code.
+ */
+export type Side = 'noLedger' | 'current' | 'base';
+
+export interface Series {
+  readonly name: string;
+  readonly side: Side;
+  readonly withKey: boolean;
+  /** The series it is set against, each ratio taken round by round; the first is the per-round table's. */
+  readonly against: readonly string[];
+}
+
+/**
+ * What a run sends, in round 1's order (later rounds alternate it): the current side without the
+ * ledger, with it, and with an Idempotency-Key, each set against no ledger at all; with a base, the
+ * base without and with a key too, and the current series also against those.
+ */
+export function compareSeries(withBase: boolean): Series[] {
+  const base = (name: string): string[] => (withBase ? [name] : []);
+  return [
+    { name: 'current, no ledger', side: 'noLedger', withKey: false, against: [] },
+    { name: 'current', side: 'current', withKey: false, against: ['current, no ledger', ...base('base')] },
+    ...(withBase ? [{ name: 'base', side: 'base' as const, withKey: false, against: [] }] : []),
+    {
+      name: 'current, key',
+      side: 'current',
+      withKey: true,
+      against: ['current, no ledger', ...base('base, key')],
+    },
+    ...(withBase ? [{ name: 'base, key', side: 'base' as const, withKey: true, against: ['base'] }] : []),
+  ];
+}
+
+/** The sides a run deploys: those its series send to, each once. */
+export const sidesOf = (series: readonly Series[]): Side[] => [...new Set(series.map(({ side }) => side))];
 
 /**
  * The order of a round's series: as listed on odd rounds, reversed on even ones (A B, B A, A B...),

@@ -2,7 +2,7 @@ import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dyn
 import { encodeEnvelope } from '../../lambdas/domain/envelope';
 import { resultKey } from '../../lambdas/domain/keys';
 import { itemsHash } from '../../lambdas/domain/ledger';
-import { SETTINGS } from '../../lambdas/domain/settings';
+import { type ApiType, SETTINGS } from '../../lambdas/domain/settings';
 import { CHUNK_SIZE } from '../../lambdas/ingest/accept-items';
 import { acceptedUpdate, storedUpdate } from '../../lambdas/ledger/ledger-inputs';
 
@@ -15,7 +15,13 @@ import { acceptedUpdate, storedUpdate } from '../../lambdas/ledger/ledger-inputs
 export const US_EAST_1_PRICES = {
   checked: '2026-11',
   source: 'AWS list prices, us-east-1, 2026-11 (third-party copies of the AWS price pages)',
+  /**
+   * API Gateway (https://aws.amazon.com/api-gateway/pricing/): REST APIs $3.50 per million requests for
+   * the first 333 million a month; HTTP APIs $1.00 per million for the first 300 million, each request
+   * metered in 512 KB increments (HTTP_API_METERING_BYTES). Both cheaper per request beyond those tiers.
+   */
   apiGatewayRestPerMillionRequests: 3.5,
+  apiGatewayHttpPerMillionRequests: 1.0,
   lambdaPerMillionRequests: 0.2,
   lambdaArmPerGbSecond: 0.0000133334,
   sqsFifoPerMillionRequests: 0.5,
@@ -48,7 +54,10 @@ export interface DispatcherUsage {
 
 /** What one item costs in requests and compute, as counted in a run or measured in process. */
 export interface UsagePerItem {
+  /** API Gateway's billed requests: one per POST, or per started 512 KB of one on an HTTP API. */
   readonly apiRequests: number;
+  /** The API type that bills them; a REST API when left out (the stack's default). */
+  readonly apiType?: ApiType;
   readonly lambdaInvocations: number;
   readonly lambdaGbSeconds: number;
   readonly sqsRequests: number;
@@ -87,7 +96,11 @@ export function costPerMillionItems(
   usage: UsagePerItem,
   prices: Prices = US_EAST_1_PRICES,
 ): CostPerMillionItems {
-  const apiGateway = usage.apiRequests * prices.apiGatewayRestPerMillionRequests;
+  const apiGateway =
+    usage.apiRequests *
+    (usage.apiType === 'http'
+      ? prices.apiGatewayHttpPerMillionRequests
+      : prices.apiGatewayRestPerMillionRequests);
   const lambda =
     usage.lambdaInvocations * prices.lambdaPerMillionRequests +
     usage.lambdaGbSeconds * MILLION * prices.lambdaArmPerGbSecond;
@@ -107,6 +120,19 @@ export function costPerMillionItems(
     total: apiGateway + lambda + sns + sqs + s3 + dynamoDb,
   };
 }
+
+// The front door ------------------------------------------------------------------------------------
+
+/** An HTTP API bills a request per started 512 KB of it; a REST API bills each request once. */
+export const HTTP_API_METERING_BYTES = 512 * 1024;
+
+/** API Gateway's billed requests for one request of `bytes`. */
+export const billedApiRequests = (apiType: ApiType, bytes: number): number =>
+  apiType === 'http' ? Math.max(1, Math.ceil(bytes / HTTP_API_METERING_BYTES)) : 1;
+
+/** The body of a POST of `items` one-digit items (the bench's uniform items): `[5,5,...]`. */
+export const postBodyBytes = (items: number): number =>
+  Buffer.byteLength(JSON.stringify(Array.from({ length: items }, () => 5)));
 
 /**
  * Batch calls for requests of these sizes: SNS's PublishBatch and SQS's SendMessageBatch both take at
@@ -381,6 +407,8 @@ export function requestWriteUnits({ items, objects }: RequestStorage): number {
         itemsHash: itemsHash([]),
         acceptedAt: SAMPLE.now,
         windowStart: SAMPLE.now.toISOString(),
+        // Sized alike either way: the two forms differ in their expressions only.
+        repeatable: false,
       },
       context,
     ),

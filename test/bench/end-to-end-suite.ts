@@ -337,6 +337,8 @@ export async function benchEndToEnd(
         cost: costPerMillionItems(usage),
         withoutLedger: costPerMillionItems(base),
         withKeys: costPerMillionItems(keyed),
+        // The bench's bodies are far below an HTTP API's 512 KB metering step: one billed request per POST.
+        onHttpApi: costPerMillionItems({ ...usage, apiType: 'http' }),
       };
     });
 
@@ -458,14 +460,15 @@ export async function benchEndToEnd(
       ...costed
         .sort((a, b) => a.run.itemsPerRequest - b.run.itemsPerRequest || a.run.via.localeCompare(b.run.via))
         .map(
-          ({ run, usage, cost, withoutLedger, withKeys }): Row => [
+          ({ run, usage, cost, withoutLedger, withKeys, onHttpApi }): Row => [
             'cost per 1M items',
             `${runLabel(run)}, ${fixed(run.items)} items, ${run.via === 'topic' ? 'through the dispatcher' : 'before the dispatcher'}`,
             'API, Lambda, SQS, S3 requests; ledger write units, per item',
             `${fixed(usage.apiRequests, 2)}, ${fixed(usage.lambdaInvocations, 2)}, ${fixed(usage.sqsRequests, 2)}, ${fixed(usage.s3Puts, 2)}; ${fixed(usage.dynamoDbWriteUnits, 2)}`,
             `${dollars(cost.total)} = API ${dollars(cost.apiGateway)} + Lambda ${dollars(cost.lambda)} + SNS ${dollars(cost.sns)} + SQS ${dollars(cost.sqs)} + S3 ${dollars(cost.s3)} + DynamoDB ${dollars(cost.dynamoDb)}; ` +
               `without the ledger ${dollars(withoutLedger.total)} (ledger ${increase(cost.total, withoutLedger.total)}); ` +
-              `with Idempotency-Keys ${dollars(withKeys.total)} (${increase(withKeys.total, withoutLedger.total)})`,
+              `with Idempotency-Keys ${dollars(withKeys.total)} (${increase(withKeys.total, withoutLedger.total)}); ` +
+              `on an HTTP API ${dollars(onHttpApi.total)} (${fixed(onHttpApi.total / cost.total, 2)}x)`,
           ],
         ),
     ];

@@ -70,7 +70,7 @@ export interface LedgerTarget {
   readonly apiKeyId: string;
 }
 
-/** The ledger writes the ingest function makes before it enqueues a request (one UpdateItem each). */
+/** The ledger writes the ingest function makes for requests without an Idempotency-Key (one UpdateItem each). */
 export function ingestLedgerWrites(
   requests: readonly FedRequest[],
   acceptedAt: Date,
@@ -85,6 +85,7 @@ export function ingestLedgerWrites(
         itemsHash: itemsHash(items),
         acceptedAt,
         windowStart: windowStart(acceptedAt, target.idempotencyWindowHours),
+        repeatable: false,
       },
       { tableName: target.tableName, retentionDays: target.retentionDays, now: acceptedAt },
     ),

@@ -12,7 +12,7 @@ import {
 import { waitUntil } from '../../cdk/local/local-cloud';
 import { clientConfig, type Deployment } from '../../cdk/ops/deployment';
 import { functionLogMessages } from '../../cdk/ops/function-logs';
-import { bundleLikeTheStack } from './cold-start';
+import { type BundleSwaps, bundleLikeTheStack } from './cold-start';
 import { referenceFunctionRequest } from './consumer-settings';
 import { parseReferenceLogLine, REFERENCE_LOG_FILTER } from './reference-consumer/log-line';
 import { zipArchive } from './zip';
@@ -32,12 +32,12 @@ export const REFERENCE_CONSUMERS = {
 } as const;
 export type ReferenceConsumer = keyof typeof REFERENCE_CONSUMERS;
 
-/** A deployment package (index.js and its map) of `entry` bundled as the stack bundles, with `alias` on top. */
-export async function deploymentPackage(entry: string, alias: Record<string, string> = {}): Promise<Buffer> {
+/** A deployment package (index.js and its map) of `entry` bundled as the stack bundles, with `swaps` on top. */
+export async function deploymentPackage(entry: string, swaps: BundleSwaps = {}): Promise<Buffer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-package-'));
   try {
     const outfile = path.join(dir, 'index.js');
-    await bundleLikeTheStack(entry, outfile, alias);
+    await bundleLikeTheStack(entry, outfile, swaps);
     return zipArchive([
       { name: 'index.js', data: await readFile(outfile) },
       { name: 'index.js.map', data: await readFile(`${outfile}.map`) },

@@ -3,11 +3,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clientConfig, writeDeployment } from '../../cdk/ops/deployment';
 import { postItems } from '../../cdk/ops/pipeline-client';
 import { deploymentStatusUrl, getRequestStatus, waitForRequest } from '../../cdk/ops/status-client';
+import { acceptedUpdate, entryRequest, storedUpdate } from '../../lambdas/ledger/ledger-inputs';
 import { statusEvent, v1Event } from '../support/lambda-events';
 import { deployment, readResults } from './support';
 
@@ -131,10 +138,88 @@ describe('the request ledger, on the deployed pipeline', () => {
     expect(JSON.parse(asOwner.body)).toMatchObject({ requestId, accepted: 2 });
     expect(asOther.statusCode).toBe(404);
     expect(JSON.parse(asOther.body)).toStrictEqual({
-      error: { code: 'REQUEST_NOT_FOUND', message: `No request ${requestId} for this API key` },
+      error: { code: 'REQUEST_NOT_FOUND', message: `No request ${requestId} for this caller` },
     });
     // The emulator's callers (no key id) are a third scope: the request is not theirs either.
     expect(overHttp.status).toBe(404);
+  });
+
+  it('scopes a request an assumed role signed to the role: a later session repeats and reads it, another role gets 404', async () => {
+    // Prepare: API Gateway's part (the verified caller in the identity) is played by the event, as above
+    const role = 'arn:aws:sts::123456789012:assumed-role/e2e-producer';
+    const signedBy = (session: string) => `${role}/${session}`;
+    const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': `iam-e2e-${Date.now()}` };
+    const first = await invoke(
+      deployment.ingestFunctionName,
+      v1Event({ body: '[11,12]', headers, apiKeyId: null, userArn: signedBy('session-1') }),
+    );
+    const { requestId } = JSON.parse(first.body) as { requestId: string };
+
+    // Act
+    const retry = await invoke(
+      deployment.ingestFunctionName,
+      v1Event({ body: '[11,12]', headers, apiKeyId: null, userArn: signedBy('session-2') }),
+    );
+    const asRole = await invoke(
+      await statusFunctionName(),
+      statusEvent(requestId, null, signedBy('session-3')),
+    );
+    const asOther = await invoke(
+      await statusFunctionName(),
+      statusEvent(requestId, null, 'arn:aws:sts::123456789012:assumed-role/e2e-other/session-1'),
+    );
+
+    // Assert
+    expect(first.statusCode).toBe(202);
+    expect(retry.statusCode).toBe(202);
+    expect((JSON.parse(retry.body) as { requestId: string }).requestId).toBe(requestId);
+    expect(asRole.statusCode).toBe(200);
+    expect(JSON.parse(asRole.body)).toMatchObject({ requestId, accepted: 2 });
+    expect(asOther.statusCode).toBe(404);
+  });
+
+  it("leaves the same entry on the local cloud's DynamoDB whether ingest's write lands before or after the batch writer's", async () => {
+    // Prepare: ingest writes a new request's entry while it publishes, so either may come first
+    const ddb = new DynamoDBClient(clientConfig(deployment));
+    const tableName = deployment.ledgerTableName ?? '';
+    const context = (now: string) => ({ tableName, now: new Date(now), retentionDays: 30 });
+    const writesOf = (requestId: string) => ({
+      ingest: acceptedUpdate(
+        {
+          requestId,
+          apiKeyId: 'key-id-A',
+          itemCount: 2,
+          itemsHash: 'hash-of-8-9',
+          acceptedAt: new Date('2026-11-23T10:42:07.123Z'),
+          windowStart: '2026-11-22T10:42:07.123Z',
+          repeatable: false,
+        },
+        context('2026-11-23T10:42:07.123Z'),
+      ),
+      batch: storedUpdate(
+        requestId,
+        [0, 1],
+        'results/2026/11/23/10/42/a.json',
+        context('2026-11-23T10:42:08.015Z'),
+      ),
+    });
+    const entryAfter = async (requestId: string, order: readonly ('ingest' | 'batch')[]) => {
+      const writes = writesOf(requestId);
+      for (const write of order) await ddb.send(new UpdateItemCommand(writes[write]));
+      const { Item = {} } = await ddb.send(new GetItemCommand(entryRequest(tableName, requestId)));
+      const { pk: _key, ...attributes } = Item;
+      return attributes as Record<string, AttributeValue>;
+    };
+    const suffix = Date.now();
+
+    // Act
+    const ingestFirst = await entryAfter(`order-ingest-first-${suffix}`, ['ingest', 'batch']);
+    const batchFirst = await entryAfter(`order-batch-first-${suffix}`, ['batch', 'ingest']);
+
+    // Assert
+    expect(tableName).not.toBe('');
+    expect(batchFirst).toStrictEqual(ingestFirst);
+    expect(batchFirst.updatedAt).toStrictEqual({ S: '2026-11-23T10:42:08.015Z' });
   });
 
   it('npm run send -- --wait waits until stored and prints the objects (exit 0)', async () => {

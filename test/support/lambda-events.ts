@@ -1,4 +1,9 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyEventV2,
+  APIGatewayProxyEventV2WithIAMAuthorizer,
+  Context,
+} from 'aws-lambda';
 
 /**
  * API Gateway events and a Lambda context as the functions receive them, for the unit tests and the
@@ -14,13 +19,20 @@ export interface EventSpec {
   readonly isBase64Encoded?: boolean;
 }
 
-/** A REST API (payload v1) POST /items event; `apiKeyId` is what API Gateway puts in the identity. */
+/**
+ * A REST API (payload v1) POST /items event; `apiKeyId` and `userArn` (the caller a method with IAM
+ * authorization verified) are what API Gateway puts in the identity.
+ */
 export function v1Event({
   body = '[1,2,3,4]',
   headers = { 'Content-Type': 'application/json' },
   isBase64Encoded = false,
   apiKeyId = API_KEY_ID,
-}: EventSpec & { readonly apiKeyId?: string | null } = {}): APIGatewayProxyEvent {
+  userArn = null,
+}: EventSpec & {
+  readonly apiKeyId?: string | null;
+  readonly userArn?: string | null;
+} = {}): APIGatewayProxyEvent {
   return {
     resource: '/items',
     path: '/items',
@@ -61,15 +73,22 @@ export function v1Event({
         sourceIp: '203.0.113.7',
         user: null,
         userAgent: 'vitest',
-        userArn: null,
+        userArn,
       },
     },
   };
 }
 
-/** `GET /requests/{requestId}` as API Gateway passes it to the status function, from the given API key. */
-export function statusEvent(requestId: string, apiKeyId = API_KEY_ID): APIGatewayProxyEvent {
-  const event = v1Event({ body: null, headers: {}, apiKeyId });
+/**
+ * `GET /requests/{requestId}` as API Gateway passes it to the status function, from the given API key
+ * (or IAM principal, `userArn`).
+ */
+export function statusEvent(
+  requestId: string,
+  apiKeyId: string | null = API_KEY_ID,
+  userArn: string | null = null,
+): APIGatewayProxyEvent {
+  const event = v1Event({ body: null, headers: {}, apiKeyId, userArn });
   return {
     ...event,
     httpMethod: 'GET',
@@ -85,13 +104,19 @@ export function statusEvent(requestId: string, apiKeyId = API_KEY_ID): APIGatewa
   };
 }
 
-/** An HTTP API (payload v2) POST /items event; HTTP APIs lower-case header names themselves. */
+/**
+ * An HTTP API (payload v2) POST /items event; HTTP APIs lower-case header names themselves. With
+ * `userArn`, the route had IAM authorization and the request context names the caller it verified.
+ */
 export function v2Event({
   body = '[1,2,3,4]',
   headers = { 'content-type': 'application/json' },
   isBase64Encoded = false,
-}: EventSpec = {}): APIGatewayProxyEventV2 {
-  return {
+  userArn,
+}: EventSpec & { readonly userArn?: string } = {}):
+  | APIGatewayProxyEventV2
+  | APIGatewayProxyEventV2WithIAMAuthorizer {
+  const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey: 'POST /items',
     rawPath: '/items',
@@ -118,6 +143,18 @@ export function v2Event({
       timeEpoch: Date.parse(FIXED_NOW),
     },
   };
+  if (userArn === undefined) return event;
+  const accountId = userArn.split(':')[4] ?? '';
+  const iam = {
+    accessKey: 'ASIAEXAMPLE',
+    accountId,
+    callerId: 'AROAEXAMPLE:session',
+    cognitoIdentity: null,
+    principalOrgId: '',
+    userArn,
+    userId: 'AROAEXAMPLE:session',
+  };
+  return { ...event, requestContext: { ...event.requestContext, authorizer: { iam } } };
 }
 
 export function lambdaContext(functionName = 'ingest'): Context {

@@ -4,9 +4,17 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeEnvelope } from '../../lambdas/domain/envelope';
 import { EnqueueFailedError } from '../../lambdas/domain/errors';
-import { IdempotencyKeyReusedError, itemsHash, RequestInProgressError } from '../../lambdas/domain/ledger';
-import { acceptItems } from '../../lambdas/ingest/accept-items';
+import {
+  IDEMPOTENCY_KEY_PREFIX,
+  IdempotencyKeyReusedError,
+  itemsHash,
+  REQUEST_KEY_PREFIX,
+  RequestInProgressError,
+} from '../../lambdas/domain/ledger';
+import { acceptItems, MAX_ATTEMPTS } from '../../lambdas/ingest/accept-items';
 import { powertoolsIdempotency } from '../../lambdas/ingest/idempotency';
+import { dynamoDbLedger } from '../../lambdas/ledger/dynamodb-ledger';
+import { toApiRequest } from '../../lambdas/shared/http';
 import {
   API_KEY_ID,
   FIXED_NOW,
@@ -16,6 +24,7 @@ import {
   itemsUpTo,
   lambdaContext,
   rejectionOf,
+  v1Event,
 } from './factories.ingest';
 import { fakeIdempotencyTable, fakeLedger, LEDGER_TABLE } from './factories.ledger';
 
@@ -59,6 +68,25 @@ function keyedDeps(ledger = fakeLedger(), clock = () => new Date(FIXED_NOW)) {
 
 const keyed = (items: number[], idempotencyKey = 'order-42') => ({ items, idempotencyKey });
 
+/** The ledger in memory, whose entry writes wait for `entry.release()`. */
+function heldLedger() {
+  const ledger = fakeLedger();
+  const write = ledger.recordAccepted.bind(ledger);
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const entry = { requested: false, written: false, release };
+  vi.spyOn(ledger, 'recordAccepted').mockImplementation(async (request) => {
+    entry.requested = true;
+    await released;
+    const previous = await write(request);
+    entry.written = true;
+    return previous;
+  });
+  return { ledger, entry };
+}
+
 beforeEach(() => {
   snsMock.reset();
   ddbMock.reset();
@@ -67,14 +95,9 @@ beforeEach(() => {
 });
 
 describe('acceptItems: the ledger entry', () => {
-  it('writes the entry (caller, count, hash of the items, time) before the first item is enqueued', async () => {
+  it('writes the entry: the caller, the count, a hash of the items and the time of acceptance', async () => {
     // Prepare
     const ledger = fakeLedger();
-    let entryWhenSending: unknown;
-    snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
-      entryWhenSending ??= ledger.entries.get('random-1');
-      return snsAnswer(input);
-    });
 
     // Act
     const accepted = await acceptItems(
@@ -92,12 +115,86 @@ describe('acceptItems: the ledger entry', () => {
       tracked: true,
       enqueuedNow: 4,
     });
-    expect(entryWhenSending).toMatchObject({
+    expect(ledger.entries.get('random-1')).toMatchObject({
       apiKeyId: API_KEY_ID,
       itemCount: 4,
       itemsHash: itemsHash([1, 2, 3, 4]),
       acceptedAt: FIXED_NOW,
     });
+  });
+
+  it('publishes without an Idempotency-Key while the entry is being written, and answers once it is', async () => {
+    // Prepare
+    const { ledger, entry } = heldLedger();
+    let writtenWhenSending: boolean | undefined;
+    snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+      writtenWhenSending ??= entry.written;
+      return snsAnswer(input);
+    });
+    let answered = false;
+
+    // Act
+    const accepting = acceptItems(
+      { items: itemsUpTo(12), idempotencyKey: undefined },
+      API_KEY_ID,
+      ingestSettings(),
+      ingestDeps(sns, { ledger }),
+    ).finally(() => {
+      answered = true;
+    });
+    await vi.waitUntil(() => snsMock.commandCalls(PublishBatchCommand).length === 2);
+    const answeredBeforeTheEntry = answered;
+    entry.release();
+
+    // Assert
+    expect(writtenWhenSending).toBe(false);
+    expect(answeredBeforeTheEntry).toBe(false);
+    await expect(accepting).resolves.toMatchObject({ accepted: 12, tracked: true });
+  });
+
+  it('writes the entry with an Idempotency-Key before the first item is published', async () => {
+    // Prepare: the entry says what an earlier attempt enqueued
+    const { ledger, entry } = heldLedger();
+    let writtenWhenSending: boolean | undefined;
+    snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+      writtenWhenSending ??= entry.written;
+      return snsAnswer(input);
+    });
+
+    // Act
+    const accepting = acceptItems(keyed([1, 2]), API_KEY_ID, ingestSettings(), ingestDeps(sns, { ledger }));
+    await vi.waitUntil(() => entry.requested);
+    entry.release();
+    const accepted = await accepting;
+
+    // Assert
+    expect(writtenWhenSending).toBe(true);
+    expect(accepted).toMatchObject({ accepted: 2, tracked: true });
+  });
+
+  it('records what a 503 without an Idempotency-Key took only after the entry is written', async () => {
+    // Prepare: the dispatcher takes the first chunk and keeps refusing the second
+    snsMock
+      .on(PublishBatchCommand)
+      .callsFake((input: PublishBatchCommandInput) => snsAnswer(input, (id) => Number(id) >= 10));
+    const { ledger, entry } = heldLedger();
+
+    // Act
+    const failing = rejectionOf(
+      acceptItems(
+        { items: itemsUpTo(12), idempotencyKey: undefined },
+        API_KEY_ID,
+        ingestSettings(),
+        ingestDeps(sns, { ledger }),
+      ),
+    );
+    await vi.waitUntil(() => snsMock.commandCalls(PublishBatchCommand).length === 1 + MAX_ATTEMPTS);
+    entry.release();
+    const error = await failing;
+
+    // Assert
+    expect(error).toMatchObject({ code: 'ENQUEUE_FAILED', enqueued: 10, total: 12 });
+    expect(ledger.calls).toEqual(['accepted random-1 12', 'enqueued random-1 0,1,2,3,4,5,6,7,8,9']);
   });
 
   it('accepts and enqueues every item when the ledger is unreachable, says the status is not tracked and reports it', async () => {
@@ -361,6 +458,39 @@ describe('acceptItems: outside the window and without the store', () => {
     expect(accepted).toMatchObject({ accepted: 3, tracked: false });
     expect(sentDeduplicationIds()).toEqual([0, 1, 2].map((index) => `${accepted.requestId}:${index}`));
     expect(storeErrors).toEqual(['Idempotency record not written']);
+  });
+});
+
+describe('acceptItems: a caller scoped by its IAM principal', () => {
+  it("keeps an assumed role's Idempotency-Key across its sessions, within the ingest role's leading keys", async () => {
+    // Prepare: the real ledger and idempotency records on a mocked DynamoDB
+    const ledger = dynamoDbLedger(ddb, {
+      tableName: LEDGER_TABLE,
+      retentionDays: 30,
+      clock: () => new Date(FIXED_NOW),
+    });
+    const { deps } = keyedDeps();
+    const withLedger = { ...deps, ledger };
+    const scopeOf = (session: string) =>
+      toApiRequest(
+        v1Event({ apiKeyId: null, userArn: `arn:aws:sts::123456789012:assumed-role/producer/${session}` }),
+      ).callerScope;
+
+    // Act: the producer's credentials were refreshed between the request and its retry
+    const first = await acceptItems(keyed([1, 2]), scopeOf('session-1'), ingestSettings(), withLedger);
+    const retry = await acceptItems(keyed([1, 2]), scopeOf('session-2'), ingestSettings(), withLedger);
+
+    // Assert
+    expect(retry).toEqual({ ...first, enqueuedNow: 0 });
+    expect(first.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const keys = ddbMock.calls().map((call) => {
+      const input = call.args[0].input as { Key?: { pk?: { S?: string } }; Item?: { pk?: { S?: string } } };
+      return input.Key?.pk?.S ?? input.Item?.pk?.S ?? '';
+    });
+    expect(keys).toContain(`${REQUEST_KEY_PREFIX}${first.requestId}`);
+    expect(
+      keys.every((key) => key.startsWith(REQUEST_KEY_PREFIX) || key.startsWith(`${IDEMPOTENCY_KEY_PREFIX}#`)),
+    ).toBe(true);
   });
 });
 

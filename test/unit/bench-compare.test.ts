@@ -1,5 +1,52 @@
 import { describe, expect, it } from 'vitest';
-import { dependencyMismatches, pairedRatios, roundOrder, summarize } from '../bench/compare-logic';
+import {
+  compareSeries,
+  dependencyMismatches,
+  pairedRatios,
+  roundOrder,
+  sidesOf,
+  summarize,
+} from '../bench/compare-logic';
+
+describe('compareSeries', () => {
+  it('sends this tree without the ledger, with it and with a key, both set against no ledger at all', () => {
+    // Act
+    const series = compareSeries(false);
+
+    // Assert
+    expect(series.map(({ name, side, withKey, against }) => [name, side, withKey, against])).toEqual([
+      ['current, no ledger', 'noLedger', false, []],
+      ['current', 'current', false, ['current, no ledger']],
+      ['current, key', 'current', true, ['current, no ledger']],
+    ]);
+    expect(sidesOf(series)).toEqual(['noLedger', 'current']);
+  });
+
+  it('adds the base without and with a key, and sets the current series against them too', () => {
+    // Act
+    const series = compareSeries(true);
+
+    // Assert
+    expect(series.map(({ name, against }) => [name, against])).toEqual([
+      ['current, no ledger', []],
+      ['current', ['current, no ledger', 'base']],
+      ['base', []],
+      ['current, key', ['current, no ledger', 'base, key']],
+      ['base, key', ['base']],
+    ]);
+    expect(sidesOf(series)).toEqual(['noLedger', 'current', 'base']);
+  });
+
+  it.each([false, true])('sets series only against series of the same run (with a base: %s)', (withBase) => {
+    // Act
+    const series = compareSeries(withBase);
+
+    // Assert
+    const names = new Set(series.map(({ name }) => name));
+    expect(series.flatMap(({ against }) => against).every((name) => names.has(name))).toBe(true);
+    expect(names.size).toBe(series.length);
+  });
+});
 
 describe('roundOrder', () => {
   it('runs the series as listed, then reversed, alternately (A B, B A, A B)', () => {

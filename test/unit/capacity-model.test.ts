@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  apiTypeCostRows,
+  apiTypeCosts,
   type CapacityInput,
   capacityModel,
   capacityModelRows,
@@ -24,6 +26,7 @@ const input = (overrides: Partial<CapacityInput> = {}): CapacityInput => ({
   analysisMaxConcurrency: 2,
   analysisWork: MEASURED_ANALYSIS_WORK,
   itemsPerPost: 4,
+  apiType: 'rest',
   batchSize: 5,
   maxConcurrency: 2,
   activeMessageGroups: Number.POSITIVE_INFINITY,
@@ -195,6 +198,66 @@ describe('steadyUsagePerItem', () => {
       expect(steadyUsagePerItem(input({ analyses })).dispatcher?.deliveries).toBe(deliveries);
     },
   );
+});
+
+describe('apiTypeCosts', () => {
+  it('prices a REST row and an HTTP API row at 1, 4 and 100 items per POST', () => {
+    // Act
+    const rows = apiTypeCosts(DEFAULT_CAPACITY_INPUT);
+
+    // Assert
+    expect(rows.map(({ itemsPerPost, apiType }) => `${itemsPerPost} ${apiType}`)).toStrictEqual([
+      '1 rest',
+      '1 http',
+      '4 rest',
+      '4 http',
+      '100 rest',
+      '100 http',
+    ]);
+  });
+
+  it.each([1, 4, 100])(
+    'differs between the API types at %i items per POST by the price of the POSTs only: $3.50 against $1.00 per million',
+    (itemsPerPost) => {
+      // Act
+      const [rest, http] = apiTypeCosts(input()).filter((row) => row.itemsPerPost === itemsPerPost);
+
+      // Assert
+      expect(rest?.cost.apiGateway).toBeCloseTo(3.5 / itemsPerPost, 9);
+      expect(http?.cost.apiGateway).toBeCloseTo(1 / itemsPerPost, 9);
+      expect({ ...http?.cost, apiGateway: 0, total: 0 }).toStrictEqual({
+        ...rest?.cost,
+        apiGateway: 0,
+        total: 0,
+      });
+      expect(rest?.ofRest).toBe(1);
+    },
+  );
+
+  it('puts the HTTP API at 1 item per POST at 0.659x the REST API: $2.50 less of $7.34 per million items', () => {
+    // Act
+    const [rest, http] = apiTypeCosts(DEFAULT_CAPACITY_INPUT).filter((row) => row.itemsPerPost === 1);
+
+    // Assert: API Gateway was $3.50 of $6.94 before the dispatcher (0.640x then); SNS and SQS add $0.39
+    expect(rest?.cost.total).toBeCloseTo(7.335, 3);
+    expect(http?.cost.total).toBeCloseTo(4.835, 3);
+    expect(http?.ofRest).toBeCloseTo(0.659, 3);
+  });
+
+  it("prints them as rows of the bench's five columns, the HTTP API's beside the REST API's", () => {
+    // Act
+    const rows = apiTypeCostRows(DEFAULT_CAPACITY_INPUT);
+
+    // Assert
+    expect(rows.every((row) => row.length === 5)).toBe(true);
+    expect(rows[0]?.slice(1, 4)).toStrictEqual([
+      'cost per 1M items, 1 item/POST, REST API',
+      'storage path and the dispatcher, 2 subscriptions',
+      '$7.34',
+    ]);
+    expect(rows[1]?.[1]).toBe('cost per 1M items, 1 item/POST, HTTP API');
+    expect(rows[1]?.[4]).toMatch(/^\$4\.84 = API \$1\.00 \+ .*; 0\.659x the REST API's$/);
+  });
 });
 
 describe('scalingPlan', () => {

@@ -4,6 +4,7 @@ import { DEFAULT_ANALYSES } from '../../lambdas/domain/analyses';
 import { redrivenUpdate, storedUpdate } from '../../lambdas/ledger/ledger-inputs';
 import { paneUpdates } from '../../lambdas/windows/window-inputs';
 import {
+  billedApiRequests,
   costPerMillionItems,
   type DynamoItem,
   dispatcherUsagePerItem,
@@ -13,6 +14,7 @@ import {
   itemAfterUpdate,
   type LedgerRunCounts,
   ledgerUnitsPerItem,
+  postBodyBytes,
   type RequestStorage,
   type RunCounts,
   requestWriteUnits,
@@ -52,6 +54,40 @@ describe('sendBatchesFor', () => {
     [[], 0],
   ])('sends %j items in %i SendMessageBatch calls', (sizes, expected) => {
     expect(sendBatchesFor(sizes)).toBe(expected);
+  });
+});
+
+describe('the front door', () => {
+  it.each([
+    { apiType: 'rest' as const, bytes: 9, billed: 1 },
+    { apiType: 'rest' as const, bytes: 3 * 1024 * 1024, billed: 1 },
+    { apiType: 'http' as const, bytes: 0, billed: 1 },
+    { apiType: 'http' as const, bytes: 512 * 1024, billed: 1 },
+    { apiType: 'http' as const, bytes: 512 * 1024 + 1, billed: 2 },
+    { apiType: 'http' as const, bytes: 1024 * 1024, billed: 2 },
+  ])('bills a $apiType API request of $bytes bytes as $billed', ({ apiType, bytes, billed }) => {
+    expect(billedApiRequests(apiType, bytes)).toBe(billed);
+  });
+
+  it.each([
+    [1, 3],
+    [4, 9],
+    [100, 201],
+  ])('sends %i one-digit items in a body of %i bytes', (items, bytes) => {
+    expect(postBodyBytes(items)).toBe(bytes);
+  });
+
+  it('prices API requests by the API type: $3.50 per million on REST (the default), $1.00 on HTTP APIs', () => {
+    // Act
+    const [unset, rest, http] = [undefined, 'rest' as const, 'http' as const].map(
+      (apiType) =>
+        costPerMillionItems({ ...noRequests, apiRequests: 0.25, ...(apiType ? { apiType } : {}) }).apiGateway,
+    );
+
+    // Assert
+    expect(unset).toBeCloseTo(0.875, 9);
+    expect(rest).toBeCloseTo(0.875, 9);
+    expect(http).toBeCloseTo(0.25, 9);
   });
 });
 

@@ -36,6 +36,7 @@ const acceptedRequest = (overrides: Partial<AcceptedEntry> = {}): AcceptedEntry 
   itemsHash: 'hash-of-1-2-3-4',
   acceptedAt: now,
   windowStart: '2026-11-22T10:42:07.123Z',
+  repeatable: true,
   ...overrides,
 });
 
@@ -47,41 +48,58 @@ beforeEach(() => {
 });
 
 describe('ingest writes', () => {
-  it('creates the entry with its owner, count, hash and times, refusing other items or an old window', () => {
-    // Act
-    const input = acceptedUpdate(acceptedRequest(), { tableName: LEDGER_TABLE, now, retentionDays: 30 });
+  it.each([
+    {
+      name: 'an Idempotency-Key: refreshes the time of the last update, keeps the first expiry',
+      repeatable: true,
+      times: '#updatedAt = :now, #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+    },
+    {
+      name: "a new request id: keeps the batch writer's later update time, expires from the acceptance",
+      repeatable: false,
+      times: '#updatedAt = if_not_exists(#updatedAt, :now), #expiresAt = :expiresAt',
+    },
+  ])(
+    'creates the entry with its owner, count, hash and times, refusing other items or an old window, for $name',
+    ({ repeatable, times }) => {
+      // Act
+      const input = acceptedUpdate(acceptedRequest({ repeatable }), {
+        tableName: LEDGER_TABLE,
+        now,
+        retentionDays: 30,
+      });
 
-    // Assert
-    expect(input).toStrictEqual({
-      TableName: LEDGER_TABLE,
-      Key: { pk: { S: 'request#req-A' } },
-      UpdateExpression:
-        'SET #apiKeyId = :apiKeyId, #itemCount = :itemCount, #itemsHash = :itemsHash, ' +
-        '#acceptedAt = if_not_exists(#acceptedAt, :acceptedAt), #updatedAt = :now, ' +
-        '#expiresAt = if_not_exists(#expiresAt, :expiresAt)',
-      ConditionExpression:
-        'attribute_not_exists(#itemsHash) OR (#itemsHash = :itemsHash AND #acceptedAt >= :windowStart)',
-      ExpressionAttributeNames: {
-        '#apiKeyId': 'apiKeyId',
-        '#itemCount': 'itemCount',
-        '#itemsHash': 'itemsHash',
-        '#acceptedAt': 'acceptedAt',
-        '#updatedAt': 'updatedAt',
-        '#expiresAt': 'expiresAt',
-      },
-      ExpressionAttributeValues: {
-        ':apiKeyId': { S: API_KEY_ID },
-        ':itemCount': { N: '4' },
-        ':itemsHash': { S: 'hash-of-1-2-3-4' },
-        ':acceptedAt': { S: FIXED_NOW },
-        ':now': { S: FIXED_NOW },
-        ':expiresAt': { N: EXPIRES_AT },
-        ':windowStart': { S: '2026-11-22T10:42:07.123Z' },
-      },
-      ReturnValues: 'ALL_OLD',
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    });
-  });
+      // Assert
+      expect(input).toStrictEqual({
+        TableName: LEDGER_TABLE,
+        Key: { pk: { S: 'request#req-A' } },
+        UpdateExpression:
+          'SET #apiKeyId = :apiKeyId, #itemCount = :itemCount, #itemsHash = :itemsHash, ' +
+          `#acceptedAt = if_not_exists(#acceptedAt, :acceptedAt), ${times}`,
+        ConditionExpression:
+          'attribute_not_exists(#itemsHash) OR (#itemsHash = :itemsHash AND #acceptedAt >= :windowStart)',
+        ExpressionAttributeNames: {
+          '#apiKeyId': 'apiKeyId',
+          '#itemCount': 'itemCount',
+          '#itemsHash': 'itemsHash',
+          '#acceptedAt': 'acceptedAt',
+          '#updatedAt': 'updatedAt',
+          '#expiresAt': 'expiresAt',
+        },
+        ExpressionAttributeValues: {
+          ':apiKeyId': { S: API_KEY_ID },
+          ':itemCount': { N: '4' },
+          ':itemsHash': { S: 'hash-of-1-2-3-4' },
+          ':acceptedAt': { S: FIXED_NOW },
+          ':now': { S: FIXED_NOW },
+          ':expiresAt': { N: EXPIRES_AT },
+          ':windowStart': { S: '2026-11-22T10:42:07.123Z' },
+        },
+        ReturnValues: 'ALL_OLD',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+    },
+  );
 
   it.each([
     { name: 'a new request', attributes: undefined, previous: undefined },

@@ -13,9 +13,18 @@ const v1EventWithout = (part: 'identity' | 'requestContext'): ApiEvent => {
   } as unknown as ApiEvent;
 };
 
+const USER = 'arn:aws:iam::123456789012:user/producers/alice';
+const ROLE_SESSION = 'arn:aws:sts::123456789012:assumed-role/orders-producer/i-0abc123def';
+const ROLE = 'arn:aws:sts::123456789012:assumed-role/orders-producer';
+const GOV_ROLE_SESSION = 'arn:aws-us-gov:sts::123456789012:assumed-role/orders-producer/botocore-session-1';
+
 describe('toApiRequest: caller scope', () => {
   it.each<{ name: string; event: ApiEvent; callerScope: string }>([
-    { name: 'a REST API (payload v1) event: its API key id', event: v1Event(), callerScope: API_KEY_ID },
+    {
+      name: 'a REST API (payload v1) event with an API key: its id',
+      event: v1Event(),
+      callerScope: API_KEY_ID,
+    },
     {
       name: 'an HTTP API event in payload format 1.0 (version "1.0"): its API key id',
       event: { ...v1Event(), version: '1.0' } as APIGatewayProxyEvent,
@@ -32,13 +41,47 @@ describe('toApiRequest: caller scope', () => {
       event: v1EventWithout('requestContext'),
       callerScope: 'anonymous',
     },
-    { name: 'an HTTP API (payload v2) event', event: v2Event(), callerScope: 'anonymous' },
     {
-      name: 'a v2 event, even one whose request context carries an identity',
+      name: 'a v1 event an IAM user signed: the user',
+      event: v1Event({ apiKeyId: null, userArn: USER }),
+      callerScope: `iam:${USER}`,
+    },
+    {
+      name: 'a v1 event an assumed role signed: the role, not the session',
+      event: v1Event({ apiKeyId: null, userArn: ROLE_SESSION }),
+      callerScope: `iam:${ROLE}`,
+    },
+    {
+      name: 'a v1 event signed and with an API key: the principal',
+      event: v1Event({ userArn: USER }),
+      callerScope: `iam:${USER}`,
+    },
+    {
+      name: 'an HTTP API (payload v2) event without authorization',
+      event: v2Event(),
+      callerScope: 'anonymous',
+    },
+    {
+      name: 'a v2 event an IAM user signed: the user',
+      event: v2Event({ userArn: USER }),
+      callerScope: `iam:${USER}`,
+    },
+    {
+      name: 'a v2 event an assumed role signed: the role, not the session',
+      event: v2Event({ userArn: ROLE_SESSION }),
+      callerScope: `iam:${ROLE}`,
+    },
+    {
+      name: 'a v2 event an assumed role of another partition signed: the role',
+      event: v2Event({ userArn: GOV_ROLE_SESSION }),
+      callerScope: 'iam:arn:aws-us-gov:sts::123456789012:assumed-role/orders-producer',
+    },
+    {
+      name: 'a v2 event, even one whose request context carries an API key identity',
       event: {
         ...v2Event(),
         requestContext: { ...v2Event().requestContext, identity: { apiKeyId: API_KEY_ID } },
-      } as ApiEvent,
+      } as unknown as ApiEvent,
       callerScope: 'anonymous',
     },
   ])('takes the caller scope of $name', ({ event, callerScope }) => {
@@ -47,6 +90,20 @@ describe('toApiRequest: caller scope', () => {
 
     // Assert
     expect(request.callerScope).toBe(callerScope);
+  });
+
+  it('keeps the scope of a role across its sessions, and apart from other roles and API key ids', () => {
+    // Act
+    const [first, refreshed, otherRole, apiKey] = [
+      v1Event({ apiKeyId: null, userArn: ROLE_SESSION }),
+      v2Event({ userArn: 'arn:aws:sts::123456789012:assumed-role/orders-producer/i-0abc123def-refreshed' }),
+      v1Event({ apiKeyId: null, userArn: 'arn:aws:sts::123456789012:assumed-role/billing-producer/s' }),
+      v1Event(),
+    ].map((event) => toApiRequest(event).callerScope);
+
+    // Assert
+    expect(refreshed).toBe(first);
+    expect(new Set([first, otherRole, apiKey]).size).toBe(3);
   });
 });
 

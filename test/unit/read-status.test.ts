@@ -64,7 +64,7 @@ describe('readRequestStatus', () => {
     expect(error).toBeInstanceOf(RequestNotFoundError);
     expect(error).toMatchObject({ code: 'REQUEST_NOT_FOUND', status: 404 });
     const requestId = 'requestId' in overrides ? (overrides.requestId ?? '') : 'req-A';
-    expect((error as Error).message).toBe(`No request ${requestId} for this API key`);
+    expect((error as Error).message).toBe(`No request ${requestId} for this caller`);
     expect(ledger.calls).toHaveLength(lookups);
   });
 

@@ -92,7 +92,36 @@ describe('status handler', () => {
     // Assert
     expect(response.statusCode).toBe(404);
     expect(bodyOf(response)).toStrictEqual({
-      error: { code: 'REQUEST_NOT_FOUND', message: 'No request req-A for this API key' },
+      error: { code: 'REQUEST_NOT_FOUND', message: 'No request req-A for this caller' },
+    });
+  });
+
+  describe('for callers signing with IAM', () => {
+    const ROLE = 'arn:aws:sts::123456789012:assumed-role/producer';
+    const owned = dynamoItem(ledgerEntry({ apiKeyId: `iam:${ROLE}` }));
+
+    it.each([
+      {
+        name: 'the same role in a later session',
+        event: statusEvent('req-A', null, `${ROLE}/session-2`),
+        status: 200,
+      },
+      {
+        name: 'another role',
+        event: statusEvent('req-A', null, 'arn:aws:sts::123456789012:assumed-role/other/session-1'),
+        status: 404,
+      },
+      { name: 'an API key', event: statusEvent('req-A'), status: 404 },
+      { name: 'no authorization', event: statusEvent('req-A', null), status: 404 },
+    ])("answers a role's request to $name with $status", async ({ event, status }) => {
+      // Prepare
+      ddbMock.on(GetItemCommand).resolves({ Item: owned });
+
+      // Act
+      const response = await handler(event);
+
+      // Assert
+      expect(response.statusCode).toBe(status);
     });
   });
 
