@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { runTool, toolArgs } from '../ops/cli';
 import { numberOption, UsageError } from '../ops/cli-options';
 import { loadDeployment } from '../ops/deployment';
-import { bodyOf, postItems } from '../ops/pipeline-client';
+import { answerLines, bodyOf, postItems } from '../ops/pipeline-client';
 import { sendAndWait } from '../ops/send-and-wait';
 
 const USAGE = `usage: npm run send -- [items...] [--idempotency-key KEY] [--wait [--timeout SECONDS]] [--stack NAME]
@@ -12,7 +12,9 @@ const USAGE = `usage: npm run send -- [items...] [--idempotency-key KEY] [--wait
   npm run send                   prompt: one request per line ("1 2 3" or "[1,2,3]"); an empty line or Ctrl-D ends
   --wait                         then wait until the request is stored or failed (the ledger's status),
                                  and print its objects; exit 1 if it failed or --timeout (120 s) passed
-  --stack NAME                   a deployment in your AWS account (AWS_REGION) instead of the local one`;
+  --stack NAME                   a deployment in your AWS account (AWS_REGION) instead of the local one
+Requests carry the deployment's API key, or a SigV4 signature when it says auth iam (credentials
+from the SDK's default chain: AWS_PROFILE, AWS_ACCESS_KEY_ID, a role...).`;
 
 runTool(async () => {
   const { values, positionals } = toolArgs(
@@ -30,9 +32,9 @@ runTool(async () => {
   const deployment = await loadDeployment({ stack: values.stack });
   const key = values['idempotency-key'];
   const send = async (body: string) => {
-    const { status, text } = await postItems(deployment, body, key ? { 'idempotency-key': key } : {});
-    console.log(`${status} ${text}`);
-    return status;
+    const answer = await postItems(deployment, body, key ? { 'idempotency-key': key } : {});
+    for (const line of answerLines(deployment, answer)) console.log(line);
+    return answer.status;
   };
   if (values.wait) return sendAndWait(deployment, bodyOf(positionals), key, timeoutMs);
   if (positionals.length > 0) return (await send(bodyOf(positionals))) === 202 ? 0 : 1;

@@ -5,8 +5,9 @@ import { getRequestStatus, statusLine } from '../ops/status-client';
 
 const USAGE = `usage: npm run status -- REQUEST_ID [--json] [--stack NAME]
 
-A request's status from the request ledger (GET /requests/{id} with the deployment's API key):
-queued, storing, stored or failed, with its counts and the objects holding its items.
+A request's status from the request ledger (GET /requests/{id} with the deployment's API key, or
+SigV4-signed when it says auth iam): queued, storing, stored or failed, with its counts and the
+objects holding its items.
 --json prints the answer as it is.`;
 
 runTool(async () => {

@@ -6,9 +6,10 @@ import { analysisLines, getAnalyses, getWindows, rangeUsageError, windowLines } 
 
 const USAGE = `usage: npm run windows -- [NAME] [--from ISO] [--to ISO] [--json] [--stack NAME]
 
-An analysis's windows (GET /analyses/{name}/windows with the deployment's API key): one line per window
-whose start is in [--from, --to), oldest first, with its UTC times, count, the analysis's other
-aggregates, final or provisional, and its late items; then a count. --to defaults to now, --from to
+An analysis's windows (GET /analyses/{name}/windows with the deployment's API key, or SigV4-signed
+when it says auth iam): one line per window whose start is in [--from, --to), oldest first, with its
+UTC times, count, the analysis's other aggregates, final or provisional, and its late items; then a
+count. --to defaults to now, --from to
 30 minutes before it (times like 2026-11-23T10:42:00Z). Without NAME, or with an unknown one, lists the
 registered analyses (GET /analyses; an unknown NAME exits 1). --json prints the answer as it is.`;
 

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { Analysis } from '../../lambdas/domain/analyses';
-import { type Deployment, OUTPUTS_FILE, writeDeployment } from '../ops/deployment';
+import { type Deployment, LOCAL_CREDENTIALS, OUTPUTS_FILE, writeDeployment } from '../ops/deployment';
 import { DEFAULT_STACK_NAME, LOCAL_DIR } from '../project';
 import { deployToEmulator } from './deploy';
 import { ensureMiniStack, type LocalCloud, type Log, startMiniStack } from './local-cloud';
@@ -71,6 +71,15 @@ function analysesLines(analyses: readonly Analysis[]): string {
   return `\n${lines.join('\n')}\n`;
 }
 
+/** How the banner's curl call authenticates: the API key, or curl's own SigV4 with the emulator's credentials. */
+function curlAuthentication({ auth, apiKey, region }: Deployment): string {
+  if (auth === 'iam') {
+    const { accessKeyId, secretAccessKey } = LOCAL_CREDENTIALS;
+    return `--aws-sigv4 'aws:amz:${region}:execute-api' --user '${accessKeyId}:${secretAccessKey}' `;
+  }
+  return apiKey === undefined ? '' : `-H 'x-api-key: ${apiKey}' `;
+}
+
 /** What `npm start` prints once the stack is up: where it is, how to call it and where to watch it. */
 export const readyBanner = (
   { deployment, outputsFile }: Session,
@@ -81,11 +90,11 @@ export const readyBanner = (
 Ready in ${seconds.toFixed(1)} s. Outputs: ${path.relative(process.cwd(), outputsFile)}
 
   API URL  ${deployment.apiUrl}
-  API key  ${deployment.apiKey}
+  ${deployment.auth === 'iam' ? 'auth     iam: SigV4-signed requests (the tools sign them)' : `API key  ${deployment.apiKey ?? 'none'}`}
   bucket   ${deployment.bucketName}
 ${dashboardUrl ? `\n  Dashboard  ${dashboardUrl}  (live figures, objects per minute, request lookup, analyses)\n` : ''}${analysesLines(deployment.analyses)}
   curl -sS -X POST '${deployment.apiUrl}' \\
-    -H 'x-api-key: ${deployment.apiKey}' -H 'content-type: application/json' -d '[1,2,3,4]'
+    ${curlAuthentication(deployment)}-H 'content-type: application/json' -d '[1,2,3,4]'
 
   npm run send -- 1 2 3 4      npm run results      npm run smoke      npm run redrive
 

@@ -5,6 +5,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Analysis } from '../../lambdas/domain/analyses';
+import { type ApiType, type Auth, checkApiType, checkAuth } from '../../lambdas/domain/settings';
 import { DEFAULT_STACK_NAME, LOCAL_DIR } from '../project';
 
 /** What a tool needs to find a running deployment (`.local/outputs.json`, or a stack's outputs). */
@@ -13,9 +14,16 @@ export interface Deployment {
   /** The emulator endpoint; absent for a real AWS deployment. */
   readonly endpoint?: string;
   readonly region: string;
+  /** The items URL (`POST /items`); the API's other paths are on the same stage. */
   readonly apiUrl: string;
-  readonly apiKey: string;
-  readonly apiKeyId: string;
+  /** How producers authenticate: the API key in `x-api-key`, or a SigV4 signature (IAM). */
+  readonly auth: Auth;
+  readonly apiType: ApiType;
+  /** The usage plan's API key: only when the stack has one (`auth` apiKey on a REST API). */
+  readonly apiKey?: string;
+  readonly apiKeyId?: string;
+  /** The managed policy that grants a producer the API's routes: only with `auth` iam. */
+  readonly producerPolicyArn?: string;
   readonly apiId: string;
   readonly bucketName: string;
   /** The dispatcher (SNS FIFO topic) ingest publishes every item to. */
@@ -79,12 +87,18 @@ export const clientsFor = (deployment: Deployment): Clients => {
   };
 };
 
+/** How stacks and outputs files from before the `auth` and `apiType` settings are read: what they all were. */
+const BEFORE_AUTH_SETTINGS = { auth: 'apiKey', apiType: 'rest' } as const satisfies Pick<
+  Deployment,
+  'auth' | 'apiType'
+>;
+
 export function writeDeployment(deployment: Deployment, file = OUTPUTS_FILE): void {
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(deployment, null, 2)}\n`);
 }
 
-/** Stack outputs plus the API key's value, as a Deployment. */
+/** Stack outputs, plus the API key's value when the stack has a key, as a Deployment. */
 export async function describeDeployment(
   stackName: string,
   target: { endpoint?: string; region: string },
@@ -102,21 +116,28 @@ export async function describeDeployment(
       throw new Error(`Stack ${stackName} has no output ${name}: is it deployed from this version?`);
     return value;
   };
-  const apiKeyId = output('ApiKeyId');
-  const { value: apiKey } = await new APIGatewayClient(config).send(
-    new GetApiKeyCommand({ apiKey: apiKeyId, includeValue: true }),
-  );
+  const { ApiKeyId: apiKeyId, ProducerPolicyArn: producerPolicyArn } = outputs;
+  const apiKeyValue = async (id: string) =>
+    (await new APIGatewayClient(config).send(new GetApiKeyCommand({ apiKey: id, includeValue: true })))
+      .value ?? '';
   const apiId = output('ApiId');
   return {
     stackName,
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     region: target.region,
+    auth: outputs.Auth
+      ? checkAuth(`Stack ${stackName} output Auth`, outputs.Auth)
+      : BEFORE_AUTH_SETTINGS.auth,
+    apiType: outputs.ApiType
+      ? checkApiType(`Stack ${stackName} output ApiType`, outputs.ApiType)
+      : BEFORE_AUTH_SETTINGS.apiType,
+    // Only a stack with a key has ApiKeyId (auth apiKey on a REST API); an IAM or keyless stack is not asked.
+    ...(apiKeyId ? { apiKey: await apiKeyValue(apiKeyId), apiKeyId } : {}),
+    ...(producerPolicyArn ? { producerPolicyArn } : {}),
     // An emulator serves the stage under its own path; on AWS the stack output is the real URL.
     apiUrl: target.endpoint
       ? `${target.endpoint}/_aws/execute-api/${apiId}/${output('StageName')}/items`
       : output('ApiUrl'),
-    apiKey: apiKey ?? '',
-    apiKeyId,
     apiId,
     bucketName: output('BucketName'),
     topicArn: output('TopicArn'),
@@ -164,7 +185,10 @@ export async function loadDeployment(
 ): Promise<Deployment> {
   const outputsFile = args.outputsFile ?? OUTPUTS_FILE;
   if (!args.stack && existsSync(outputsFile)) {
-    const deployment = JSON.parse(readFileSync(outputsFile, 'utf8')) as Deployment;
+    const deployment: Deployment = {
+      ...BEFORE_AUTH_SETTINGS,
+      ...(JSON.parse(readFileSync(outputsFile, 'utf8')) as Partial<Deployment>),
+    } as Deployment;
     if (deployment.endpoint && !(await isReachable(deployment.endpoint))) {
       throw new LocalCloudNotRunningError(deployment.endpoint, outputsFile);
     }

@@ -4,7 +4,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Deployment } from './deployment';
+import { type ApiTarget, sendApiRequest, signedDenialHint } from './api-request';
 import type { AcceptedRequest } from './invariants';
 
 /** What the tools and the end-to-end tests do with a deployment: send and redrive (reading back: bucket.ts). */
@@ -29,17 +29,23 @@ export const bodyOf = (tokens: readonly string[]): string => {
         .join(',')}]`;
 };
 
+/** `POST /items` with the deployment's authorization; `headers` add to (or replace) the JSON content type. */
 export async function postItems(
-  deployment: Deployment,
+  deployment: ApiTarget,
   body: string,
   headers: Record<string, string> = {},
   http: typeof fetch = fetch,
 ): Promise<PostResult> {
-  const response = await http(deployment.apiUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': deployment.apiKey, ...headers },
-    body,
-  });
+  const response = await sendApiRequest(
+    deployment,
+    {
+      method: 'POST',
+      url: deployment.apiUrl,
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    },
+    http,
+  );
   const text = await response.text();
   let json: unknown;
   try {
@@ -49,6 +55,12 @@ export async function postItems(
   }
   return { status: response.status, json, text };
 }
+
+/** An answer as the tools print it, `<status> <body>`, and for a refused signature a line on its likely cause. */
+export const answerLines = (deployment: ApiTarget, { status, text }: PostResult): string[] => [
+  `${status} ${text}`,
+  ...(deployment.auth === 'iam' && status === 403 ? [signedDenialHint(deployment)] : []),
+];
 
 export interface RedriveResult {
   readonly moved: number;

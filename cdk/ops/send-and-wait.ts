@@ -1,5 +1,5 @@
 import type { Deployment } from './deployment';
-import { type AcceptedAnswer, postItems } from './pipeline-client';
+import { type AcceptedAnswer, answerLines, postItems } from './pipeline-client';
 import { statusLine, waitForRequest } from './status-client';
 
 /**
@@ -19,7 +19,7 @@ export async function sendAndWait(
     body,
     idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
   );
-  print(`${answer.status} ${answer.text}`);
+  for (const line of answerLines(deployment, answer)) print(line);
   if (answer.status !== 202) return 1;
   const { requestId } = answer.json as AcceptedAnswer;
   const status = await waitForRequest(deployment, requestId, {

@@ -3,6 +3,7 @@ import type { BatchSettings } from '../../lambdas/domain/environment';
 import { messageOf } from '../../lambdas/domain/errors';
 import { minutePrefix } from '../../lambdas/domain/keys';
 import type { ResultsObject } from '../../lambdas/domain/stored-objects';
+import { signedRequestDenied } from './api-request';
 import { readResultsObjects, type StoredObject } from './bucket';
 import { numberOption, UsageError } from './cli-options';
 import { deployedBatchSettings } from './deployed-rules';
@@ -25,7 +26,10 @@ written in, order within a request. Prints each check with PASS or FAIL, then
 
   --timeout SECONDS  how long to wait for the items to be stored (default 120)
   --stack NAME       a stack in your AWS account (AWS_REGION) instead of .local/outputs.json
-                     (PIPELINE_OUTPUTS=FILE for another local deployment)`;
+                     (PIPELINE_OUTPUTS=FILE for another local deployment)
+
+The requests carry the stack's API key, or, when its Auth output says iam, a SigV4 signature made
+with the credentials of the SDK's default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, a role...).`;
 
 export interface SmokeOptions {
   readonly timeoutMs: number;
@@ -79,7 +83,10 @@ async function sendRequests(
     const { requestId, enqueuedOutOfOrder } = (answer.json ?? {}) as Partial<AcceptedAnswer>;
     if (answer.status !== 202 || typeof requestId !== 'string' || requestId === '') {
       const what = answer.status === 202 ? '202 without a requestId' : String(answer.status);
-      return { accepted, refusal: `POST ${body} answered ${what}: ${answer.text.trim().slice(0, 300)}` };
+      const refusal =
+        signedRequestDenied(deployment, `POST ${body}`, answer.status, answer.text)?.message ??
+        `POST ${body} answered ${what}: ${answer.text.trim().slice(0, 300)}`;
+      return { accepted, refusal };
     }
     log(`POST ${body} -> 202 ${requestId}`);
     accepted.push({ requestId, items, ...(enqueuedOutOfOrder ? { enqueuedOutOfOrder } : {}) });

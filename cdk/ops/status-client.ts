@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ITEMS_PATH, requestStatusPath } from '../../lambdas/domain/api-paths';
 import { RequestNotFoundError, type RequestStatus } from '../../lambdas/domain/ledger';
+import { type ApiTarget, sendApiRequest, signedRequestDenied } from './api-request';
 import type { Deployment } from './deployment';
 
 /** What the tools do with `GET /requests/{requestId}`: the producer's own view, through the API. */
@@ -30,21 +31,29 @@ export const deploymentStatusUrl = (deployment: Pick<Deployment, 'apiUrl'>, requ
   deploymentApiUrl(deployment, requestStatusPath(requestId));
 
 export async function getRequestStatus(
-  deployment: Pick<Deployment, 'apiUrl' | 'apiKey'>,
+  deployment: ApiTarget,
   requestId: string,
   http: typeof fetch = fetch,
 ): Promise<RequestStatus> {
-  const response = await http(deploymentStatusUrl(deployment, requestId), {
-    headers: { 'x-api-key': deployment.apiKey },
-  });
+  const response = await sendApiRequest(
+    deployment,
+    { method: 'GET', url: deploymentStatusUrl(deployment, requestId) },
+    http,
+  );
   const text = await response.text();
   if (response.status === 404) {
-    throw new RequestNotFoundError(
-      `No request ${requestId} for this API key (unknown, expired, or another key's)`,
-    );
+    const caller =
+      deployment.auth === 'iam'
+        ? "these credentials (unknown, expired, or another caller's)"
+        : "this API key (unknown, expired, or another key's)";
+    throw new RequestNotFoundError(`No request ${requestId} for ${caller}`);
   }
+  const what = `GET /requests/${requestId}`;
   if (response.status !== 200)
-    throw new Error(`GET /requests/${requestId} answered ${response.status}: ${text}`);
+    throw (
+      signedRequestDenied(deployment, what, response.status, text) ??
+      new Error(`${what} answered ${response.status}: ${text}`)
+    );
   return JSON.parse(text) as RequestStatus;
 }
 
@@ -62,7 +71,7 @@ export interface WaitOptions {
 
 /** Polls the request's status until it is `stored` or `failed`, or the deadline. */
 export async function waitForRequest(
-  deployment: Pick<Deployment, 'apiUrl' | 'apiKey'>,
+  deployment: ApiTarget,
   requestId: string,
   {
     timeoutMs,

@@ -9,13 +9,13 @@ import { AGGREGATE_NAMES } from '../../lambdas/domain/aggregates/registry';
 import type { Analysis } from '../../lambdas/domain/analyses';
 import { ANALYSES_PATH, analysisWindowsPath } from '../../lambdas/domain/api-paths';
 import type { ApiError } from '../../lambdas/domain/errors';
+import { type ApiTarget, sendApiRequest, signedRequestDenied } from './api-request';
 import { UsageError } from './cli-options';
-import type { Deployment } from './deployment';
 import { deploymentApiUrl } from './status-client';
 
 /**
  * What the tools do with `GET /analyses` and `GET /analyses/{name}/windows` (the contract's analyses):
- * the producer's view, through the API with the deployment's key. The API's own errors come back as
+ * the producer's view, through the API with the deployment's authorization (api-request.ts). The API's own errors come back as
  * the errors it answered with (ANALYSIS_NOT_FOUND, INVALID_RANGE, WINDOWS_UNAVAILABLE), its message kept.
  */
 
@@ -51,28 +51,30 @@ const KNOWN_ERRORS: Readonly<Record<string, (message: string) => ApiError>> = {
   WINDOWS_UNAVAILABLE: (message) => new WindowsUnavailableError(message),
 };
 
-async function getJson<T>(
-  deployment: Pick<Deployment, 'apiUrl' | 'apiKey'>,
-  path: string,
-  http: Http,
-): Promise<T> {
-  const response = await http(deploymentApiUrl(deployment, path), {
-    headers: { 'x-api-key': deployment.apiKey },
-  });
+async function getJson<T>(deployment: ApiTarget, path: string, http: Http): Promise<T> {
+  const response = await sendApiRequest(
+    deployment,
+    { method: 'GET', url: deploymentApiUrl(deployment, path) },
+    http,
+  );
   const text = await response.text();
   if (response.status === 200) return JSON.parse(text) as T;
   const error = apiErrorOf(text);
   if (error && Object.hasOwn(KNOWN_ERRORS, error.code)) throw KNOWN_ERRORS[error.code]?.(error.message);
-  throw new Error(`GET ${path} answered ${response.status}: ${text}`);
+  const what = `GET ${path}`;
+  throw (
+    signedRequestDenied(deployment, what, response.status, text) ??
+    new Error(`${what} answered ${response.status}: ${text}`)
+  );
 }
 
 /** `GET /analyses`: the registered analyses. */
-export const getAnalyses = (deployment: Pick<Deployment, 'apiUrl' | 'apiKey'>, http: Http = fetch) =>
+export const getAnalyses = (deployment: ApiTarget, http: Http = fetch) =>
   getJson<AnalysesAnswer>(deployment, ANALYSES_PATH, http);
 
 /** `GET /analyses/{name}/windows?from=&to=`: the windows whose start is in the range, oldest first. */
 export function getWindows(
-  deployment: Pick<Deployment, 'apiUrl' | 'apiKey'>,
+  deployment: ApiTarget,
   name: string,
   range: WindowsRange = {},
   http: Http = fetch,

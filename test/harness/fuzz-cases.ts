@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { DEFAULT_CONFIG } from '../../cdk/lib/config';
+import { type ApiTarget, type AuthorizedRequest, authorizeRequest } from '../../cdk/ops/api-request';
 import type { ClientErrorCode } from '../../lambdas/domain/errors';
 
 /** Invalid POST /items requests (the contract's HTTP API) for `npm run fuzz`, and the check of each answer. */
@@ -43,7 +44,7 @@ export interface FuzzCase {
   /** The kind of bad input within the category, for reports. */
   readonly variant: string;
   readonly body: string;
-  /** Lower-case names; `wireHeaders` adds the API key to every case but the 403 ones. */
+  /** Lower-case names; `fuzzRequest` adds the deployment's authorization to every case but the 403 ones. */
   readonly headers: Readonly<Record<string, string>>;
   readonly expectedStatus: ExpectedStatus;
   readonly expectedCodes: readonly string[];
@@ -508,29 +509,38 @@ export function fuzzCases(count: number, seed: number): FuzzCase[] {
 }
 
 /**
- * The headers to send: the deployment's key unless the case is about the key, and values as UTF-8
- * bytes, since fetch sends header values as Latin-1 and refuses wider characters.
+ * What to send for a case: its header values as their UTF-8 bytes (fetch writes header values as
+ * Latin-1 and refuses wider characters) and a Buffer body (so fetch adds no Content-Type of its own to
+ * the cases without one), with the deployment's authorization (api-request.ts) unless the case is about
+ * the key: that one goes without, no key or no signature. A signature leaves the case's own headers
+ * out: bytes beyond ASCII are not certain to be read alike at both ends.
  */
-export function wireHeaders(fuzzCase: FuzzCase, apiKey: string): Record<string, string> {
-  const headers =
-    fuzzCase.expectedStatus === 403 ? fuzzCase.headers : { 'x-api-key': apiKey, ...fuzzCase.headers };
-  return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [name, Buffer.from(value, 'utf8').toString('latin1')]),
-  );
+export function fuzzRequest(target: ApiTarget, fuzzCase: FuzzCase): Promise<AuthorizedRequest> {
+  const request = {
+    method: 'POST',
+    url: target.apiUrl,
+    headers: Object.fromEntries(
+      Object.entries(fuzzCase.headers).map(([name, value]) => [
+        name,
+        Buffer.from(value, 'utf8').toString('latin1'),
+      ]),
+    ),
+    body: Buffer.from(fuzzCase.body, 'utf8'),
+  };
+  return fuzzCase.expectedStatus === 403
+    ? Promise.resolve(request)
+    : authorizeRequest(target, { ...request, unsignedHeaders: Object.keys(fuzzCase.headers) });
 }
 
-/** Sends a case as it is: a Buffer body, so fetch adds no Content-Type of its own to the cases without one. */
+/** Sends a case as `fuzzRequest` makes it. */
 export async function postFuzzCase(
-  target: { apiUrl: string; apiKey: string },
+  target: ApiTarget,
   fuzzCase: FuzzCase,
   timeoutMs: number,
+  http: typeof fetch = fetch,
 ): Promise<{ status: number; text: string }> {
-  const response = await fetch(target.apiUrl, {
-    method: 'POST',
-    headers: wireHeaders(fuzzCase, target.apiKey),
-    body: Buffer.from(fuzzCase.body, 'utf8'),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
+  const { url, method, headers, body } = await fuzzRequest(target, fuzzCase);
+  const response = await http(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
   return { status: response.status, text: await response.text() };
 }
 

@@ -21,8 +21,9 @@ import {
 const USAGE = `usage: npm run fuzz -- [--cases N] [--seed S] [--concurrency C] [--rate RPS] [--timeout S] [--stack NAME]
 
 Sends invalid POST /items requests (malformed JSON, bad items, limits, content types, Idempotency-Keys,
-API keys) to the deployment (.local/outputs.json, or --stack NAME) and checks every answer: the
-expected 4xx status and {"error":{"code","message"}} with the expected code (and index). Then it
+API keys; with auth iam, requests without a signature) to the deployment (.local/outputs.json, or
+--stack NAME) and checks every answer: the expected 4xx status and {"error":{"code","message"}} with
+the expected code (and index). Then it
 sends one valid sentinel request and, once that is stored, counts any other new item in S3.
 Exits 1 on any mismatch, 5xx, 202 or enqueued item.
 

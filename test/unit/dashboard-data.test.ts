@@ -27,6 +27,8 @@ const DEPLOYMENT: Deployment = {
   stackName: 'Test',
   region: 'eu-west-1',
   apiUrl: 'https://api.example/items',
+  auth: 'apiKey',
+  apiType: 'rest',
   apiKey: 'key',
   apiKeyId: 'key-id',
   apiId: 'api',

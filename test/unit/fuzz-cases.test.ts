@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RequestRejectedError } from '../../lambdas/domain/errors';
 import { parseItemsRequest } from '../../lambdas/domain/request';
 import {
@@ -7,13 +7,18 @@ import {
   checkResponse,
   type FuzzCase,
   fuzzCases,
-  wireHeaders,
+  fuzzRequest,
 } from '../harness/fuzz-cases';
+import { awsIamApi, localApi, stubEnvironmentCredentials } from './factories.deployment';
 import { DEFAULT_LIMITS } from './factories.ingest';
 
 const SEEDS = [1, 42, 20_261_123];
 const CASES_PER_SEED = 2000;
 const REAL_KEY = 'the-real-api-key';
+const KEYED = localApi({ apiKey: REAL_KEY });
+/** Signed with fixed credentials, so no test reaches for the machine's own. */
+const SIGNED = awsIamApi();
+const CREDENTIALS = { accessKeyId: 'AKIDFUZZ', secretAccessKey: 'secret' };
 
 /** What the ingest function's validator makes of a case: its rejection, or `accepted`. */
 function verdictOf(fuzzCase: FuzzCase): RequestRejectedError | 'accepted' {
@@ -60,6 +65,10 @@ const missingApiKey: FuzzCase = {
   expectedCodes: API_KEY_CODES,
 };
 
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
 describe('fuzzCases', () => {
   it.each(SEEDS)(
     'seed %i: the validator rejects every case but the API-key ones with its expected status, code and index',
@@ -83,13 +92,15 @@ describe('fuzzCases', () => {
 
   it.each(SEEDS)(
     'seed %i: the API-key cases are valid requests but for their missing or wrong key',
-    (seed) => {
+    async (seed) => {
       // Prepare
       const cases = fuzzCases(CASES_PER_SEED, seed).filter((fuzzCase) => fuzzCase.category === 'api-key');
 
       // Act
       const verdicts = cases.map(verdictOf);
-      const sentKeys = cases.map((fuzzCase) => wireHeaders(fuzzCase, REAL_KEY)['x-api-key']);
+      const sentKeys = await Promise.all(
+        cases.map(async (fuzzCase) => (await fuzzRequest(KEYED, fuzzCase)).headers['x-api-key']),
+      );
 
       // Assert
       expect(cases.length).toBeGreaterThan(0);
@@ -127,24 +138,44 @@ describe('fuzzCases', () => {
   });
 });
 
-describe('wireHeaders', () => {
-  it("adds the deployment's key to a case that is not about the key", () => {
+describe('fuzzRequest', () => {
+  it("adds the deployment's key to a case that is not about the key", async () => {
     // Act
-    const headers = wireHeaders(invalidItemAt3, REAL_KEY);
+    const request = await fuzzRequest(KEYED, invalidItemAt3);
 
     // Assert
-    expect(headers).toEqual({ 'content-type': 'application/json', 'x-api-key': REAL_KEY });
+    expect(request).toMatchObject({ method: 'POST', url: KEYED.apiUrl });
+    expect(request.headers).toEqual({ 'content-type': 'application/json', 'x-api-key': REAL_KEY });
+    expect(Buffer.from(request.body ?? '').toString()).toBe('[1,2,3,1.5]');
   });
 
-  it('sends no key for an API-key case without one', () => {
+  it.each([
+    { name: 'with an API key', target: KEYED },
+    { name: 'signed (auth iam)', target: SIGNED },
+  ])('sends an API-key case as it is, without authorization, $name', async ({ target }) => {
     // Act
-    const headers = wireHeaders(missingApiKey, REAL_KEY);
+    const request = await fuzzRequest(target, missingApiKey);
 
     // Assert
-    expect(headers).toEqual({ 'content-type': 'application/json' });
+    expect(request.headers).toEqual({ 'content-type': 'application/json' });
   });
 
-  it('sends header values as their UTF-8 bytes, since fetch writes them as Latin-1', () => {
+  it("signs a case that is not about the key with auth iam, leaving the case's own headers out of the signature", async () => {
+    // Prepare
+    stubEnvironmentCredentials(CREDENTIALS);
+
+    // Act
+    const request = await fuzzRequest(SIGNED, invalidItemAt3);
+
+    // Assert
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(request.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDFUZZ\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/,
+    );
+    expect(request.headers).not.toHaveProperty('x-api-key');
+  });
+
+  it('sends header values as their UTF-8 bytes, since fetch writes them as Latin-1', async () => {
     // Prepare
     const unicodeKey: FuzzCase = {
       ...invalidItemAt3,
@@ -152,7 +183,7 @@ describe('wireHeaders', () => {
     };
 
     // Act
-    const headers = wireHeaders(unicodeKey, REAL_KEY);
+    const { headers } = await fuzzRequest(KEYED, unicodeKey);
 
     // Assert
     expect(Buffer.from(headers['idempotency-key'] ?? '', 'latin1')).toEqual(Buffer.from('a日', 'utf8'));

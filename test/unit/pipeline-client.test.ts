@@ -8,8 +8,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { bodyOf, redrive } from '../../cdk/ops/pipeline-client';
+import { answerLines, bodyOf, postItems, redrive } from '../../cdk/ops/pipeline-client';
 import { ACCEPTED_AT } from './factories.batch';
+import { awsIamApi, localApi } from './factories.deployment';
 import { rejectionOf } from './factories.ingest';
 
 const sqsMock = mockClient(SQSClient);
@@ -52,6 +53,61 @@ const deletedBatches = () =>
 
 beforeEach(() => {
   sqsMock.reset();
+});
+
+describe('postItems', () => {
+  it('POSTs the body as JSON with the deployment authorization, headers of its own added', async () => {
+    // Prepare
+    const http = vi.fn<typeof fetch>(async () => new Response('{"requestId":"r-1"}', { status: 202 }));
+    const deployment = localApi();
+
+    // Act
+    const answer = await postItems(deployment, '[1,2]', { 'idempotency-key': 'order-1' }, http);
+
+    // Assert
+    expect(answer).toEqual({ status: 202, json: { requestId: 'r-1' }, text: '{"requestId":"r-1"}' });
+    expect(http.mock.calls).toEqual([
+      [
+        deployment.apiUrl,
+        {
+          method: 'POST',
+          headers: { 'x-api-key': 'k-1', 'content-type': 'application/json', 'idempotency-key': 'order-1' },
+          body: '[1,2]',
+        },
+      ],
+    ]);
+  });
+});
+
+describe('answerLines', () => {
+  const answer = (status: number) => ({ status, json: undefined, text: '{"error":{}}' });
+
+  it.each([
+    {
+      name: 'a 403 to a signed request adds its likely cause',
+      target: awsIamApi(),
+      status: 403,
+      lines: ['403 {"error":{}}', expect.stringContaining('its output ProducerPolicyArn names')],
+    },
+    {
+      name: 'a 403 with an API key is only the answer',
+      target: localApi(),
+      status: 403,
+      lines: ['403 {"error":{}}'],
+    },
+    {
+      name: 'a 202 to a signed request is only the answer',
+      target: awsIamApi(),
+      status: 202,
+      lines: ['202 {"error":{}}'],
+    },
+  ])('$name', ({ target, status, lines }) => {
+    // Act
+    const printed = answerLines(target, answer(status));
+
+    // Assert
+    expect(printed).toEqual(lines);
+  });
 });
 
 describe('bodyOf', () => {

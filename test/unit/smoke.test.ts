@@ -15,6 +15,12 @@ import { clientsFor, type Deployment, loadDeployment } from '../../cdk/ops/deplo
 import { formatVerdict, runSmoke, type SmokeOptions, smokeOptions } from '../../cdk/ops/smoke-run';
 import { minuteLabel, minutePath } from '../../lambdas/domain/keys';
 import type { ResultsObject } from '../../lambdas/domain/stored-objects';
+import {
+  API_KEY_ID,
+  describedStack,
+  STACK_OUTPUTS,
+  stubEnvironmentCredentials,
+} from './factories.deployment';
 import { rejectionOf, thrownBy } from './factories.ingest';
 
 const cloudFormationMock = mockClient(CloudFormationClient);
@@ -23,23 +29,14 @@ const s3Mock = mockClient(S3Client);
 const lambdaMock = mockClient(LambdaClient);
 
 const STACK = 'FifoBatchPipeline';
-const API_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/items';
+const API_URL = STACK_OUTPUTS.apiKey.ApiUrl;
 const API_KEY = 'the-api-key-value';
-const BUCKET = 'results-bucket';
-const OUTPUTS: Record<string, string> = {
-  ApiUrl: API_URL,
-  ApiKeyId: 'key-id',
-  ApiId: 'abc123',
-  StageName: 'prod',
-  BucketName: BUCKET,
-  TopicArn: 'arn:aws:sns:eu-west-1:123456789012:items.fifo',
-  QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/items.fifo',
-  DeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/items-dlq.fifo',
-  UndeliveredQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/undelivered.fifo',
-  Analyses: '[]',
-  WindowCloserFunctionName: 'closer',
-  IngestFunctionName: 'ingest',
-  BatchFunctionName: 'batch',
+const BUCKET = STACK_OUTPUTS.apiKey.BucketName;
+/** The credentials the SDK's default chain finds (in the environment) for a signed smoke run. */
+const CREDENTIALS = {
+  accessKeyId: 'AKIDSMOKE',
+  secretAccessKey: 'smoke-secret',
+  sessionToken: 'smoke-session',
 };
 
 /** When the smoke run starts on the fake clock: 10:42:05 UTC. */
@@ -159,6 +156,10 @@ const json = (status: number, body: unknown) => async () => new Response(JSON.st
 
 let deployment: Deployment;
 
+/** The stack as DescribeStacks answers it, with these outputs. */
+const stackWith = (outputs: Readonly<Record<string, string>>) =>
+  cloudFormationMock.on(DescribeStacksCommand, { StackName: STACK }).resolves(describedStack(STACK, outputs));
+
 /** The batch function's environment: the rules the deployment enforces. */
 const batchFunctionRules = (variables: Record<string, string>) =>
   lambdaMock.on(GetFunctionConfigurationCommand, { FunctionName: 'batch' }).resolves({
@@ -178,17 +179,10 @@ beforeEach(async () => {
   lambdaMock.reset();
   vi.stubEnv('AWS_REGION', 'eu-west-1');
   vi.stubEnv('AWS_ENDPOINT_URL', undefined);
-  cloudFormationMock.on(DescribeStacksCommand, { StackName: STACK }).resolves({
-    Stacks: [
-      {
-        StackName: STACK,
-        CreationTime: new Date(START),
-        StackStatus: 'CREATE_COMPLETE',
-        Outputs: Object.entries(OUTPUTS).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-      },
-    ],
-  });
-  apiGatewayMock.on(GetApiKeyCommand, { apiKey: 'key-id', includeValue: true }).resolves({ value: API_KEY });
+  stackWith(STACK_OUTPUTS.apiKey);
+  apiGatewayMock
+    .on(GetApiKeyCommand, { apiKey: API_KEY_ID, includeValue: true })
+    .resolves({ value: API_KEY });
   batchFunctionRules({ BATCH_SIZE: '5', EXCLUSION_PAIRS: '1:2' });
   // The AWS path of every tool: --stack NAME reads the stack's outputs and its API key's value.
   deployment = await loadDeployment({ stack: STACK });
@@ -479,6 +473,79 @@ describe('runSmoke on a deployment found with --stack', () => {
     expect(lastLine(verdict)).toBe(`smoke: FAIL (requests accepted: ${refusal})`);
     expect(s3Mock.commandCalls(ListObjectsV2Command)).toHaveLength(0);
     expect(time.sleeps).toEqual([]);
+  });
+});
+
+/** The headers of each POST the smoke run sent. */
+const sentHeaders = (http: ReturnType<typeof fakeApi>) =>
+  http.mock.calls.map(([, init]) => init?.headers as Record<string, string>);
+
+describe("runSmoke's requests by the stack's Auth output (--stack)", () => {
+  it.each([
+    { name: 'apiKey', outputs: STACK_OUTPUTS.apiKey },
+    { name: 'absent (a stack deployed before the setting)', outputs: STACK_OUTPUTS.before },
+  ])('sends every request with the API key when Auth is $name', async ({ outputs }) => {
+    // Prepare
+    stackWith(outputs);
+    deployment = await loadDeployment({ stack: STACK });
+
+    // Act
+    const { report, http } = await smoke(goodObjects());
+
+    // Assert
+    expect(deployment).toMatchObject({ auth: 'apiKey', apiType: 'rest', apiKey: API_KEY });
+    expect(report.passed).toBe(true);
+    expect(sentHeaders(http)).toEqual(
+      Array(4).fill({ 'content-type': 'application/json', 'x-api-key': API_KEY }),
+    );
+  });
+
+  it("signs every request with SigV4 when Auth is iam, with the default chain's credentials and no API key", async () => {
+    // Prepare: forget beforeEach's read of the key stack.
+    apiGatewayMock.resetHistory();
+    stackWith(STACK_OUTPUTS.iam);
+    stubEnvironmentCredentials(CREDENTIALS);
+    deployment = await loadDeployment({ stack: STACK });
+
+    // Act
+    const { report, http } = await smoke(goodObjects());
+
+    // Assert
+    expect(report.passed).toBe(true);
+    expect(apiGatewayMock.commandCalls(GetApiKeyCommand)).toHaveLength(0);
+    const headers = sentHeaders(http);
+    expect(headers).toHaveLength(4);
+    for (const sent of headers) {
+      expect(sent.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIDSMOKE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token, Signature=[0-9a-f]{64}$/,
+      );
+      expect(sent['x-amz-security-token']).toBe(CREDENTIALS.sessionToken);
+      expect(sent).not.toHaveProperty('x-api-key');
+    }
+    // Four bodies, four signatures.
+    expect(new Set(headers.map((sent) => sent.authorization)).size).toBe(4);
+  });
+
+  it('names the stack output ProducerPolicyArn when a signed request answers 403', async () => {
+    // Prepare
+    stackWith(STACK_OUTPUTS.iam);
+    stubEnvironmentCredentials(CREDENTIALS);
+    deployment = await loadDeployment({ stack: STACK });
+    const http = fakeApi({ 1: json(403, { error: { code: 'ACCESS_DENIED', message: 'Forbidden' } }) });
+
+    // Act
+    const { report, verdict } = await smoke(goodObjects(), http);
+
+    // Assert
+    expect(report.passed).toBe(false);
+    const [refusal] = report.checks[0]?.violations ?? [];
+    expect(refusal).toMatch(
+      /^POST \[1,2,3,4\] answered 403: \{"error":\{"code":"ACCESS_DENIED","message":"Forbidden"\}\}; FifoBatchPipeline takes SigV4-signed requests \(auth iam\)/,
+    );
+    expect(refusal).toContain(
+      `attach the managed policy its output ProducerPolicyArn names (${STACK_OUTPUTS.iam.ProducerPolicyArn})`,
+    );
+    expect(lastLine(verdict)).toContain('ProducerPolicyArn');
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SignedRequestDeniedError } from '../../cdk/ops/api-request';
 import {
   deploymentStatusUrl,
   getRequestStatus,
@@ -7,8 +8,10 @@ import {
   waitForRequest,
 } from '../../cdk/ops/status-client';
 import { RequestNotFoundError, type RequestStatus } from '../../lambdas/domain/ledger';
+import { localApi, PRODUCER_POLICY_ARN } from './factories.deployment';
 
-const deployment = { apiUrl: 'http://127.0.0.1:4566/_aws/execute-api/abc/prod/items', apiKey: 'k-1' };
+const deployment = localApi();
+const SIGNED = localApi({ auth: 'iam', apiKey: undefined, producerPolicyArn: PRODUCER_POLICY_ARN });
 
 const status = (fields: Partial<RequestStatus> = {}): RequestStatus => ({
   requestId: 'r-1',
@@ -63,6 +66,29 @@ describe('the request status client', () => {
     await expect(getRequestStatus(deployment, 'r-1', http)).rejects.toThrow(error);
     await expect(getRequestStatus(deployment, 'r-1', http)).rejects.toThrow(message);
   });
+
+  it.each([
+    { status: 404, error: RequestNotFoundError, message: 'No request r-1 for these credentials' },
+    {
+      status: 403,
+      error: SignedRequestDeniedError,
+      message: 'attach the managed policy its output ProducerPolicyArn names',
+    },
+  ])(
+    'signs its GET with auth iam, and turns a $status into a named error',
+    async ({ status: code, error, message }) => {
+      // Prepare
+      const { http, calls } = scriptedFetch([{ status: code, body: { error: { code: 'X' } } }]);
+
+      // Act
+      const reading = getRequestStatus(SIGNED, 'r-1', http);
+
+      // Assert
+      await expect(reading).rejects.toThrow(error);
+      await expect(reading).rejects.toThrow(message);
+      expect(calls[0]?.headers).toHaveProperty('authorization');
+    },
+  );
 
   it('waits until the request is stored, reporting each change once', async () => {
     // Prepare

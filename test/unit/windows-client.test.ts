@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SignedRequestDeniedError } from '../../cdk/ops/api-request';
 import { UsageError } from '../../cdk/ops/cli-options';
 import { deploymentStatusUrl } from '../../cdk/ops/status-client';
 import {
@@ -15,9 +16,11 @@ import {
   InvalidRangeError,
   WindowsUnavailableError,
 } from '../../lambdas/analyses-api/read-windows';
+import { localApi, PRODUCER_POLICY_ARN } from './factories.deployment';
 import { analysis } from './factories.windows';
 
-const deployment = { apiUrl: 'http://127.0.0.1:4566/_aws/execute-api/abc/prod/items', apiKey: 'k-1' };
+const deployment = localApi();
+const SIGNED = localApi({ auth: 'iam', apiKey: undefined, producerPolicyArn: PRODUCER_POLICY_ARN });
 const STAGE = 'http://127.0.0.1:4566/_aws/execute-api/abc/prod';
 
 /** A fetch that answers every call with `status` and `body`, recording what it was asked. */
@@ -98,6 +101,22 @@ describe('the windows client', () => {
 
     await expect(getAnalyses(deployment, http)).rejects.toThrow(`GET /analyses answered ${status}: `);
     await expect(getAnalyses(deployment, http)).rejects.not.toThrow(AnalysisNotFoundError);
+  });
+
+  it('signs its GET with auth iam, and says a 403 is likely the missing producer policy', async () => {
+    // Prepare
+    const { http, calls } = stubFetch(403, { error: { code: 'ACCESS_DENIED', message: 'Forbidden' } });
+
+    // Act
+    const reading = getAnalyses(SIGNED, http);
+
+    // Assert
+    await expect(reading).rejects.toBeInstanceOf(SignedRequestDeniedError);
+    await expect(reading).rejects.toThrow(
+      /^GET \/analyses answered 403: \{"error":\{"code":"ACCESS_DENIED","message":"Forbidden"\}\}; .*output ProducerPolicyArn/,
+    );
+    expect(calls[0]?.headers).toHaveProperty('authorization');
+    expect(calls[0]?.headers).not.toHaveProperty('x-api-key');
   });
 });
 
