@@ -7,7 +7,7 @@ import { LOCAL_DIR } from '../../cdk/project';
 import { deployment } from './support';
 
 /**
- * A stack deployed with `{"auth":"iam"}` beside the tests' own, on the same local cloud, called the
+ * Stacks deployed with `{"auth":"iam"}` (a REST API and an HTTP API) beside the tests' own, on the same local cloud, called the
  * way the tools call it: every request signed with SigV4 (api-request.ts).
  *
  * What this proves, and what it cannot: MiniStack (1.5.33, services/apigateway_v1.py
@@ -17,24 +17,26 @@ import { deployment } from './support';
  * unsigned one refused; that the signature itself is right rests on the SDK's signer (and its unit
  * tests), and the producer policy's grants on AWS.
  */
-const IAM_STACK = 'FifoBatchPipelineE2eIam';
+/** The two API types, each with IAM auth, in a stack of its own. */
+describe.each([
+  { apiType: 'rest', stackName: 'FifoBatchPipelineE2eIam' },
+  { apiType: 'http', stackName: 'FifoBatchPipelineE2eIamHttp' },
+] as const)('a stack with auth iam on a $apiType API', ({ apiType, stackName }) => {
+  let signed: Deployment;
 
-let signed: Deployment;
-
-beforeAll(async () => {
-  signed = await deployToEmulator({
-    endpoint: deployment.endpoint ?? '',
-    stackName: IAM_STACK,
-    pipeline: { auth: 'iam' },
-    log: (message) => console.error(`[signed-request] ${message}`),
-    cliLogFile: `${LOCAL_DIR}/e2e-${IAM_STACK}-cdk.log`,
+  beforeAll(async () => {
+    signed = await deployToEmulator({
+      endpoint: deployment.endpoint ?? '',
+      stackName,
+      pipeline: { auth: 'iam', apiType },
+      log: (message) => console.error(`[signed-request] ${message}`),
+      cliLogFile: `${LOCAL_DIR}/e2e-${stackName}-cdk.log`,
+    });
   });
-});
 
-describe('a stack with auth iam', () => {
   it('says so in its outputs, with its producer policy and no API key', () => {
     // Assert
-    expect(signed.auth).toBe('iam');
+    expect(signed).toMatchObject({ auth: 'iam', apiType });
     expect(signed.producerPolicyArn).toMatch(/^arn:aws:iam::\d{12}:policy\//);
     expect(signed).not.toHaveProperty('apiKey');
   });
