@@ -4,7 +4,9 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
+import { AnalysisConsumer, type AnalysisConsumerProps } from '../../cdk/lib/constructs/analysis-consumer';
 import { BatchWriter, type BatchWriterProps } from '../../cdk/lib/constructs/batch-writer';
+import { Dispatcher } from '../../cdk/lib/constructs/dispatcher';
 import { HttpPipelineApi } from '../../cdk/lib/constructs/http-pipeline-api';
 import { IngestApi, type IngestApiProps } from '../../cdk/lib/constructs/ingest-api';
 import { ItemQueues, type ItemQueuesProps } from '../../cdk/lib/constructs/item-queues';
@@ -15,6 +17,8 @@ import { RequestLedger, type RequestLedgerProps } from '../../cdk/lib/constructs
 import { RequestStatusApi, type RequestStatusApiProps } from '../../cdk/lib/constructs/request-status-api';
 import { RestPipelineApi, type RestPipelineApiProps } from '../../cdk/lib/constructs/rest-pipeline-api';
 import { Storage } from '../../cdk/lib/constructs/storage';
+import { WindowsTable } from '../../cdk/lib/constructs/windows-table';
+import { type Analysis, DEFAULT_ANALYSES } from '../../lambdas/domain/analyses';
 import { ConfigError } from '../../lambdas/domain/errors';
 import { assemblyDir } from './synth';
 
@@ -28,8 +32,8 @@ const API_PROPS: RestPipelineApiProps = {
 };
 
 /**
- * A stack to build one construct in, with a queue, a topic, a bucket, a ledger table and a REST pipeline API
- * to give it; bundling is skipped.
+ * A stack to build one construct in, with a queue, a topic, a bucket, a ledger table, a REST pipeline API,
+ * a dispatcher and a windows table to give it; bundling is skipped.
  */
 function testStack() {
   const app = new App({ outdir: assemblyDir(), context: { 'aws:cdk:bundling-stacks': [] } });
@@ -42,6 +46,8 @@ function testStack() {
     bucket: new Bucket(stack, 'Bucket'),
     ledger: new RequestLedger(stack, 'Ledger', { retentionDays: 30, idempotencyWindowHours: 24 }),
     api: new RestPipelineApi(stack, 'Api', API_PROPS),
+    dispatcher: new Dispatcher(stack, 'Dispatcher'),
+    windows: new WindowsTable(stack, 'Windows', { retentionDays: 30 }),
   };
 }
 
@@ -108,6 +114,20 @@ const requestStatus = ({ stack, api, ledger }: Built, props: Partial<RequestStat
     ...props,
   });
 
+const analysisConsumer = ({ stack, dispatcher, windows }: Built, props: Partial<AnalysisConsumerProps>) =>
+  new AnalysisConsumer(stack, 'Analysis', {
+    analysis: DEFAULT_ANALYSES[0] as Analysis,
+    dispatcher,
+    windows,
+    timeout: Duration.seconds(10),
+    maxConcurrency: 2,
+    writeAttempts: 3,
+    maxReceiveCount: 5,
+    deadLetterRetention: Duration.days(14),
+    logRetention: RetentionDays.ONE_MONTH,
+    ...props,
+  });
+
 const pipelineFunction = ({ stack }: Built, props: Partial<PipelineFunctionProps>) =>
   new PipelineFunction(stack, 'Fn', {
     entry: 'lambdas/ingest/handler.ts',
@@ -159,6 +179,16 @@ describe('construct props', () => {
       name: 'BatchWriter writeAttempts 0',
       build: (built) => batchWriter(built, { writeAttempts: 0 }),
       message: 'BatchWriter.writeAttempts must be an integer from 1 to 10 (got 0)',
+    },
+    {
+      name: 'AnalysisConsumer writeAttempts 11',
+      build: (built) => analysisConsumer(built, { writeAttempts: 11 }),
+      message: 'Analysis.writeAttempts must be an integer from 1 to 10 (got 11)',
+    },
+    {
+      name: 'AnalysisConsumer maxConcurrency 1',
+      build: (built) => analysisConsumer(built, { maxConcurrency: 1 }),
+      message: 'Analysis.maxConcurrency must be an integer from 2 to 1000 (got 1)',
     },
     {
       name: 'BatchWriter faultRate 1.5',
