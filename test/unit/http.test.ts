@@ -84,6 +84,32 @@ describe('toApiRequest: caller scope', () => {
       } as unknown as ApiEvent,
       callerScope: 'anonymous',
     },
+    {
+      name: 'a v2 event another kind of authorizer let through (no iam block)',
+      event: {
+        ...v2Event(),
+        requestContext: { ...v2Event().requestContext, authorizer: { jwt: { claims: {}, scopes: [] } } },
+      } as unknown as ApiEvent,
+      callerScope: 'anonymous',
+    },
+    {
+      name: 'a v2 event with an empty authorizer',
+      event: {
+        ...v2Event(),
+        requestContext: { ...v2Event().requestContext, authorizer: undefined },
+      } as unknown as ApiEvent,
+      callerScope: 'anonymous',
+    },
+    {
+      name: 'a v1 event whose principal only looks like a role session (a path after the session)',
+      event: v1Event({ apiKeyId: null, userArn: `${ROLE_SESSION}/extra` }),
+      callerScope: `iam:${ROLE_SESSION}/extra`,
+    },
+    {
+      name: 'a v1 event whose principal holds a role session ARN after a prefix',
+      event: v1Event({ apiKeyId: null, userArn: `x-${ROLE_SESSION}` }),
+      callerScope: `iam:x-${ROLE_SESSION}`,
+    },
   ])('takes the caller scope of $name', ({ event, callerScope }) => {
     // Act
     const request = toApiRequest(event);
