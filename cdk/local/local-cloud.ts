@@ -6,7 +6,9 @@ import { LOCAL_DIR, PROJECT_ROOT } from '../project';
 /** The local cloud's emulator (the contract's Commands and the local cloud), pinned: upgrades are deliberate. */
 export const MINISTACK_VERSION = '1.5.33';
 const VENV_DIR = path.join(LOCAL_DIR, 'venv');
-const MINISTACK_BIN = path.join(VENV_DIR, 'bin', 'ministack');
+const VENV_PYTHON = path.join(VENV_DIR, 'bin', 'python3');
+/** MiniStack's own entry point, with two of its caches made cheap to keep (see the file). */
+const MINISTACK_LAUNCHER = path.join(PROJECT_ROOT, 'cdk', 'local', 'run_ministack.py');
 /**
  * The project's Node.js (the `node` package: Node 24, as Lambda's nodejs24.x). MiniStack starts a Node
  * function as plain `node` found on its own PATH (ministack/core/lambda_runtime.py,
@@ -161,7 +163,7 @@ export async function startMiniStack(options: StartOptions): Promise<LocalCloud>
   }
   const logFile = path.join(options.dir, 'ministack.log');
   const output = openSync(logFile, 'a');
-  const child: ChildProcess = spawn(MINISTACK_BIN, [], {
+  const child: ChildProcess = spawn(VENV_PYTHON, [MINISTACK_LAUNCHER], {
     detached: true,
     stdio: ['ignore', output, output],
     env: {
@@ -184,7 +186,7 @@ export async function startMiniStack(options: StartOptions): Promise<LocalCloud>
     },
   });
   const pid = child.pid;
-  if (pid === undefined) throw new LocalCloudError(`Could not start ${MINISTACK_BIN}`);
+  if (pid === undefined) throw new LocalCloudError(`Could not start ${MINISTACK_LAUNCHER}`);
   let exited = false;
   child.on('exit', () => {
     exited = true;
