@@ -385,7 +385,6 @@ function typicalRequests(input: CapacityInput): RequestStorage[] {
   }));
 }
 
-/** Requests per item on AWS with full batches (what the end-to-end bench counts locally). */
 /**
  * Requests per item of the storage path on AWS with full batches (what the end-to-end bench counts
  * locally), with the dispatcher's publish and its deliveries to every subscription.
