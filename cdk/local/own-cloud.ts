@@ -18,6 +18,12 @@ export const freePort = (): Promise<number> =>
     });
   });
 
+/** A MiniStack of the caller's own, with nothing deployed, on a free port; its state in .local/<name>. */
+export async function startEmptyCloud(name: string, log: Log): Promise<LocalCloud> {
+  ensureMiniStack(log);
+  return startMiniStack({ port: await freePort(), dir: path.join(LOCAL_DIR, name), log });
+}
+
 export interface OwnCloudOptions {
   /** Names the state folder (.local/<name>) and the cdk log (.local/<name>-cdk.log). */
   readonly name: string;
@@ -42,9 +48,7 @@ export async function startOwnCloud(options: OwnCloudOptions): Promise<OwnCloud>
   try {
     let endpoint = process.env.AWS_ENDPOINT_URL;
     if (!endpoint) {
-      ensureMiniStack(options.log);
-      const dir = path.join(LOCAL_DIR, options.name);
-      cloud = await startMiniStack({ port: await freePort(), dir, log: options.log });
+      cloud = await startEmptyCloud(options.name, options.log);
       endpoint = cloud.endpoint;
     }
     const deployment = await deployToEmulator({

@@ -20,8 +20,8 @@ import {
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { deployToEmulator } from '../../cdk/local/deploy';
-import { ensureMiniStack, LocalCloudError, startMiniStack, waitUntil } from '../../cdk/local/local-cloud';
-import { freePort } from '../../cdk/local/own-cloud';
+import { LocalCloudError, waitUntil } from '../../cdk/local/local-cloud';
+import { startEmptyCloud } from '../../cdk/local/own-cloud';
 import { runTool, toolArgs } from '../../cdk/ops/cli';
 import { integerOption, UsageError } from '../../cdk/ops/cli-options';
 import { clientConfig, clientsFor, type Deployment } from '../../cdk/ops/deployment';
@@ -44,6 +44,7 @@ import {
   summarize,
 } from './compare-logic';
 import { deployIngestCode, ingestWithoutLedgerPackage } from './ingest-code';
+import { moveLedgerTo } from './own-ledger';
 
 const USAGE = `usage: npm run bench:compare -- [options]
 
@@ -65,7 +66,11 @@ it is set against (round by round), and per round; writes every figure to .local
   --streams S                requests in flight at once (default 4)
   --consumer paused|running  paused (default): the batch consumer is off while a series sends and
                              drains the queue after it, so ingest has the machine to itself, as on
-                             AWS; running: it works during the load, as deployed`;
+                             AWS; running: it works during the load, as deployed
+  --ledger own|shared        own (default): the ledger tables are on a second emulator process, as
+                             DynamoDB is a service of its own on AWS (test/bench/own-ledger.ts);
+                             shared: on the one emulator that serves SNS too, where ingest's entry
+                             write and its publish are served one after the other`;
 
 const STACKS: Record<Side, string> = {
   current: 'FifoBatchPipelineCompare',
@@ -76,6 +81,8 @@ const STACKS: Record<Side, string> = {
 const UNTHROTTLED = { throttleRateLimit: 5_000, throttleBurstLimit: 5_000 };
 const CONSUMER_MODES = ['paused', 'running'] as const;
 type ConsumerMode = (typeof CONSUMER_MODES)[number];
+const LEDGER_PLACES = ['own', 'shared'] as const;
+type LedgerPlace = (typeof LEDGER_PLACES)[number];
 const CLI_LOG = path.join(LOCAL_DIR, 'compare-cdk.log');
 
 const log = (message: string): void => console.error(`[compare] ${message}`);
@@ -392,6 +399,7 @@ runTool(async () => {
     streams: { type: 'string' },
     consumer: { type: 'string' },
     current: { type: 'string' },
+    ledger: { type: 'string' },
   });
   const requests = integerOption(values.requests, 'requests', 400, 10, 100_000);
   const itemsPerRequest = integerOption(values['items-per-request'], 'items-per-request', 4, 1, 500);
@@ -400,6 +408,10 @@ runTool(async () => {
   const consumer = (values.consumer ?? 'paused') as ConsumerMode;
   if (!CONSUMER_MODES.includes(consumer)) {
     throw new UsageError(`--consumer must be one of ${CONSUMER_MODES.join(', ')} (got ${values.consumer})`);
+  }
+  const ledger = (values.ledger ?? 'own') as LedgerPlace;
+  if (!LEDGER_PLACES.includes(ledger)) {
+    throw new UsageError(`--ledger must be one of ${LEDGER_PLACES.join(', ')} (got ${values.ledger})`);
   }
   const baseCommit = values.base ? commitOf(values.base, 'base') : undefined;
   const currentCommit = values.current ? commitOf(values.current, 'current') : undefined;
@@ -430,14 +442,15 @@ runTool(async () => {
 
     let endpoint = process.env.AWS_ENDPOINT_URL;
     if (!endpoint) {
-      ensureMiniStack(log);
-      const cloud = await startMiniStack({
-        port: await freePort(),
-        dir: path.join(LOCAL_DIR, 'compare'),
-        log,
-      });
+      const cloud = await startEmptyCloud('compare', log);
       cleanups.push(() => cloud.stop());
       endpoint = cloud.endpoint;
+    }
+    let ledgerEndpoint: string | undefined;
+    if (ledger === 'own') {
+      const ledgerCloud = await startEmptyCloud('compare-ledger', log);
+      cleanups.push(() => ledgerCloud.stop());
+      ledgerEndpoint = ledgerCloud.endpoint;
     }
     writeFileSync(CLI_LOG, '');
     const deploy = { endpoint, pipeline: UNTHROTTLED, cliLogFile: CLI_LOG };
@@ -455,6 +468,9 @@ runTool(async () => {
       if (side === 'noLedger') {
         log(`${STACKS[side]}: ingest without the ledger, bundled from ${source.ref}`);
         await deployIngestCode(deployment, await ingestWithoutLedgerPackage(source.worktree));
+      } else if (ledgerEndpoint !== undefined) {
+        log(`${STACKS[side]}: its ledger table and ingest's DynamoDB calls on ${ledgerEndpoint}`);
+        await moveLedgerTo(deployment, ledgerEndpoint);
       }
       targets[side] = await targetFor(deployment);
       phases[`deploy ${side}`] = secondsSince(phase);
@@ -537,8 +553,9 @@ runTool(async () => {
           startedAt: stamp,
           node: process.version,
           platform: `${process.platform} ${process.arch}, ${cpus().length} cores`,
-          options: { requests, itemsPerRequest, rounds, streams, consumer },
+          options: { requests, itemsPerRequest, rounds, streams, consumer, ledger },
           endpoint,
+          ledgerEndpoint,
           seconds: phases,
           current: { ...current, stackName: STACKS.current, withoutLedger: STACKS.noLedger },
           ...(base ? { base: { ...base, stackName: STACKS.base } } : {}),
@@ -554,7 +571,8 @@ runTool(async () => {
     const pick = (p: Percentiles, key: keyof Percentiles) => fixed(p[key], 1);
     console.log(
       `Ingest latency: POST /items round trip, ${requests} POSTs of ${itemsPerRequest} items per series and round, ` +
-        `${streams} in flight, ${rounds} rounds, consumer ${consumer} during the load. ` +
+        `${streams} in flight, ${rounds} rounds, consumer ${consumer} during the load, ` +
+        `${ledger === 'own' ? 'the ledger on an emulator of its own' : 'the ledger on the same emulator as SNS'}. ` +
         `Current ${current.ref} (${current.commit.slice(0, 7)}` +
         `${current.uncommitted?.length ? ` + ${current.uncommitted.length} uncommitted files` : ''}), ` +
         `without the ledger as ${STACKS.noLedger}` +
