@@ -220,16 +220,17 @@ async function enqueueOnce(
   deps: IngestDeps,
 ): Promise<Accepted> {
   const now = deps.clock();
-  const record = () => recordAccepted(requestId, items, callerScope, now, keyed, settings, deps);
+  const recording = recordAccepted(requestId, items, callerScope, now, keyed, settings, deps);
   let recorded: Recorded;
   let published: Published;
   if (keyed) {
-    recorded = await record();
+    recorded = await recording;
     published = await publishItems(requestId, items, recorded.previous, now, settings, deps);
   } else {
-    // The publish leaves first: it is the longer of the two, one call per 10 items, one after another.
-    const publishing = publishItems(requestId, items, undefined, now, settings, deps);
-    [recorded, published] = await Promise.all([record(), publishing]);
+    [recorded, published] = await Promise.all([
+      recording,
+      publishItems(requestId, items, undefined, now, settings, deps),
+    ]);
   }
   const { tracked } = recorded;
   const { enqueued, enqueuedOutOfOrder, enqueuedNow, shortfall } = published;

@@ -152,32 +152,6 @@ describe('acceptItems: the ledger entry', () => {
     await expect(accepting).resolves.toMatchObject({ accepted: 12, tracked: true });
   });
 
-  it('starts publishing before it writes the entry without an Idempotency-Key (the longer call leaves first)', async () => {
-    // Prepare
-    const ledger = fakeLedger();
-    const started: string[] = [];
-    const write = ledger.recordAccepted.bind(ledger);
-    vi.spyOn(ledger, 'recordAccepted').mockImplementation((request) => {
-      started.push('entry');
-      return write(request);
-    });
-    snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
-      started.push('publish');
-      return snsAnswer(input);
-    });
-
-    // Act
-    await acceptItems(
-      { items: itemsUpTo(4), idempotencyKey: undefined },
-      API_KEY_ID,
-      ingestSettings(),
-      ingestDeps(sns, { ledger }),
-    );
-
-    // Assert
-    expect(started).toEqual(['publish', 'entry']);
-  });
-
   it('writes the entry with an Idempotency-Key before the first item is published', async () => {
     // Prepare: the entry says what an earlier attempt enqueued
     const { ledger, entry } = heldLedger();
