@@ -9,7 +9,9 @@ const USAGE = `usage: npm run redrive -- [--reconcile | --analysis NAME] [--stac
 
 Moves every message of the dead-letter queue back to the item queue, keeping message groups and
 their order (.local/outputs.json, or --stack NAME in your AWS account). The request ledger hears of
-each moved item first, so its request reads "storing" again until the item is stored.
+each moved item first, so its request reads "storing" again until the item is stored; a message
+whose item the ledger already shows stored is deleted instead (an invocation dead-lettered it, then
+crashed, and the redelivery stored it), so that nothing is stored twice.
 --reconcile moves nothing back: it makes every dead-lettered item visible as failed, writing the
 failure record (reason receives_exhausted) and the ledger's failed status of each item SQS moved
 after maxReceiveCount receives the batch function never concluded (throttles, timeouts).
@@ -51,13 +53,18 @@ runTool(async () => {
     );
     return 0;
   }
-  const { moved } = await redrive(
+  const { moved, alreadyStored } = await redrive(
     sqs,
     deployment.deadLetterQueueUrl,
     deployment.queueUrl,
     show,
     ledgerOnRedrive(deployment),
   );
-  console.log(`\rmoved ${moved} messages from the dead-letter queue back to ${deployment.queueUrl}`);
+  console.log(
+    `\rmoved ${moved} messages from the dead-letter queue back to ${deployment.queueUrl}` +
+      (alreadyStored > 0
+        ? `; deleted ${alreadyStored} whose items the ledger shows stored (a redelivery stored them after they were dead-lettered)`
+        : ''),
+  );
   return 0;
 });

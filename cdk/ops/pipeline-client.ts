@@ -64,6 +64,8 @@ export const answerLines = (deployment: ApiTarget, { status, text }: PostResult)
 
 export interface RedriveResult {
   readonly moved: number;
+  /** Dead-letter messages deleted without a resend: `beforeSend` said their items are already stored. */
+  readonly alreadyStored: number;
 }
 
 /**
@@ -76,10 +78,14 @@ export async function redrive(
   from: string,
   to: string,
   onProgress: (moved: number) => void = () => {},
-  /** Runs before each chunk is sent back, with the chunk's message bodies (e.g. to update the ledger). */
-  beforeSend: (bodies: string[]) => Promise<void> = async () => {},
+  /**
+   * Runs before each chunk is sent back, with the chunk's message bodies (e.g. to update the ledger),
+   * and says which of them to send: false for a message whose item is already stored.
+   */
+  beforeSend: (bodies: string[]) => Promise<readonly boolean[]> = async (bodies) => bodies.map(() => true),
 ): Promise<RedriveResult> {
   let moved = 0;
+  let alreadyStored = 0;
   for (;;) {
     const { Messages: messages = [] } = await sqs.send(
       new ReceiveMessageCommand({
@@ -90,23 +96,28 @@ export async function redrive(
         MessageSystemAttributeNames: ['MessageGroupId', 'MessageDeduplicationId'],
       }),
     );
-    if (messages.length === 0) return { moved };
-    await beforeSend(messages.map((message) => message.Body ?? ''));
-    const sent = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: to,
-        Entries: messages.map((message, index) => ({
-          Id: String(index),
-          MessageBody: message.Body ?? '',
-          MessageGroupId: message.Attributes?.MessageGroupId ?? 'redrive',
-          MessageDeduplicationId:
-            `${message.Attributes?.MessageDeduplicationId ?? ''}:r:${message.MessageId}`.slice(-128),
-        })),
-      }),
-    );
-    if ((sent.Failed ?? []).length > 0) {
+    if (messages.length === 0) return { moved, alreadyStored };
+    const send = await beforeSend(messages.map((message) => message.Body ?? ''));
+    const toSend = messages.filter((_, position) => send[position] !== false);
+    // SQS refuses an empty batch: a chunk whose items are all stored is only deleted.
+    const { Failed: refused = [] } =
+      toSend.length === 0
+        ? {}
+        : await sqs.send(
+            new SendMessageBatchCommand({
+              QueueUrl: to,
+              Entries: toSend.map((message, index) => ({
+                Id: String(index),
+                MessageBody: message.Body ?? '',
+                MessageGroupId: message.Attributes?.MessageGroupId ?? 'redrive',
+                MessageDeduplicationId:
+                  `${message.Attributes?.MessageDeduplicationId ?? ''}:r:${message.MessageId}`.slice(-128),
+              })),
+            }),
+          );
+    if (refused.length > 0) {
       throw new Error(
-        `SQS refused ${sent.Failed?.length} redriven messages (${sent.Failed?.[0]?.Code}); nothing was deleted from the dead-letter queue for them`,
+        `SQS refused ${refused.length} redriven messages (${refused[0]?.Code}); nothing was deleted from the dead-letter queue for them`,
       );
     }
     const deleted = await sqs.send(
@@ -125,7 +136,8 @@ export async function redrive(
           `(${deleted.Failed?.[0]?.Code}); run redrive again within 5 minutes`,
       );
     }
-    moved += messages.length;
+    moved += toSend.length;
+    alreadyStored += messages.length - toSend.length;
     onProgress(moved);
   }
 }

@@ -90,8 +90,9 @@ describe('an item whose write always fails', () => {
         deployment.queueUrl,
         () => {},
         async (bodies) => {
-          await markLedger(bodies);
+          const send = await markLedger(bodies);
           marked = await getRequestStatus(deployment, requestId);
+          return send;
         },
       );
       const final = await untilStored(requestId);

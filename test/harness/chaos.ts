@@ -18,6 +18,7 @@ import { functionLogMessages } from '../../cdk/ops/function-logs';
 import { violationsOf } from '../../cdk/ops/invariants';
 import { redrive } from '../../cdk/ops/pipeline-client';
 import { queueDepth, waitForDrain } from '../../cdk/ops/queues';
+import { ledgerOnRedrive } from '../../cdk/ops/redrive-ledger';
 import { table } from '../../cdk/ops/terminal';
 import {
   auditWindows,
@@ -224,7 +225,13 @@ runTool(async () => {
   const faultsOff = Date.now();
   const drainSeconds = await waitForDrain(clients, deployment.queueUrl, 900_000);
   const deadLettered = (await queueDepth(clients, deployment.deadLetterQueueUrl)).visible;
-  const { moved } = await redrive(clients.sqs, deployment.deadLetterQueueUrl, deployment.queueUrl);
+  const { moved, alreadyStored } = await redrive(
+    clients.sqs,
+    deployment.deadLetterQueueUrl,
+    deployment.queueUrl,
+    () => {},
+    ledgerOnRedrive(deployment),
+  );
   const redriveDrainSeconds = await waitForDrain(clients, deployment.queueUrl, 900_000);
   const analysisQueues = await mapConcurrently(deployment.analyses, 4, (analysis) =>
     drainAndRedriveAnalysis(deployment, analysis, log),
@@ -261,6 +268,7 @@ runTool(async () => {
     drainSecondsAfterFaultsStopped: drainSeconds,
     deadLettered,
     redriven: moved,
+    alreadyStored,
     drainSecondsAfterRedrive: redriveDrainSeconds,
     injected: { recordsFailedByFaultRate: faultedRecords, crashLogLines: crashes },
     failureRecords: result.failureRecords,
@@ -293,7 +301,7 @@ runTool(async () => {
       ['injected crashes (log lines)', crashes ?? 0],
       ['queued when faults stopped', `${atFaultsOff.visible} visible, ${atFaultsOff.inFlight} in flight`],
       ['drain after faults stopped', `${drainSeconds.toFixed(1)} s`],
-      ['dead-lettered, redriven', `${deadLettered}, ${moved}`],
+      ['dead-lettered, redriven, deleted as already stored', `${deadLettered}, ${moved}, ${alreadyStored}`],
       ['drain after redrive', `${redriveDrainSeconds.toFixed(1)} s`],
       ['failure records', result.failureRecords],
       ['lost', audit.lost.length],

@@ -143,7 +143,7 @@ describe('redrive', () => {
     const result = await redrive(sqs, DLQ_URL, QUEUE_URL, onProgress);
 
     // Assert
-    expect(result).toEqual({ moved: 12 });
+    expect(result).toEqual({ moved: 12, alreadyStored: 0 });
     const receives = sqsMock.commandCalls(ReceiveMessageCommand).map((call) => call.args[0].input);
     expect(receives).toHaveLength(3);
     for (const receive of receives) {
@@ -282,11 +282,57 @@ describe('redrive', () => {
     const result = await redrive(sqs, DLQ_URL, QUEUE_URL, onProgress);
 
     // Assert
-    expect(result).toEqual({ moved: 0 });
+    expect(result).toEqual({ moved: 0, alreadyStored: 0 });
     expect(sqsMock.commandCalls(ReceiveMessageCommand)).toHaveLength(1);
     expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
     expect(sqsMock.commandCalls(DeleteMessageBatchCommand)).toHaveLength(0);
     expect(onProgress).not.toHaveBeenCalled();
+  });
+
+  it('deletes without sending back the messages beforeSend says are stored, and counts them', async () => {
+    // Prepare
+    const messages = deadLetters(0, 3);
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: messages }).resolves({});
+    sqsMock.on(SendMessageBatchCommand).callsFake(acceptAll);
+    sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const beforeSend = vi.fn(async () => [true, false, true]);
+
+    // Act
+    const result = await redrive(sqs, DLQ_URL, QUEUE_URL, () => {}, beforeSend);
+
+    // Assert
+    expect(result).toEqual({ moved: 2, alreadyStored: 1 });
+    expect(beforeSend).toHaveBeenCalledWith(messages.map((message) => message.Body));
+    expect(sentBatches()[0]?.Entries?.map((entry) => entry.MessageBody)).toEqual([
+      messages[0]?.Body,
+      messages[2]?.Body,
+    ]);
+    expect(deletedBatches()[0]?.Entries?.map((entry) => entry.ReceiptHandle)).toEqual(
+      messages.map((message) => message.ReceiptHandle),
+    );
+  });
+
+  it('only deletes a chunk whose items are all stored (SQS refuses an empty batch)', async () => {
+    // Prepare
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: deadLetters(0, 2) })
+      .resolves({});
+    sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+
+    // Act
+    const result = await redrive(
+      sqs,
+      DLQ_URL,
+      QUEUE_URL,
+      () => {},
+      async () => [false, false],
+    );
+
+    // Assert
+    expect(result).toEqual({ moved: 0, alreadyStored: 2 });
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+    expect(deletedBatches()[0]?.Entries).toHaveLength(2);
   });
 
   it('throws after sending when the dead-letter queue refuses a delete, so a rerun is asked for', async () => {
