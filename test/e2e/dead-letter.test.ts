@@ -4,7 +4,7 @@ import {
   ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { clientConfig } from '../../cdk/ops/deployment';
 import { redrive } from '../../cdk/ops/pipeline-client';
@@ -128,6 +128,68 @@ async function setMapping(enabled: boolean): Promise<void> {
     (await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State === state ? true : undefined,
   );
 }
+
+describe('an item dead-lettered by the function and then stored by a redelivery', () => {
+  it('is deleted by the redrive, not sent back, so it is stored once', async () => {
+    // Prepare: the function gives the fault item up and moves it to the dead-letter queue itself.
+    expect(await queueDepth(deployment.deadLetterQueueUrl)).toEqual({ visible: 0, inFlight: 0 });
+    const { requestId } = await accept([faultItem]);
+    const parked = await pollUntil(
+      'the item in the dead-letter queue',
+      async () => {
+        const { Messages: [message] = [] } = await clients.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: deployment.deadLetterQueueUrl,
+            VisibilityTimeout: 0,
+            MessageSystemAttributeNames: ['MessageGroupId'],
+          }),
+        );
+        return message;
+      },
+      { timeoutMs: GIVE_UP_MS, everyMs: 250 },
+    );
+    await setFaultItems('');
+    try {
+      // Act 1: the batch comes back, as SQS redelivers it when the invocation crashes after that
+      // move, and the item is stored this time.
+      await clients.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: deployment.queueUrl,
+          MessageBody: parked.Body,
+          MessageGroupId: parked.Attributes?.MessageGroupId,
+          MessageDeduplicationId: `${requestId}:redelivered`,
+        }),
+      );
+      await untilStored(requestId);
+
+      // Act 2: the operator's redrive.
+      const result = await redrive(
+        clients.sqs,
+        deployment.deadLetterQueueUrl,
+        deployment.queueUrl,
+        () => {},
+        ledgerOnRedrive(deployment),
+      );
+
+      // Assert: the dead-letter copy deleted, nothing sent back, the item in one object.
+      expect(result).toEqual({ moved: 0, alreadyStored: 1 });
+      expect(await queueDepth(deployment.deadLetterQueueUrl)).toEqual({ visible: 0, inFlight: 0 });
+      expect(await queueDepth(deployment.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+      const holding = (await readResults()).filter((object) =>
+        object.body.items.some((entry) => entry.requestId === requestId),
+      );
+      expect(holding).toHaveLength(1);
+      expect(await getRequestStatus(deployment, requestId)).toMatchObject({
+        status: 'stored',
+        stored: 1,
+        failed: 0,
+        pending: 0,
+      });
+    } finally {
+      await setFaultItems(String(faultItem));
+    }
+  });
+});
 
 describe('an item whose receives are spent without the batch function seeing them', () => {
   it('is moved by SQS with nothing recorded; the reconciler makes it failed with a failure record, once; redrive stores it', async () => {
