@@ -80,9 +80,10 @@ export async function redrive(
   onProgress: (moved: number) => void = () => {},
   /**
    * Runs before each chunk is sent back, with the chunk's message bodies (e.g. to update the ledger),
-   * and says which of them to send: false for a message whose item is already stored.
+   * and says which of them not to send: false for a message whose item is already stored (a message
+   * it says nothing of is sent).
    */
-  beforeSend: (bodies: string[]) => Promise<readonly boolean[]> = async (bodies) => bodies.map(() => true),
+  beforeSend: (bodies: string[]) => Promise<readonly boolean[]> = async () => [],
 ): Promise<RedriveResult> {
   let moved = 0;
   let alreadyStored = 0;
